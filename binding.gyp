@@ -1,0 +1,20 @@
+{
+  # softbr's native addon: TAP and AF_PACKET syscalls with batched I/O (src/native/addon.cc).
+  # npm runs `node-gyp rebuild` for this file during `npm install`; the result is
+  # build/Release/softbr_native.node, loaded by src/native/index.ts.
+  "targets": [
+    {
+      "target_name": "softbr_native",
+      "sources": ["src/native/addon.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "_GNU_SOURCE"
+      ],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]
+    }
+  ]
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what softbr and its tests need on a fresh Debian machine (run as root), then the npm
+# packages (which builds the native addon with node-gyp and compiles the TypeScript).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" -ne 0 ]; then echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 1; fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping \
+  prometheus python3 make g++ >/dev/null
+npm ci --no-audit --no-fund

@@ -1,0 +1,411 @@
+// The Bridge: ports, the ingress pipeline of DESIGN.md (validate → link-local → port state →
+// learn → decide → egress), flooding, counters and events. No I/O: drivers are handed in as
+// PortIO objects and time comes from the injected clock.
+import { readMac, formatMac, randomLocalMac, MAC_STP } from '../frame/mac.js';
+import {
+  Fdb, type FdbOptions, FDB_TO_HOST,
+  LEARN_NEW, LEARN_MOVED, LEARN_REFUSED_PORT, LEARN_REFUSED_TABLE, LEARN_PINNED,
+} from '../fdb/fdb.js';
+import { Stp, type StpSnapshot } from '../stp/index.js';
+import type { Clock } from './clock.js';
+import type { PortIO, RxSink } from './port-io.js';
+import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from './port-io.js';
+import { BridgePort, type PortFlags } from './port.js';
+import type { BridgeEvent, EventListener } from './events.js';
+
+export interface BridgeOptions extends FdbOptions {
+  name: string;
+  clock: Clock;
+  /** Bridge MAC (bridge id and host port); random locally administered if absent. */
+  mac?: number;
+  /** Learn and forward per 802.1Q VLAN (vid from the tag, else the port's pvid). Off: one table, vid 0. */
+  vlanFiltering?: boolean;
+  /** Bits 0–15: which 01:80:c2:00:00:0X groups to forward (the kernel's group_fwd_mask). */
+  groupFwdMask?: number;
+  stpPriority?: number;
+  helloSec?: number;
+  maxAgeSec?: number;
+  forwardDelaySec?: number;
+}
+
+export interface AddPortOptions extends Partial<PortFlags> {
+  /** The bridge's own host port (br0): port 0, carries the bridge MAC, outside STP. */
+  host?: boolean;
+  /** Bridge-side MAC of the port; defaults to the driver's MAC. */
+  mac?: number;
+  pathCost?: number;
+  priority?: number;
+}
+
+export class Bridge {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly fdb: Fdb;
+  readonly stp: Stp;
+  mac: number;
+  vlanFiltering: boolean;
+  groupFwdMask: number;
+
+  /** Ports by number (index 0 = host port); undefined where free. */
+  readonly ports: (BridgePort | undefined)[] = [];
+  /** The same ports, compact, for flooding. */
+  private portList: BridgePort[] = [];
+  private dirty: BridgePort[] = [];
+  private ndirty = 0;
+
+  // counters
+  rxFrames = 0;
+  forwarded = 0;
+  flooded = 0;
+  unknownUnicastFlooded = 0;
+  filtered = 0;
+  learned = 0;
+  aged = 0;
+  moved = 0;
+  evicted = 0;
+  flushed = 0;
+  notLearnedTableFull = 0;
+  /** Frames from a MAC that is static/local on another port (not moved). */
+  pinnedSourceSeen = 0;
+
+  private listeners: EventListener[] = [];
+
+  constructor(opts: BridgeOptions) {
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(opts.name)) {
+      throw new RangeError(`bridge name '${opts.name}': 1–15 characters of letters, digits, '_', '.', '-'`);
+    }
+    this.name = opts.name;
+    this.clock = opts.clock;
+    this.mac = opts.mac ?? randomLocalMac();
+    this.fdb = new Fdb(opts);
+    this.vlanFiltering = opts.vlanFiltering ?? false;
+    this.groupFwdMask = opts.groupFwdMask ?? 0;
+    this.stp = new Stp(this.stpHost(), {
+      bridgeMac: this.mac,
+      priority: opts.stpPriority,
+      helloMs: opts.helloSec !== undefined ? opts.helloSec * 1000 : undefined,
+      maxAgeMs: opts.maxAgeSec !== undefined ? opts.maxAgeSec * 1000 : undefined,
+      forwardDelayMs: opts.forwardDelaySec !== undefined ? opts.forwardDelaySec * 1000 : undefined,
+    });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  on(listener: EventListener): () => void {
+    this.listeners.push(listener);
+    return () => { this.listeners = this.listeners.filter((l) => l !== listener); };
+  }
+
+  get hasListeners(): boolean { return this.listeners.length > 0; }
+
+  emit(e: BridgeEvent): void {
+    if (this.listeners.length === 0) return;
+    const ev = { ...e, time: Date.now() };
+    for (const l of this.listeners) l(ev);
+  }
+
+  private portName(no: number): string {
+    const p = this.ports[no];
+    return p ? p.name : no === 0 ? this.name : `port${no}`;
+  }
+
+  // ---------------------------------------------------------------- ports
+
+  /** Attaches a driver as a port and starts it; returns the port (numbered like the kernel). */
+  addPort(io: PortIO, opts: AddPortOptions = {}): BridgePort {
+    if (this.portByName(io.name)) throw new Error(`port '${io.name}' is already on bridge ${this.name}`);
+    let no = 0;
+    if (opts.host) {
+      if (this.ports[0]) throw new Error(`bridge ${this.name} already has a host port`);
+    } else {
+      no = 1;
+      while (this.ports[no]) no++;
+      if (no > 1023) throw new RangeError(`bridge ${this.name} has no free port number (max 1023)`);
+    }
+    const mac = opts.host ? this.mac : (opts.mac ?? io.mac);
+    const port = new BridgePort(no, io, mac, !!opts.host, opts);
+    this.ports[no] = port;
+    this.portList.push(port);
+    this.fdb.addStatic(0, mac, no, true, this.clock.now());
+    if (opts.host) {
+      port.state = PORT_FORWARDING;
+    } else {
+      this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, up: true });
+    }
+    this.emit({ type: 'port-added', bridge: this.name, port: io.name, no, kind: io.kind });
+    io.start(this.sinkFor(port));
+    return port;
+  }
+
+  /** Detaches and closes a port; its learned entries go with it. */
+  removePort(name: string): BridgePort {
+    const port = this.portByName(name);
+    if (!port) throw new Error(`port '${name}' is not on bridge ${this.name}`);
+    if (!port.isHost) this.stp.removePort(port.no);
+    port.state = PORT_DISABLED;
+    port.up = false;
+    this.ports[port.no] = undefined;
+    this.portList = this.portList.filter((p) => p !== port);
+    const n = this.fdb.flush({ port: port.no, includePinned: true });
+    this.flushed += n;
+    port.io.close();
+    this.emit({ type: 'port-removed', bridge: this.name, port: name, no: port.no });
+    return port;
+  }
+
+  portByName(name: string): BridgePort | undefined {
+    for (const p of this.portList) if (p.name === name) return p;
+    return undefined;
+  }
+
+  /** All ports, host port first, then by number. */
+  allPorts(): BridgePort[] {
+    return this.ports.filter((p): p is BridgePort => p !== undefined);
+  }
+
+  private sinkFor(port: BridgePort): RxSink {
+    return {
+      receiveBatch: (buf, offs, lens, count) => this.receiveBatch(port, buf, offs, lens, count),
+      linkDown: (reason) => this.linkDown(port, reason),
+      linkUp: () => this.linkUp(port),
+    };
+  }
+
+  linkDown(port: BridgePort, reason: string): void {
+    if (!port.up || this.ports[port.no] !== port) return;
+    port.up = false;
+    port.downReason = reason;
+    if (port.isHost) port.state = PORT_DISABLED;
+    else this.stp.portDown(port.no);
+    this.flushed += this.fdb.flush({ port: port.no });
+    this.emit({ type: 'port-down', bridge: this.name, port: port.name, reason });
+  }
+
+  linkUp(port: BridgePort): void {
+    if (port.up || this.ports[port.no] !== port) return;
+    port.up = true;
+    port.downReason = '';
+    if (port.isHost) port.state = PORT_FORWARDING;
+    else this.stp.portUp(port.no);
+    this.emit({ type: 'port-up', bridge: this.name, port: port.name });
+  }
+
+  // ---------------------------------------------------------------- fast path
+
+  /** A batch from one port: each frame through the pipeline, then one flush per egress port. */
+  receiveBatch(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void {
+    for (let i = 0; i < count; i++) this.receive(port, buf, offs[i]!, lens[i]!);
+    this.flushDirty();
+  }
+
+  /** Pushes out everything queued on egress ports. */
+  flushDirty(): void {
+    while (this.ndirty > 0) {
+      const p = this.dirty[--this.ndirty]!;
+      p.dirty = false;
+      p.io.flush();
+    }
+  }
+
+  /** One frame through the pipeline (no flush; see receiveBatch). */
+  receive(port: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    this.rxFrames++;
+    port.rxFrames++;
+    port.rxBytes += len;
+    if (port.capture !== null) port.capture.frame(0, buf, off, len);
+    // 1 validate
+    if (len < 14 || len > port.maxFrame) { port.dropMalformed++; return; }
+    const dst = readMac(buf, off);
+    const src = readMac(buf, off + 6);
+    // a group or all-zero source is never valid (the kernel drops these too)
+    if (src === 0 || (buf[off + 6]! & 1) === 1) { port.dropMalformed++; return; }
+    // 2 link-local group addresses
+    if (dst >= MAC_STP && dst <= MAC_STP + 15) {
+      if (dst === MAC_STP) {
+        if (this.stp.enabled) {
+          if (port.state !== PORT_DISABLED && !port.isHost) this.stp.receive(port.no, buf, off, len);
+          return;
+        }
+        // STP off: BPDUs are forwarded so loops stay detectable by others (as the kernel does)
+      } else if (((this.groupFwdMask >>> (dst - MAC_STP)) & 1) === 0 || dst === MAC_STP + 1) {
+        port.dropLinkLocal++;
+        return;
+      }
+    }
+    // 3 port state
+    const state = port.state;
+    if (state !== PORT_FORWARDING && state !== PORT_LEARNING) { port.dropStpBlocked++; return; }
+    let vid = 0;
+    if (this.vlanFiltering) {
+      vid = len >= 18 && buf[off + 12] === 0x81 && buf[off + 13] === 0x00
+        ? ((buf[off + 14]! << 8) | buf[off + 15]!) & 0x0fff
+        : port.pvid;
+      if (port.vlans !== null && port.vlans[vid] !== 1) { port.dropVlan++; return; }
+    }
+    const now = this.clock.now();
+    // 4 learn
+    if (port.learning) {
+      const r = this.fdb.learn(vid, src, port.no, now);
+      if (r !== 0) {
+        if (r === LEARN_REFUSED_PORT) { port.dropLimit++; return; }
+        this.learnOutcome(r, vid, src, port);
+      }
+    }
+    if (state === PORT_LEARNING) { port.dropStpBlocked++; return; }
+    // 5 decide
+    if ((buf[off]! & 1) === 1) {
+      this.flood(port, buf, off, len, vid, dst === 0xffffffffffff ? 1 : 2);
+      return;
+    }
+    let out = this.fdb.lookup(vid, dst, now);
+    if (out === -1) {
+      this.unknownUnicastFlooded++;
+      this.flood(port, buf, off, len, vid, 0);
+      return;
+    }
+    if (out === FDB_TO_HOST) out = 0;
+    if (out === port.no && !port.hairpin) { this.filtered++; port.dropFiltered++; return; }
+    // 6 egress
+    const eg = this.ports[out];
+    if (eg === undefined || eg.state !== PORT_FORWARDING || !eg.up) { this.filtered++; port.dropFiltered++; return; }
+    if (this.vlanFiltering && eg.vlans !== null && eg.vlans[vid] !== 1) { port.dropVlan++; return; }
+    this.forwarded++;
+    this.transmit(eg, buf, off, len);
+  }
+
+  /** kind: 0 unknown unicast, 1 broadcast, 2 multicast — each gated by its egress flag. */
+  private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, kind: number): void {
+    this.flooded++;
+    const list = this.portList;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (p === ingress && !p.hairpin) continue;
+      if (p.state !== PORT_FORWARDING || !p.up) continue;
+      if (kind === 0 ? !p.floodUnicast : kind === 1 ? !p.floodBroadcast : !p.floodMulticast) continue;
+      if (this.vlanFiltering && p.vlans !== null && p.vlans[vid] !== 1) continue;
+      p.txFlooded++;
+      this.transmit(p, buf, off, len);
+    }
+  }
+
+  private transmit(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    if (p.capture !== null) p.capture.frame(1, buf, off, len);
+    if (p.io.send(buf, off, len)) {
+      p.txFrames++;
+      p.txBytes += len;
+    } else {
+      p.dropNoBuffer++;
+    }
+    if (!p.dirty) {
+      p.dirty = true;
+      this.dirty[this.ndirty++] = p;
+    }
+  }
+
+  /** Counts and reports what learn() did (the rare outcomes only reach here). */
+  private learnOutcome(r: number, vid: number, src: number, port: BridgePort): void {
+    if (r === LEARN_NEW) {
+      this.learned++;
+      if (this.fdb.lastEvictedMac >= 0) {
+        this.evicted++;
+        if (this.listeners.length > 0) {
+          this.emit({ type: 'evicted', bridge: this.name, mac: formatMac(this.fdb.lastEvictedMac), vid: this.fdb.lastEvictedVid, port: this.portName(this.fdb.lastEvictedPort) });
+        }
+      }
+      if (this.listeners.length > 0) this.emit({ type: 'learned', bridge: this.name, mac: formatMac(src), vid, port: port.name });
+    } else if (r === LEARN_MOVED) {
+      this.moved++;
+      if (this.listeners.length > 0) {
+        this.emit({ type: 'moved', bridge: this.name, mac: formatMac(src), vid, from: this.portName(this.fdb.lastMovedFrom), to: port.name });
+      }
+    } else if (r === LEARN_REFUSED_TABLE) {
+      this.notLearnedTableFull++;
+    } else if (r === LEARN_PINNED) {
+      this.pinnedSourceSeen++;
+    }
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** Runs timers (STP, FDB ageing) up to clock.now(); the daemon calls this ~10×/s. */
+  tick(): void {
+    this.stp.tick();
+    const now = this.clock.now();
+    const n = this.fdb.age(now, this.listeners.length > 0
+      ? (mac, vid, port) => this.emit({ type: 'aged', bridge: this.name, mac: formatMac(mac), vid, port: this.portName(port) })
+      : undefined);
+    this.aged += n;
+  }
+
+  // ---------------------------------------------------------------- control
+
+  setAgeing(sec: number): void {
+    this.fdb.setAgeing(sec);
+  }
+
+  addStatic(mac: number, portName: string, vid = 0): void {
+    const p = this.portByName(portName);
+    if (!p) throw new Error(`port '${portName}' is not on bridge ${this.name}`);
+    this.fdb.addStatic(vid, mac, p.no, false, this.clock.now());
+    this.emit({ type: 'static-added', bridge: this.name, mac: formatMac(mac), vid, port: portName });
+  }
+
+  removeFdb(mac: number, vid = 0): boolean {
+    const e = this.fdb.get(vid, mac);
+    if (!e) return false;
+    if (e.kind === 'local') throw new Error(`${formatMac(mac)} is a local address of ${this.name}; it cannot be deleted`);
+    this.fdb.remove(vid, mac);
+    if (e.kind === 'static') this.emit({ type: 'static-removed', bridge: this.name, mac: formatMac(mac), vid, port: this.portName(e.port) });
+    return true;
+  }
+
+  flushFdb(filter: { port?: string; vid?: number } = {}): number {
+    let portNo: number | undefined;
+    if (filter.port !== undefined) {
+      const p = this.portByName(filter.port);
+      if (!p) throw new Error(`port '${filter.port}' is not on bridge ${this.name}`);
+      portNo = p.no;
+    }
+    const n = this.fdb.flush({ port: portNo, vid: filter.vid });
+    this.flushed += n;
+    this.emit({ type: 'flushed', bridge: this.name, count: n, port: filter.port, vid: filter.vid });
+    return n;
+  }
+
+  /** Ports in forwarding state (without STP: every port that is up). */
+  stpSnapshot(): StpSnapshot { return this.stp.snapshot(); }
+
+  // ---------------------------------------------------------------- STP host
+
+  private stpHost() {
+    return {
+      now: () => this.clock.now(),
+      sendBpdu: (portNo: number, frame: Uint8Array) => {
+        const p = this.ports[portNo];
+        if (!p || !p.up) return;
+        this.transmit(p, frame, 0, frame.length);
+        this.flushDirty();
+      },
+      setPortState: (portNo: number, state: number) => {
+        const p = this.ports[portNo];
+        if (!p) return;
+        const from = p.state;
+        if (from === state) return;
+        p.state = state;
+        // leaving the active topology invalidates what was learned there (kernel: delete by port)
+        if (state === PORT_DISABLED) this.flushed += this.fdb.flush({ port: portNo });
+        this.emit({ type: 'stp-state', bridge: this.name, port: p.name, from: PORT_STATE_NAMES[from] ?? String(from), to: PORT_STATE_NAMES[state] ?? String(state) });
+      },
+      topologyChange: (active: boolean, forwardDelayMs: number) => {
+        this.fdb.effectiveAgeingMs = active ? Math.min(forwardDelayMs, this.fdb.ageingMs) : this.fdb.ageingMs;
+        this.emit({ type: active ? 'tc-start' : 'tc-end', bridge: this.name });
+      },
+      event: (e: { type: string; [k: string]: unknown }) => {
+        if (this.listeners.length === 0) return;
+        if (e.type === 'stp-state' || e.type === 'tc-start' || e.type === 'tc-end') return; // reported above
+        this.emit({ ...e, bridge: this.name, what: e.type, type: 'stp' } as BridgeEvent);
+      },
+    };
+  }
+}
+

@@ -1,0 +1,22 @@
+// Events the bridge reports off the fast path (a new MAC, a move, ageing, port and STP changes),
+// for the monitor, logs and tests. Refreshing a known MAC emits nothing.
+
+export type BridgeEvent =
+  | { type: 'learned'; bridge: string; mac: string; vid: number; port: string }
+  | { type: 'moved'; bridge: string; mac: string; vid: number; from: string; to: string }
+  | { type: 'aged'; bridge: string; mac: string; vid: number; port: string }
+  | { type: 'evicted'; bridge: string; mac: string; vid: number; port: string }
+  | { type: 'flushed'; bridge: string; count: number; port?: string; vid?: number }
+  | { type: 'static-added'; bridge: string; mac: string; vid: number; port: string }
+  | { type: 'static-removed'; bridge: string; mac: string; vid: number; port: string }
+  | { type: 'port-added'; bridge: string; port: string; no: number; kind: string }
+  | { type: 'port-removed'; bridge: string; port: string; no: number }
+  | { type: 'port-up'; bridge: string; port: string }
+  | { type: 'port-down'; bridge: string; port: string; reason: string }
+  | { type: 'stp-state'; bridge: string; port: string; from: string; to: string }
+  | { type: 'root-change'; bridge: string; root: string; rootPort: string; cost: number }
+  | { type: 'tc-start'; bridge: string }
+  | { type: 'tc-end'; bridge: string }
+  | { type: 'stp'; bridge: string; what: string; [k: string]: unknown };
+
+export type EventListener = (e: BridgeEvent & { time: number }) => void;

@@ -1,0 +1,118 @@
+// One port of a bridge: its driver, STP-driven state, forwarding flags and counters. Counters are
+// plain number fields the metrics layer reads at scrape time; nothing here allocates per frame.
+import type { PortIO } from './port-io.js';
+import { PORT_DISABLED } from './port-io.js';
+
+/** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
+export interface PortCapture {
+  frame(dir: 0 | 1, buf: Uint8Array, off: number, len: number): void;
+}
+
+export interface PortFlags {
+  /** Learn source MACs seen on this port. */
+  learning: boolean;
+  /** Receive floods of unknown unicast (egress flag, as the kernel's BR_FLOOD). */
+  floodUnicast: boolean;
+  /** Receive broadcasts (BR_BCAST_FLOOD). */
+  floodBroadcast: boolean;
+  /** Receive multicast floods (BR_MCAST_FLOOD). */
+  floodMulticast: boolean;
+  /** Allow sending a frame back out of the port it came in on. */
+  hairpin: boolean;
+}
+
+export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
+  learning: true, floodUnicast: true, floodBroadcast: true, floodMulticast: true, hairpin: false,
+};
+
+/** Drop reasons as metric label values, in the order of the counters below. */
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export class BridgePort {
+  /** 0 is the bridge's own host port (br0); real ports are numbered from 1 as the kernel does. */
+  readonly no: number;
+  readonly io: PortIO;
+  readonly isHost: boolean;
+  /** The bridge-side MAC of this port (a local FDB entry; source of its BPDUs). */
+  readonly mac: number;
+  /** Largest frame accepted: MTU + 18. */
+  readonly maxFrame: number;
+  state: number = PORT_DISABLED;
+  up = true;
+  downReason = '';
+
+  learning: boolean;
+  floodUnicast: boolean;
+  floodBroadcast: boolean;
+  floodMulticast: boolean;
+  hairpin: boolean;
+  /** VLAN given to untagged frames when the bridge filters VLANs. */
+  pvid = 1;
+  /** Member VLANs (1 = member) when the bridge filters VLANs; null = all. */
+  vlans: Uint8Array | null = null;
+
+  // counters
+  rxFrames = 0;
+  rxBytes = 0;
+  txFrames = 0;
+  txBytes = 0;
+  /** Frames this port sent as part of a flood. */
+  txFlooded = 0;
+  dropMalformed = 0;
+  dropStpBlocked = 0;
+  dropFiltered = 0;
+  dropNoBuffer = 0;
+  dropTxError = 0;
+  dropLimit = 0;
+  dropLinkLocal = 0;
+  dropVlan = 0;
+
+  /**
+   * Capture hook (pcap, live summaries): null when nobody captures, so the fast path pays one
+   * comparison. The hook must copy what it keeps and never block.
+   */
+  capture: PortCapture | null = null;
+
+  /** Set while the port has queued sends awaiting flush. */
+  dirty = false;
+
+  constructor(no: number, io: PortIO, mac: number, isHost: boolean, flags: Partial<PortFlags> = {}) {
+    this.no = no;
+    this.io = io;
+    this.mac = mac;
+    this.isHost = isHost;
+    this.maxFrame = io.mtu + 18;
+    const f = { ...DEFAULT_PORT_FLAGS, ...flags };
+    this.learning = f.learning;
+    this.floodUnicast = f.floodUnicast;
+    this.floodBroadcast = f.floodBroadcast;
+    this.floodMulticast = f.floodMulticast;
+    this.hairpin = f.hairpin;
+  }
+
+  get name(): string { return this.io.name; }
+
+  flags(): PortFlags {
+    return {
+      learning: this.learning, floodUnicast: this.floodUnicast, floodBroadcast: this.floodBroadcast,
+      floodMulticast: this.floodMulticast, hairpin: this.hairpin,
+    };
+  }
+
+  setFlags(f: Partial<PortFlags>): void {
+    if (f.learning !== undefined) this.learning = f.learning;
+    if (f.floodUnicast !== undefined) this.floodUnicast = f.floodUnicast;
+    if (f.floodBroadcast !== undefined) this.floodBroadcast = f.floodBroadcast;
+    if (f.floodMulticast !== undefined) this.floodMulticast = f.floodMulticast;
+    if (f.hairpin !== undefined) this.hairpin = f.hairpin;
+  }
+
+  drops(): Record<DropReason, number> {
+    return {
+      malformed: this.dropMalformed, stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
+      no_buffer: this.dropNoBuffer, tx_error: this.dropTxError, limit: this.dropLimit,
+      link_local: this.dropLinkLocal, vlan: this.dropVlan,
+    };
+  }
+}

@@ -1,0 +1,190 @@
+// The softbr command line: brctl's verbs and iproute2's `bridge fdb`/`bridge link` views, each a
+// thin client of the daemon's control socket; `daemon` and `demo` run in this process.
+import { Command, CommanderError, Option } from 'commander';
+import { call, ControlClient, ControlError } from '../control/client.js';
+import { controlPath, UserError } from '../control/protocol.js';
+import { ConfigError } from '../control/config.js';
+import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
+import * as fmt from './format/index.js';
+import { runDaemon } from './run-daemon.js';
+import { toStpInfo } from './stp-view.js';
+
+function out(s: string): void { process.stdout.write(s); }
+function printJson(v: unknown): void { out(JSON.stringify(v) + '\n'); }
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('softbr')
+    .description('A userspace Ethernet bridge (learning switch): brctl verbs, bridge fdb views, STP, metrics.\n'
+      + 'Verbs talk to `softbr daemon` over its control socket (default /run/softbr/control.sock).')
+    .option('--control <path>', 'control socket of the daemon (env SOFTBR_CONTROL)')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const sock = () => controlPath(program.opts<{ control?: string }>().control);
+  const req = <T = unknown>(cmd: string, args: Record<string, unknown> = {}) => call<T>(sock(), cmd, args);
+
+  program.command('daemon')
+    .description('run the bridge daemon in the foreground (needs root)')
+    .option('-c, --config <file>', 'YAML config with bridges and ports (reloaded on SIGHUP)')
+    .option('--metrics <addr>', 'serve Prometheus /metrics on ADDR (host:port)', '127.0.0.1:9477')
+    .option('--no-metrics', 'do not serve metrics')
+    .option('-q, --quiet', 'no log lines on stderr')
+    .action(async (o: { config?: string; metrics: string | false; quiet?: boolean }) => {
+      await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet });
+    });
+
+  program.command('addbr <bridge>')
+    .description('create a bridge (with a host port TAP of the same name, like the kernel\'s br0)')
+    .option('--no-local', 'no host port: the host gets no interface on this bridge')
+    .option('--mac <mac>', 'bridge MAC (default: random locally administered)')
+    .action(async (br: string, o: { local: boolean; mac?: string }) => {
+      bridgeName(br);
+      if (o.mac !== undefined) macArg(o.mac);
+      await req('addbr', { bridge: br, local: o.local, mac: o.mac });
+    });
+
+  program.command('delbr <bridge>').description('delete a bridge and close its ports')
+    .action(async (br: string) => { await req('delbr', { bridge: bridgeName(br) }); });
+
+  program.command('addif <bridge> <port...>')
+    .description('add ports: tap:NAME creates (or attaches to) a TAP; NAME attaches an existing netdev')
+    .action(async (br: string, ports: string[]) => {
+      bridgeName(br);
+      ports.forEach((p) => portSpec(p));
+      for (const p of ports) await req('addif', { bridge: br, port: p });
+    });
+
+  program.command('delif <bridge> <port...>').description('remove ports from a bridge')
+    .action(async (br: string, ports: string[]) => {
+      bridgeName(br);
+      for (const p of ports) await req('delif', { bridge: br, port: p });
+    });
+
+  program.command('show [bridge]').description('list bridges (as brctl show)')
+    .option('--json', 'JSON output')
+    .action(async (br: string | undefined, o: { json?: boolean }) => {
+      const rows = await req<fmt.BridgeInfo[]>('show', br === undefined ? {} : { bridge: bridgeName(br) });
+      if (o.json) printJson(rows); else out(fmt.formatBrctlShow(rows));
+    });
+
+  program.command('showmacs <bridge>').description('list learned and local MACs (as brctl showmacs)')
+    .option('--json', 'JSON output')
+    .action(async (br: string, o: { json?: boolean }) => {
+      const rows = await req<fmt.MacRow[]>('showmacs', { bridge: bridgeName(br) });
+      if (o.json) printJson(rows); else out(fmt.formatShowmacs(rows));
+    });
+
+  program.command('showstp <bridge>').description('spanning tree state (as brctl showstp)')
+    .option('--json', 'JSON output')
+    .action(async (br: string, o: { json?: boolean }) => {
+      const snap = await req<Record<string, unknown>>('showstp', { bridge: bridgeName(br) });
+      const info = toStpInfo(br, snap);
+      if (o.json) printJson(info); else out(fmt.formatShowstp(info));
+    });
+
+  const secs = (verb: string, what: string, cmd: string) => program.command(`${verb} <bridge> <seconds>`)
+    .description(`set ${what}`)
+    .action(async (br: string, s: string) => { await req(cmd, { bridge: bridgeName(br), seconds: s }); });
+  secs('setageing', 'MAC ageing time in seconds (0 = hub mode: forget at once)', 'setageing');
+  secs('setfd', 'STP forward delay (2–30 s)', 'setfd');
+  secs('sethello', 'STP hello time (1–10 s)', 'sethello');
+  secs('setmaxage', 'STP max age (6–40 s)', 'setmaxage');
+
+  program.command('stp <bridge> <state>').description('turn spanning tree on or off')
+    .action(async (br: string, st: string) => { await req('stp', { bridge: bridgeName(br), on: onOff(st, 'STP state') }); });
+  program.command('setbridgeprio <bridge> <prio>').description('STP bridge priority (0–65535)')
+    .action(async (br: string, p: string) => { await req('setbridgeprio', { bridge: bridgeName(br), priority: numIn(p, 'bridge priority', 0, 65535, true) }); });
+  program.command('setpathcost <bridge> <port> <cost>').description('STP path cost of a port (1–65535)')
+    .action(async (br: string, port: string, c: string) => { await req('setpathcost', { bridge: bridgeName(br), port, cost: numIn(c, 'path cost', 1, 65535, true) }); });
+  program.command('setportprio <bridge> <port> <prio>').description('STP port priority (0–63)')
+    .action(async (br: string, port: string, p: string) => { await req('setportprio', { bridge: bridgeName(br), port, priority: numIn(p, 'port priority', 0, 63, true) }); });
+  program.command('hairpin <bridge> <port> <state>').description('let frames go back out of the port they came in on')
+    .action(async (br: string, port: string, st: string) => { await req('hairpin', { bridge: bridgeName(br), port, on: onOff(st, 'hairpin mode') }); });
+  program.command('setportflag <bridge> <port> <flag> <state>').description('port flag: learning, flood, mcast_flood, bcast_flood, hairpin')
+    .action(async (br: string, port: string, flag: string, st: string) => { await req('setflag', { bridge: bridgeName(br), port, flag, on: onOff(st, flag) }); });
+
+  const fdb = program.command('fdb').description('forwarding database, as iproute2\'s bridge fdb');
+  fdb.command('show').description('list FDB entries')
+    .option('--br <bridge>', 'only this bridge')
+    .option('-s, --statistics', 'show used/updated seconds')
+    .option('-j, --json', 'JSON output (as bridge -j fdb show)')
+    .option('-p, --pretty', 'pretty JSON')
+    .action(async (o: { br?: string; statistics?: boolean; json?: boolean; pretty?: boolean }) => {
+      const rows = await req<fmt.FdbRow[]>('fdb-show', o.br === undefined ? {} : { bridge: bridgeName(o.br) });
+      out(o.json ? fmt.formatFdbJson(rows, { stats: o.statistics, pretty: o.pretty }) : fmt.formatFdbShow(rows, { stats: o.statistics }));
+    });
+  fdb.command('add <mac> <dev> <port> [kind]').description('add a static entry: fdb add MAC dev PORT [static]')
+    .option('--vlan <vid>', 'VLAN id')
+    .action(async (mac: string, dev: string, port: string, kind: string | undefined, o: { vlan?: string }) => {
+      fdbArgs(mac, dev, kind);
+      await req('fdb-add', { mac, port, vlan: o.vlan });
+    });
+  fdb.command('del <mac> <dev> <port>').description('delete an entry: fdb del MAC dev PORT')
+    .option('--vlan <vid>', 'VLAN id')
+    .action(async (mac: string, dev: string, port: string, o: { vlan?: string }) => {
+      fdbArgs(mac, dev, undefined);
+      await req('fdb-del', { mac, port, vlan: o.vlan });
+    });
+  fdb.command('flush <bridge>').description('forget learned entries (static and local stay)')
+    .option('--port <port>', 'only entries on this port')
+    .action(async (br: string, o: { port?: string }) => {
+      const r = await req<{ flushed: number }>('fdb-flush', { bridge: bridgeName(br), port: o.port });
+      out(`flushed ${r.flushed} entries\n`);
+    });
+
+  const link = program.command('link').description('ports, as iproute2\'s bridge link');
+  link.command('show').description('list bridge ports with state and flags')
+    .option('-d, --details', 'flags line')
+    .option('-j, --json', 'JSON output')
+    .action(async (o: { details?: boolean; json?: boolean }) => {
+      const rows = await req<fmt.LinkRow[]>('link-show');
+      if (o.json) printJson(rows); else out(fmt.formatLinkShow(rows, { details: o.details }));
+    });
+
+  program.command('monitor [bridge]').description('stream bridge events: learned, moved, aged, port and STP changes')
+    .option('--json', 'one JSON object per line')
+    .action(async (br: string | undefined, o: { json?: boolean }) => {
+      const c = await ControlClient.connect(sock());
+      await c.request('monitor', br === undefined ? {} : { bridge: bridgeName(br) }, (ev) => {
+        const e = ev as { type: string };
+        if (e.type === 'hello') return;
+        out(o.json ? JSON.stringify(ev) + '\n' : fmt.formatEvent(ev as fmt.EventLike) + '\n');
+      });
+    });
+
+  program.command('demo').description('the guided lab: a bridge, three namespaced hosts, pings, and the tables before/after (root)')
+    .option('--keep', 'leave the lab running until Ctrl-C')
+    .action(async (o: { keep?: boolean }) => {
+      const { runDemo } = await import('../lab/demo.js');
+      await runDemo({ keep: o.keep });
+    });
+
+  return program;
+}
+
+function fdbArgs(mac: string, dev: string, kind: string | undefined): void {
+  macArg(mac);
+  if (dev !== 'dev') throw new UserError(`expected 'dev' after the MAC, got '${dev}': usage fdb add MAC dev PORT [static]`);
+  if (kind !== undefined && kind !== 'static' && kind !== 'master') throw new UserError(`unknown entry kind '${kind}': allowed static`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UserError || e instanceof ControlError || e instanceof ConfigError || e instanceof RangeError) {
+      process.stderr.write(`softbr: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`softbr: ${(e as Error).message ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+void Option;

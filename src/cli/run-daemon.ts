@@ -1,0 +1,70 @@
+// `softbr daemon`: loads the config, serves the control socket, runs until SIGTERM/SIGINT (clean
+// exit, TAPs it created deleted) and reloads the config on SIGHUP.
+import { Daemon } from '../control/daemon.js';
+import { loadConfig, type Config } from '../control/config.js';
+import { serveControl } from '../control/server.js';
+import { controlPath } from '../control/protocol.js';
+
+export interface DaemonCliOptions {
+  config?: string;
+  control?: string;
+  metrics?: string | false;
+  quiet?: boolean;
+}
+
+export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
+  const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
+  let cfg: Config = { bridges: [] };
+  if (opts.config) cfg = loadConfig(opts.config); // throws ConfigError before anything is created
+  if (process.getuid && process.getuid() !== 0) {
+    throw new Error('softbr daemon needs root (it opens TAP devices and raw sockets): run it with sudo');
+  }
+  const path = controlPath(opts.control ?? cfg.control);
+  const daemon = new Daemon({ log });
+  let server: Awaited<ReturnType<typeof serveControl>> | undefined;
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: closing ports and exiting`);
+    daemon.shutdown();
+    extra.forEach((f) => f());
+    server?.close();
+    // let the socket unlink run, then leave even if a client still holds a connection
+    setTimeout(() => process.exit(0), 50).unref();
+    process.exitCode = 0;
+  };
+  const extra: (() => void)[] = [];
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await daemon.applyConfig(cfg);
+    server = await serveControl(path, (req, session) => daemon.handle(req, session));
+  } catch (e) {
+    daemon.shutdown();
+    throw e;
+  }
+  const hooks = await startExtras(daemon, opts.metrics === undefined ? cfg.metrics : opts.metrics, log);
+  extra.push(...hooks);
+  process.on('SIGHUP', () => {
+    if (!opts.config) { log('SIGHUP: no config file to reload'); return; }
+    let next: Config;
+    try {
+      next = loadConfig(opts.config);
+    } catch (e) {
+      log(`SIGHUP: config not reloaded, nothing changed: ${(e as Error).message}`);
+      return;
+    }
+    daemon.applyConfig(next).then(
+      (done) => log(`SIGHUP: reloaded ${opts.config}${done.length ? ': ' + done.join('; ') : ' (no changes)'}`),
+      (e: Error) => log(`SIGHUP: reload failed part way: ${e.message}`),
+    );
+  });
+  log(`listening on ${path}${cfg.bridges.length ? `; bridges: ${cfg.bridges.map((b) => b.name).join(', ')}` : ''}`);
+}
+
+/** Services beside the control socket (metrics HTTP); each returns its stop function. */
+async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void): Promise<(() => void)[]> {
+  void daemon; void metrics; void log;
+  return [];
+}

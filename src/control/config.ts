@@ -1,0 +1,171 @@
+// The daemon's YAML config: schema, validation with errors that name the line, the key and what
+// is allowed, and normalisation into one plain shape the daemon applies (at start and on SIGHUP).
+import { parseDocument, LineCounter, isNode } from 'yaml';
+import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import { isValidMacString } from '../frame/mac.js';
+
+export const STP_LIMITS = {
+  hello: [1, 10], maxAge: [6, 40], forwardDelay: [2, 30], priority: [0, 65535], portPriority: [0, 63], pathCost: [1, 65535],
+} as const;
+
+const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
+const num = (lo: number, hi: number, what: string) =>
+  z.number({ message: `expected a number (${what})` }).min(lo, { message: `must be ${lo}–${hi} (${what})` }).max(hi, { message: `must be ${lo}–${hi} (${what})` });
+
+const portObject = z.object({
+  name: z.string().min(1),
+  learning: z.boolean().optional(),
+  flood: z.boolean().optional(),
+  bcastFlood: z.boolean().optional(),
+  mcastFlood: z.boolean().optional(),
+  hairpin: z.boolean().optional(),
+  cost: num(...STP_LIMITS.pathCost, 'STP path cost').int().optional(),
+  priority: num(...STP_LIMITS.portPriority, 'STP port priority').int().optional(),
+  maxLearned: num(0, 1 << 24, 'learned MACs on this port, 0 = no limit').int().optional(),
+  mac: mac.optional(),
+}).strict();
+
+const stpObject = z.object({
+  enabled: z.boolean().optional(),
+  priority: num(...STP_LIMITS.priority, 'bridge priority').int().optional(),
+  hello: num(...STP_LIMITS.hello, 'hello time, seconds').optional(),
+  maxAge: num(...STP_LIMITS.maxAge, 'max age, seconds').optional(),
+  forwardDelay: num(...STP_LIMITS.forwardDelay, 'forward delay, seconds').optional(),
+}).strict();
+
+const bridgeObject = z.object({
+  mac: mac.optional(),
+  local: z.boolean().optional(),
+  ageing: num(0, 1_000_000, 'seconds, 0 = hub mode').optional(),
+  maxEntries: num(1, 1 << 24, 'learned MACs').int().optional(),
+  limitPolicy: z.enum(['evict-oldest', 'refuse-new']).optional(),
+  vlanFiltering: z.boolean().optional(),
+  stp: z.union([z.boolean(), stpObject]).optional(),
+  ports: z.array(z.union([z.string().min(1), portObject])).optional(),
+}).strict();
+
+const configSchema = z.object({
+  control: z.string().optional(),
+  metrics: z.union([z.string(), z.literal(false)]).optional(),
+  bridges: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, { message: 'bridge name: 1–15 letters, digits, _ . -' }), bridgeObject.nullable()).optional(),
+}).strict();
+
+export interface PortConfig {
+  /** `tap:NAME` for a TAP softbr opens, or NAME of an existing netdev. */
+  name: string;
+  learning?: boolean;
+  flood?: boolean;
+  bcastFlood?: boolean;
+  mcastFlood?: boolean;
+  hairpin?: boolean;
+  cost?: number;
+  priority?: number;
+  maxLearned?: number;
+  mac?: string;
+}
+
+export interface BridgeConfig {
+  name: string;
+  mac?: string;
+  local: boolean;
+  ageing: number;
+  maxEntries?: number;
+  limitPolicy?: 'evict-oldest' | 'refuse-new';
+  vlanFiltering: boolean;
+  stp: { enabled: boolean; priority: number; hello: number; maxAge: number; forwardDelay: number };
+  ports: PortConfig[];
+}
+
+export interface Config {
+  control?: string;
+  metrics?: string | false;
+  bridges: BridgeConfig[];
+}
+
+export class ConfigError extends Error {
+  constructor(message: string, readonly line?: number) { super(message); }
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const anyIssue = issue as { code: string; keys?: string[]; values?: unknown[]; expected?: string };
+  if (anyIssue.code === 'unrecognized_keys' && anyIssue.keys) return `unknown key${anyIssue.keys.length > 1 ? 's' : ''} ${anyIssue.keys.map((k) => `'${k}'`).join(', ')}`;
+  if (anyIssue.code === 'invalid_value' && anyIssue.values) return `must be one of ${anyIssue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (anyIssue.code === 'invalid_union') return 'not a valid value here';
+  return issue.message;
+}
+
+/** Parses and validates YAML text; throws ConfigError naming file:line, the key and what is allowed. */
+export function parseConfig(text: string, file = 'config'): Config {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lc.linePos(e.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`, line);
+  }
+  const raw = doc.toJS() ?? {};
+  const res = configSchema.safeParse(raw);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    // find the deepest node of the path that exists, for its line
+    let line: number | undefined;
+    for (let n = path.length; n >= 0 && line === undefined; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) line = lc.linePos(node.range[0]).line;
+    }
+    const key = path.length ? path.join('.') : '(top level)';
+    throw new ConfigError(`${file}:${line ?? 1}: ${key}: ${describe(issue)}`, line);
+  }
+  const c = res.data;
+  const bridges: BridgeConfig[] = [];
+  for (const [name, b0] of Object.entries(c.bridges ?? {})) {
+    const b = b0 ?? {};
+    const stpObj = typeof b.stp === 'object' ? b.stp : {};
+    const seen = new Set<string>();
+    const ports: PortConfig[] = [];
+    for (const p of b.ports ?? []) {
+      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p };
+      if (seen.has(pc.name)) {
+        const line = lineOf(doc, lc, ['bridges', name, 'ports']);
+        throw new ConfigError(`${file}:${line}: bridges.${name}.ports: port '${pc.name}' listed twice`, line);
+      }
+      seen.add(pc.name);
+      ports.push(pc);
+    }
+    bridges.push({
+      name,
+      mac: b.mac,
+      local: b.local ?? true,
+      ageing: b.ageing ?? 300,
+      maxEntries: b.maxEntries,
+      limitPolicy: b.limitPolicy,
+      vlanFiltering: b.vlanFiltering ?? false,
+      stp: {
+        enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),
+        priority: stpObj.priority ?? 32768,
+        hello: stpObj.hello ?? 2,
+        maxAge: stpObj.maxAge ?? 20,
+        forwardDelay: stpObj.forwardDelay ?? 15,
+      },
+      ports,
+    });
+  }
+  return { control: c.control, metrics: c.metrics, bridges };
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: string[]): number {
+  const node = doc.getIn(path, true);
+  return isNode(node) && node.range ? lc.linePos(node.range[0]).line : 1;
+}
+
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,404 @@
+// The daemon's state and verbs: bridges it runs, the ports it opened, and one handler per control
+// command. Everything here is off the fast path; frames flow driver → Bridge → driver without it.
+import { Bridge } from '../bridge/bridge.js';
+import type { BridgePort } from '../bridge/port.js';
+import { SystemClock, type Clock } from '../bridge/clock.js';
+import { PORT_STATE_NAMES, type PortIO } from '../bridge/port-io.js';
+import type { BridgeEvent } from '../bridge/events.js';
+import { formatMac, formatMacPlain, parseMac, randomLocalMac } from '../frame/mac.js';
+import { UserError, type Request } from './protocol.js';
+import { STREAMING, type Session } from './server.js';
+import { str, optStr, numIn, onOff, macArg, bridgeName, portSpec } from './args.js';
+import type { BridgeConfig, Config, PortConfig } from './config.js';
+import { openPort, type PortSpec } from './port-open.js';
+import { STP_LIMITS } from './config.js';
+
+export interface ManagedBridge {
+  bridge: Bridge;
+  /** Specs of ports by port name, as the user gave them (for reload diffs and show). */
+  specs: Map<string, PortSpec>;
+}
+
+export interface DaemonOptions {
+  clock?: Clock;
+  /** Timer tick for ageing and STP, ms. */
+  tickMs?: number;
+  log?: (msg: string) => void;
+}
+
+export class Daemon {
+  readonly bridges = new Map<string, ManagedBridge>();
+  readonly clock: Clock;
+  private timer: NodeJS.Timeout | undefined;
+  private log: (msg: string) => void;
+  /** Listeners for every bridge's events (monitor clients, logs). */
+  private eventSinks = new Set<(e: BridgeEvent & { time: number }) => void>();
+
+  constructor(opts: DaemonOptions = {}) {
+    this.clock = opts.clock ?? new SystemClock();
+    this.log = opts.log ?? ((m) => process.stderr.write(`softbr: ${m}\n`));
+    const tickMs = opts.tickMs ?? 100;
+    if (tickMs > 0) {
+      this.timer = setInterval(() => this.tick(), tickMs);
+      this.timer.unref();
+    }
+  }
+
+  tick(): void {
+    for (const m of this.bridges.values()) m.bridge.tick();
+  }
+
+  get(name: unknown): ManagedBridge {
+    const n = bridgeName(name);
+    const m = this.bridges.get(n);
+    if (!m) throw new UserError(`bridge ${n} does not exist`);
+    return m;
+  }
+
+  port(m: ManagedBridge, name: unknown): BridgePort {
+    if (typeof name !== 'string' || !name) throw new UserError('missing port');
+    const bare = name.startsWith('tap:') ? name.slice(4) : name;
+    const p = m.bridge.portByName(bare);
+    if (!p || p.isHost) throw new UserError(`interface ${bare} is not a port of bridge ${m.bridge.name}`);
+    return p;
+  }
+
+  // ------------------------------------------------------------ bridges and ports
+
+  async addBridge(cfg: Pick<BridgeConfig, 'name'> & Partial<BridgeConfig>): Promise<ManagedBridge> {
+    const name = bridgeName(cfg.name);
+    if (this.bridges.has(name)) throw new UserError(`bridge ${name} already exists`);
+    const mac = cfg.mac ? parseMac(cfg.mac) : randomLocalMac();
+    const stp = cfg.stp;
+    const bridge = new Bridge({
+      name, clock: this.clock, mac,
+      ageingSec: cfg.ageing ?? 300,
+      maxEntries: cfg.maxEntries,
+      policy: cfg.limitPolicy,
+      vlanFiltering: cfg.vlanFiltering ?? false,
+      stpPriority: stp?.priority, helloSec: stp?.hello, maxAgeSec: stp?.maxAge, forwardDelaySec: stp?.forwardDelay,
+    });
+    const m: ManagedBridge = { bridge, specs: new Map() };
+    bridge.on((e) => { for (const s of this.eventSinks) s(e); });
+    if (cfg.local ?? true) {
+      // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
+      const io = await openPort({ kind: 'tap', name, mac, created: true }, this.log);
+      bridge.addPort(io, { host: true });
+    }
+    this.bridges.set(name, m);
+    try {
+      if (stp?.enabled) bridge.stp.enable();
+      for (const p of cfg.ports ?? []) await this.addPort(m, p);
+    } catch (e) {
+      this.deleteBridge(name);
+      throw e;
+    }
+    return m;
+  }
+
+  deleteBridge(name: string): void {
+    const m = this.get(name);
+    for (const p of m.bridge.allPorts()) m.bridge.removePort(p.name);
+    m.bridge.stp.disable();
+    this.bridges.delete(name);
+  }
+
+  async addPort(m: ManagedBridge, pc: PortConfig): Promise<BridgePort> {
+    const spec = portSpec(pc.name);
+    for (const other of this.bridges.values()) {
+      const existing = other.bridge.portByName(spec.name);
+      if (existing) {
+        throw new UserError(other === m
+          ? `interface ${spec.name} is already a port of bridge ${m.bridge.name}`
+          : `device ${spec.name} is already a member of bridge ${other.bridge.name}; can't enslave it to bridge ${m.bridge.name}`);
+      }
+    }
+    if (this.bridges.has(spec.name)) throw new UserError(`${spec.name} is a bridge; a bridge cannot be a port of ${m.bridge.name}`);
+    const portMac = pc.mac ? parseMac(pc.mac) : undefined;
+    if (pc.cost !== undefined) numIn(pc.cost, 'path cost', ...STP_LIMITS.pathCost, true);
+    if (pc.priority !== undefined) numIn(pc.priority, 'port priority', ...STP_LIMITS.portPriority, true);
+    const io: PortIO = await openPort({ kind: spec.kind, name: spec.name }, this.log);
+    let port: BridgePort;
+    try {
+      port = m.bridge.addPort(io, {
+        // a TAP's netdev is the peer's NIC, so the bridge side needs an address of its own
+        mac: portMac ?? (spec.kind === 'tap' || io.kind === 'tap' ? randomLocalMac() : io.mac),
+        learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
+        hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
+      });
+    } catch (e) {
+      io.close();
+      throw e;
+    }
+    m.specs.set(spec.name, { kind: spec.kind, name: spec.name });
+    if (pc.maxLearned) m.bridge.fdb.perPortLimit = Math.max(m.bridge.fdb.perPortLimit, pc.maxLearned);
+    return port;
+  }
+
+  removePort(m: ManagedBridge, name: string): void {
+    const p = this.port(m, name);
+    m.bridge.removePort(p.name);
+    m.specs.delete(p.name);
+  }
+
+  /** Closes every port (deleting TAPs softbr created) and stops timers. */
+  shutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const name of [...this.bridges.keys()]) {
+      try { this.deleteBridge(name); } catch (e) { this.log(`closing ${name}: ${(e as Error).message}`); }
+    }
+  }
+
+  // ------------------------------------------------------------ config
+
+  async applyConfig(cfg: Config): Promise<string[]> {
+    const done: string[] = [];
+    const wanted = new Map(cfg.bridges.map((b) => [b.name, b]));
+    for (const name of [...this.bridges.keys()]) {
+      if (!wanted.has(name)) { this.deleteBridge(name); done.push(`removed bridge ${name}`); }
+    }
+    for (const b of cfg.bridges) {
+      const m = this.bridges.get(b.name);
+      if (!m) { await this.addBridge(b); done.push(`added bridge ${b.name}`); continue; }
+      const br = m.bridge;
+      if (br.fdb.ageingMs !== b.ageing * 1000) { br.setAgeing(b.ageing); done.push(`${b.name}: ageing ${b.ageing}`); }
+      this.applyStp(m, b.stp, done);
+      const wantPorts = new Map(b.ports.map((p) => [portSpec(p.name).name, p]));
+      for (const pname of [...m.specs.keys()]) {
+        if (!wantPorts.has(pname)) { this.removePort(m, pname); done.push(`${b.name}: removed port ${pname}`); }
+      }
+      for (const [pname, pc] of wantPorts) {
+        const existing = br.portByName(pname);
+        if (!existing) { await this.addPort(m, pc); done.push(`${b.name}: added port ${pname}`); continue; }
+        existing.setFlags({ learning: pc.learning ?? true, floodUnicast: pc.flood ?? true, floodBroadcast: pc.bcastFlood ?? true, floodMulticast: pc.mcastFlood ?? true, hairpin: pc.hairpin ?? false });
+        if (pc.cost !== undefined) br.stp.setPathCost(existing.no, pc.cost);
+        if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
+      }
+    }
+    return done;
+  }
+
+  private applyStp(m: ManagedBridge, s: BridgeConfig['stp'], done: string[]): void {
+    const stp = m.bridge.stp;
+    const snap = stp.snapshot();
+    if (snap.bridgePriority !== s.priority) { stp.setBridgePriority(s.priority); done.push(`${m.bridge.name}: priority ${s.priority}`); }
+    if (snap.bridgeHelloTime !== s.hello) stp.setHelloTime(s.hello * 1000);
+    if (snap.bridgeMaxAge !== s.maxAge) stp.setMaxAge(s.maxAge * 1000);
+    if (snap.bridgeForwardDelay !== s.forwardDelay) stp.setForwardDelay(s.forwardDelay * 1000);
+    if (stp.enabled !== s.enabled) { if (s.enabled) stp.enable(); else stp.disable(); done.push(`${m.bridge.name}: stp ${s.enabled ? 'on' : 'off'}`); }
+  }
+
+  // ------------------------------------------------------------ views
+
+  bridgeId(b: Bridge): string {
+    return `${b.stp.snapshot().bridgePriority.toString(16).padStart(4, '0')}.${formatMacPlain(b.mac)}`;
+  }
+
+  showRows(name?: string) {
+    const list = name !== undefined ? [this.get(name)] : [...this.bridges.values()].sort((a, b) => a.bridge.name.localeCompare(b.bridge.name));
+    return list.map(({ bridge }) => ({
+      name: bridge.name,
+      bridgeId: this.bridgeId(bridge),
+      stpEnabled: bridge.stp.enabled,
+      interfaces: bridge.allPorts().filter((p) => !p.isHost).map((p) => p.name).sort(),
+    }));
+  }
+
+  macRows(name: string) {
+    const { bridge } = this.get(name);
+    const now = this.clock.now();
+    return bridge.fdb.entries(now)
+      .sort((a, b) => a.mac - b.mac)
+      .map((e) => ({
+        portNo: e.port,
+        mac: formatMac(e.mac),
+        isLocal: e.kind === 'local',
+        ageingTimerSec: e.kind === 'learned' ? Math.max(0, (now - e.updated) / 1000) : 0,
+        vid: e.vid,
+        kind: e.kind,
+        port: bridge.ports[e.port]?.name ?? '',
+      }));
+  }
+
+  fdbRows(name?: string) {
+    const now = this.clock.now();
+    const rows = [];
+    const list = name !== undefined ? [this.get(name)] : [...this.bridges.values()];
+    for (const { bridge } of list) {
+      const entries = bridge.fdb.entries(now);
+      for (const p of bridge.allPorts()) {
+        for (const e of entries) {
+          if (e.port !== p.no) continue;
+          rows.push({
+            mac: formatMac(e.mac),
+            ifname: p.name,
+            ...(bridge.vlanFiltering ? { vlan: e.vid } : {}),
+            flags: [] as string[],
+            master: bridge.name,
+            state: e.kind === 'local' ? 'permanent' : e.kind === 'static' ? 'static' : '',
+            usedSec: Math.floor((now - e.used) / 1000),
+            updatedSec: Math.floor((now - e.updated) / 1000),
+          });
+        }
+      }
+    }
+    return rows;
+  }
+
+  linkRows() {
+    const rows = [];
+    for (const { bridge } of this.bridges.values()) {
+      const stp = bridge.stp.snapshot();
+      for (const p of bridge.allPorts()) {
+        if (p.isHost) continue;
+        const sp = stp.ports.find((x) => x.portNo === p.no);
+        rows.push({
+          ifindex: p.no,
+          ifname: p.name,
+          flags: p.up ? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] : ['BROADCAST', 'MULTICAST'],
+          mtu: p.io.mtu,
+          master: bridge.name,
+          state: PORT_STATE_NAMES[p.state] ?? 'disabled',
+          priority: sp?.priority ?? 32,
+          cost: sp?.pathCost ?? 2,
+          hairpin: p.hairpin,
+          learning: p.learning,
+          flood: p.floodUnicast,
+          mcastFlood: p.floodMulticast,
+          bcastFlood: p.floodBroadcast,
+          kind: p.io.kind,
+          mac: formatMac(p.mac),
+          up: p.up,
+          downReason: p.downReason,
+        });
+      }
+    }
+    return rows;
+  }
+
+  // ------------------------------------------------------------ the control handler
+
+  async handle(req: Request, session: Session): Promise<unknown> {
+    const a = req.args ?? {};
+    switch (req.cmd) {
+      case 'ping': return { pid: process.pid, bridges: this.bridges.size };
+      case 'addbr': {
+        await this.addBridge({ name: bridgeName(a['bridge']), local: a['local'] === undefined ? true : onOff(a['local'], 'local'), mac: optStr(a, 'mac') !== undefined ? formatMac(macArg(a['mac'])) : undefined });
+        return null;
+      }
+      case 'delbr': { this.deleteBridge(bridgeName(a['bridge'])); return null; }
+      case 'addif': {
+        const m = this.get(a['bridge']);
+        const p = await this.addPort(m, { name: str(a, 'port') });
+        return { port: p.name, no: p.no };
+      }
+      case 'delif': { this.removePort(this.get(a['bridge']), str(a, 'port')); return null; }
+      case 'show': return this.showRows(a['bridge'] === undefined ? undefined : bridgeName(a['bridge']));
+      case 'showmacs': return this.macRows(bridgeName(a['bridge']));
+      case 'setageing': {
+        const m = this.get(a['bridge']);
+        m.bridge.setAgeing(numIn(a['seconds'], 'ageing time', 0, 1_000_000));
+        return null;
+      }
+      case 'setfd': return this.stpSet(a, (m, v) => m.bridge.stp.setForwardDelay(v * 1000), 'forward delay', STP_LIMITS.forwardDelay);
+      case 'sethello': return this.stpSet(a, (m, v) => m.bridge.stp.setHelloTime(v * 1000), 'hello time', STP_LIMITS.hello);
+      case 'setmaxage': return this.stpSet(a, (m, v) => m.bridge.stp.setMaxAge(v * 1000), 'max age', STP_LIMITS.maxAge);
+      case 'setbridgeprio': {
+        const m = this.get(a['bridge']);
+        m.bridge.stp.setBridgePriority(numIn(a['priority'], 'bridge priority', ...STP_LIMITS.priority, true));
+        return null;
+      }
+      case 'stp': {
+        const m = this.get(a['bridge']);
+        if (onOff(a['on'], 'stp state')) m.bridge.stp.enable(); else m.bridge.stp.disable();
+        return null;
+      }
+      case 'setpathcost': {
+        const m = this.get(a['bridge']);
+        const p = this.port(m, a['port']);
+        m.bridge.stp.setPathCost(p.no, numIn(a['cost'], 'path cost', ...STP_LIMITS.pathCost, true));
+        return null;
+      }
+      case 'setportprio': {
+        const m = this.get(a['bridge']);
+        const p = this.port(m, a['port']);
+        m.bridge.stp.setPortPriority(p.no, numIn(a['priority'], 'port priority', ...STP_LIMITS.portPriority, true));
+        return null;
+      }
+      case 'showstp': {
+        const m = this.get(a['bridge']);
+        return this.stpView(m);
+      }
+      case 'hairpin': {
+        const m = this.get(a['bridge']);
+        this.port(m, a['port']).hairpin = onOff(a['on'], 'hairpin mode');
+        return null;
+      }
+      case 'setflag': {
+        const m = this.get(a['bridge']);
+        const p = this.port(m, a['port']);
+        const flag = str(a, 'flag');
+        const allowed = ['learning', 'flood', 'mcast_flood', 'bcast_flood', 'hairpin'];
+        const key = ({ learning: 'learning', flood: 'floodUnicast', mcast_flood: 'floodMulticast', bcast_flood: 'floodBroadcast', hairpin: 'hairpin' } as const)[flag as 'learning'];
+        if (!key) throw new UserError(`unknown port flag '${flag}': allowed ${allowed.join(', ')}`);
+        p.setFlags({ [key]: onOff(a['on'], flag) });
+        return null;
+      }
+      case 'fdb-show': return this.fdbRows(a['bridge'] === undefined ? undefined : bridgeName(a['bridge']));
+      case 'fdb-add': {
+        const mac = macArg(a['mac']);
+        const { m, p } = this.findPortAnywhere(str(a, 'port', 'dev'));
+        if (mac % 0x20000000000 >= 0x10000000000) throw new UserError(`${formatMac(mac)} is a multicast address; only unicast MACs can be static FDB entries`);
+        m.bridge.addStatic(mac, p.name, a['vlan'] === undefined ? 0 : numIn(a['vlan'], 'vlan', 0, 4095, true));
+        return null;
+      }
+      case 'fdb-del': {
+        const mac = macArg(a['mac']);
+        const { m } = this.findPortAnywhere(str(a, 'port', 'dev'));
+        const vid = a['vlan'] === undefined ? 0 : numIn(a['vlan'], 'vlan', 0, 4095, true);
+        if (!m.bridge.removeFdb(mac, vid)) throw new UserError(`no FDB entry for ${formatMac(mac)} on bridge ${m.bridge.name}`);
+        return null;
+      }
+      case 'fdb-flush': {
+        const m = this.get(a['bridge']);
+        return { flushed: m.bridge.flushFdb({ port: optStr(a, 'port') }) };
+      }
+      case 'link-show': return this.linkRows();
+      case 'monitor': {
+        const only = a['bridge'] === undefined ? undefined : this.get(a['bridge']).bridge.name;
+        const sink = (e: BridgeEvent & { time: number }) => { if (!only || e.bridge === only) session.event(req.id, e); };
+        this.eventSinks.add(sink);
+        session.onClose(() => this.eventSinks.delete(sink));
+        session.event(req.id, { type: 'hello', bridges: [...this.bridges.keys()] });
+        return STREAMING;
+      }
+      default:
+        throw new UserError(`unknown command '${req.cmd}'`);
+    }
+  }
+
+  private stpSet(a: Record<string, unknown>, set: (m: ManagedBridge, v: number) => void, what: string, range: readonly [number, number]): null {
+    const m = this.get(a['bridge']);
+    set(m, numIn(a['seconds'], what, range[0], range[1]));
+    return null;
+  }
+
+  private findPortAnywhere(name: string): { m: ManagedBridge; p: BridgePort } {
+    for (const m of this.bridges.values()) {
+      const p = m.bridge.portByName(name);
+      if (p) return { m, p };
+    }
+    throw new UserError(`${name} is not a port of any softbr bridge`);
+  }
+
+  stpView(m: ManagedBridge) {
+    return m.bridge.stp.snapshot();
+  }
+
+  /** Adds a listener to every bridge's events (current and future). */
+  onEvent(fn: (e: BridgeEvent & { time: number }) => void): () => void {
+    this.eventSinks.add(fn);
+    return () => this.eventSinks.delete(fn);
+  }
+}

@@ -1,0 +1,2 @@
+// Public surface of the forwarding database.
+export * from './fdb.js';

@@ -1,0 +1,91 @@
+// MAC addresses as 48-bit numbers (hi16 * 2**32 + lo32): parse, format, read/write in buffers,
+// and the address-class tests (broadcast, multicast, link-local) the fast path needs.
+
+export const MAC_BROADCAST = 0xffffffffffff;
+/** 01:80:c2:00:00:00 — the IEEE 802.1D bridge group address (STP BPDUs). */
+export const MAC_STP = 0x0180c2000000;
+const TWO32 = 0x100000000;
+
+export class MacParseError extends Error {}
+
+const MAC_RE = /^([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})$/;
+
+/** Parses `aa:bb:cc:dd:ee:ff` (or with dashes). Anything else throws with the bad value named. */
+export function parseMac(s: string): number {
+  const m = MAC_RE.exec(typeof s === 'string' ? s.trim() : '');
+  if (!m) throw new MacParseError(`invalid MAC address '${s}': expected six hex pairs like aa:bb:cc:dd:ee:ff`);
+  let v = 0;
+  for (let i = 1; i <= 6; i++) v = v * 256 + parseInt(m[i]!, 16);
+  return v;
+}
+
+export function isValidMacString(s: string): boolean {
+  return MAC_RE.test(s);
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+/** Lower-case colon form, as iproute2 and brctl print it. */
+export function formatMac(mac: number): string {
+  const hi = Math.floor(mac / TWO32);
+  const lo = mac >>> 0;
+  return `${HEX[(hi >>> 8) & 0xff]}:${HEX[hi & 0xff]}:${HEX[lo >>> 24]}:${HEX[(lo >>> 16) & 0xff]}:${HEX[(lo >>> 8) & 0xff]}:${HEX[lo & 0xff]}`;
+}
+
+/** Hex without separators, as in a bridge id (`8000.3a34cf199539`). */
+export function formatMacPlain(mac: number): string {
+  return formatMac(mac).replace(/:/g, '');
+}
+
+/** Reads 6 bytes at off as a 48-bit number; no allocation. */
+export function readMac(buf: Uint8Array, off: number): number {
+  return ((buf[off]! << 8) | buf[off + 1]!) * TWO32
+    + ((buf[off + 2]! << 24) >>> 0) + ((buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!);
+}
+
+export function writeMac(buf: Uint8Array, off: number, mac: number): void {
+  const hi = Math.floor(mac / TWO32);
+  const lo = mac >>> 0;
+  buf[off] = (hi >>> 8) & 0xff;
+  buf[off + 1] = hi & 0xff;
+  buf[off + 2] = lo >>> 24;
+  buf[off + 3] = (lo >>> 16) & 0xff;
+  buf[off + 4] = (lo >>> 8) & 0xff;
+  buf[off + 5] = lo & 0xff;
+}
+
+export function macToBytes(mac: number): Uint8Array {
+  const b = new Uint8Array(6);
+  writeMac(b, 0, mac);
+  return b;
+}
+
+/** Group bit (I/G) set: multicast or broadcast. */
+export function isMulticast(mac: number): boolean {
+  return (Math.floor(mac / 0x10000000000) & 1) === 1;
+}
+
+export function isBroadcast(mac: number): boolean {
+  return mac === MAC_BROADCAST;
+}
+
+export function isUnicast(mac: number): boolean {
+  return !isMulticast(mac);
+}
+
+export function isZeroMac(mac: number): boolean {
+  return mac === 0;
+}
+
+/** 01:80:c2:00:00:00 … 01:80:c2:00:00:0f — never forwarded by an 802.1D bridge by default. */
+export function isLinkLocal(mac: number): boolean {
+  return mac >= MAC_STP && mac <= MAC_STP + 0x0f;
+}
+
+/** A random locally administered unicast MAC (02:…), for bridges and TAPs softbr creates. */
+export function randomLocalMac(rand: () => number = Math.random): number {
+  let v = 0x02;
+  for (let i = 0; i < 5; i++) v = v * 256 + Math.floor(rand() * 256);
+  return v;
+}

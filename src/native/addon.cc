@@ -1,0 +1,998 @@
+// softbr_native: the syscalls under the TAP and AF_PACKET port drivers, and nothing else.
+// It owns: opening TAP devices and AF_PACKET sockets, interface ioctls (MAC, MTU, flags,
+// ethtool offloads), a uv_poll-based receive loop that reads whole batches into buffers JS
+// allocated once, and a batched writer. Policy (what to forward, when a port is "down" for
+// the bridge) stays in TypeScript: this file only reports errno values.
+
+#include <napi.h>
+#include <uv.h>
+
+// <net/if.h> before any <linux/*> header so the libc-compat guards avoid redefinitions.
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if_arp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int MODE_TAP = 0;
+constexpr int MODE_PACKET = 1;
+// VnetHdr from <linux/virtio_net.h>, restated because that header uses `class` as a
+// field name and so does not compile as C++. Fields are little-endian on this (x86/arm) host.
+struct VnetHdr {
+  uint8_t flags;
+  uint8_t gso_type;
+  uint16_t hdr_len;
+  uint16_t gso_size;
+  uint16_t csum_start;
+  uint16_t csum_offset;
+};
+static_assert(sizeof(VnetHdr) == 10, "virtio_net_hdr is 10 bytes");
+constexpr uint8_t VNET_F_NEEDS_CSUM = 1;
+constexpr uint8_t VNET_GSO_NONE = 0;
+constexpr uint8_t VNET_GSO_ECN = 0x80;
+constexpr size_t VNET_HDR_LEN = sizeof(VnetHdr);
+// AF_PACKET strips an 802.1Q tag into metadata before taps see the frame; we receive each
+// frame 4 bytes into its slot so the tag can be put back without moving the payload.
+constexpr size_t VLAN_RESERVE = 4;
+
+const char* ErrnoName(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : "EUNKNOWN";
+}
+
+// Throws a JS Error shaped like Node's system errors: message, code, errno, syscall.
+Napi::Value ThrowErrno(Napi::Env env, const char* syscall, int err, const std::string& what) {
+  std::string msg = what + ": " + syscall + " failed: " + ErrnoName(err) + " (" + strerror(err) + ")";
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, ErrnoName(err)));
+  e.Set("errno", Napi::Number::New(env, -err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value ThrowType(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+bool GetIfName(const Napi::CallbackInfo& info, size_t i, char out[IFNAMSIZ]) {
+  if (info.Length() <= i || !info[i].IsString()) {
+    Napi::TypeError::New(info.Env(), "interface name must be a string").ThrowAsJavaScriptException();
+    return false;
+  }
+  std::string s = info[i].As<Napi::String>().Utf8Value();
+  if (s.size() >= IFNAMSIZ) {
+    Napi::RangeError::New(info.Env(), "interface name '" + s + "' is longer than 15 characters")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  memset(out, 0, IFNAMSIZ);
+  memcpy(out, s.data(), s.size());
+  return true;
+}
+
+// A throwaway datagram socket for name-based SIOC* ioctls in the caller's network namespace.
+int CtlSocket() { return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); }
+
+int IfIoctl(const char* name, unsigned long req, struct ifreq* ifr) {
+  int s = CtlSocket();
+  if (s < 0) return errno;
+  strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+  int r = ioctl(s, req, ifr);
+  int e = r < 0 ? errno : 0;
+  close(s);
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TAP
+
+// openTap(name, {persistent?, vnetHdr?}) -> {fd, name, created, persistent}
+Napi::Value OpenTap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  bool wantPersist = false, vnetHdr = false;
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    wantPersist = o.Get("persistent").ToBoolean();
+    vnetHdr = o.Get("vnetHdr").ToBoolean();
+  }
+  std::string label = std::string("TAP '") + name + "'";
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return ThrowErrno(env, "open(/dev/net/tun)", errno, label);
+
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, IFNAMSIZ);
+  short base = IFF_TAP | IFF_NO_PI | (vnetHdr ? IFF_VNET_HDR : 0);
+  bool wildcard = name[0] == 0 || strchr(name, '%') != nullptr;
+  bool created = true;
+  // IFF_TUN_EXCL makes TUNSETIFF fail with EBUSY if the device exists, which tells us without a
+  // race whether we are creating the device or attaching to someone's persistent one.
+  ifr.ifr_flags = base | (wildcard ? 0 : IFF_TUN_EXCL);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int e = errno;
+    if (e == EBUSY && !wildcard) {
+      memset(&ifr, 0, sizeof ifr);
+      memcpy(ifr.ifr_name, name, IFNAMSIZ);
+      ifr.ifr_flags = base;
+      created = false;
+      if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        e = errno;
+        close(fd);
+        if (e == EINVAL) label += " exists and is not a TAP device (or has other flags)";
+        if (e == EBUSY) label += " exists and is in use by another process";
+        return ThrowErrno(env, "ioctl(TUNSETIFF)", e, label);
+      }
+    } else {
+      close(fd);
+      return ThrowErrno(env, "ioctl(TUNSETIFF)", e, label);
+    }
+  }
+  bool persistent = false;
+  if (created && wantPersist) {
+    if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+      int e = errno;
+      close(fd);  // not persistent yet, so closing deletes what we just made
+      return ThrowErrno(env, "ioctl(TUNSETPERSIST)", e, label);
+    }
+    persistent = true;
+  } else if (!created) {
+    struct ifreq q;
+    memset(&q, 0, sizeof q);
+    if (ioctl(fd, TUNGETIFF, &q) == 0) persistent = (q.ifr_flags & IFF_PERSIST) != 0;
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("fd", fd);
+  r.Set("name", Napi::String::New(env, ifr.ifr_name));
+  r.Set("created", created);
+  r.Set("persistent", persistent);
+  return r;
+}
+
+// tapSetPersist(fd, on): works on the fd, so also after the device moved to another namespace.
+Napi::Value TapSetPersist(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  bool on = info[1].ToBoolean();
+  if (ioctl(fd, TUNSETPERSIST, on ? 1 : 0) < 0) return ThrowErrno(env, "ioctl(TUNSETPERSIST)", errno, "TAP");
+  return env.Undefined();
+}
+
+// tapGetMac(fd) -> Buffer(6). The tun fd answers SIOCGIFHWADDR itself, whatever namespace
+// the netdev is in now.
+Napi::Value TapGetMac(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) return ThrowErrno(env, "ioctl(SIOCGIFHWADDR)", errno, "TAP");
+  return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(ifr.ifr_hwaddr.sa_data), 6);
+}
+
+Napi::Value TapSetMac(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (!info[1].IsTypedArray()) return ThrowType(env, "mac must be a Uint8Array of 6 bytes");
+  Napi::Uint8Array mac = info[1].As<Napi::Uint8Array>();
+  if (mac.ElementLength() != 6) return ThrowType(env, "mac must be a Uint8Array of 6 bytes");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  memcpy(ifr.ifr_hwaddr.sa_data, mac.Data(), 6);
+  if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0) return ThrowErrno(env, "ioctl(SIOCSIFHWADDR)", errno, "TAP");
+  return env.Undefined();
+}
+
+// tapIfName(fd) -> the device's current name (TUNGETIFF).
+Napi::Value TapIfName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (ioctl(fd, TUNGETIFF, &ifr) < 0) return ThrowErrno(env, "ioctl(TUNGETIFF)", errno, "TAP");
+  return Napi::String::New(env, ifr.ifr_name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AF_PACKET
+
+// openPacket(ifname, {vnetHdr = true, rcvbuf = 4 MiB, sndbuf = 4 MiB}) -> {fd, ifindex, vnetHdr}
+Napi::Value OpenPacket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  bool vnet = true;
+  int rcvbuf = 4 << 20, sndbuf = 4 << 20;
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    if (o.Has("vnetHdr") && !o.Get("vnetHdr").IsUndefined()) vnet = o.Get("vnetHdr").ToBoolean();
+    if (o.Get("rcvbuf").IsNumber()) rcvbuf = o.Get("rcvbuf").As<Napi::Number>().Int32Value();
+    if (o.Get("sndbuf").IsNumber()) sndbuf = o.Get("sndbuf").As<Napi::Number>().Int32Value();
+  }
+  std::string label = std::string("AF_PACKET on '") + name + "'";
+  unsigned ifindex = if_nametoindex(name);
+  if (ifindex == 0) return ThrowErrno(env, "if_nametoindex", errno, label);
+  // Protocol 0 at socket() so nothing is queued from other interfaces before bind().
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ThrowErrno(env, "socket(AF_PACKET)", errno, label);
+  auto fail = [&](const char* what) {
+    int e = errno;
+    close(fd);
+    return ThrowErrno(env, what, e, label);
+  };
+  int one = 1;
+  // The vnet header tells us when a peer left a checksum for "hardware" (veth peers do by
+  // default): we complete it, or the frame is rejected by whoever receives it next.
+  if (vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) vnet = false;
+  if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) return fail("setsockopt(PACKET_AUXDATA)");
+  // Without this every frame we send would come back to us as an outgoing copy.
+  if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0)
+    return fail("setsockopt(PACKET_IGNORE_OUTGOING)");
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = static_cast<int>(ifindex);
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&sll), sizeof sll) < 0) return fail("bind(AF_PACKET)");
+  struct packet_mreq mr;
+  memset(&mr, 0, sizeof mr);
+  mr.mr_ifindex = static_cast<int>(ifindex);
+  mr.mr_type = PACKET_MR_PROMISC;
+  // A membership, not IFF_PROMISC: the kernel counts it and drops it when the socket closes.
+  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0)
+    return fail("setsockopt(PACKET_ADD_MEMBERSHIP)");
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("fd", fd);
+  r.Set("ifindex", ifindex);
+  r.Set("vnetHdr", vnet);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Name-based link helpers (caller's namespace).
+
+Napi::Value IfIndex(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  unsigned i = if_nametoindex(name);
+  if (i == 0) return ThrowErrno(env, "if_nametoindex", errno, std::string("interface '") + name + "'");
+  return Napi::Number::New(env, i);
+}
+
+Napi::Value GetIfMac(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  int e = IfIoctl(name, SIOCGIFHWADDR, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCGIFHWADDR)", e, std::string("interface '") + name + "'");
+  return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(ifr.ifr_hwaddr.sa_data), 6);
+}
+
+Napi::Value SetIfMac(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsTypedArray()) return ThrowType(env, "mac must be a Uint8Array of 6 bytes");
+  Napi::Uint8Array mac = info[1].As<Napi::Uint8Array>();
+  if (mac.ElementLength() != 6) return ThrowType(env, "mac must be a Uint8Array of 6 bytes");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  memcpy(ifr.ifr_hwaddr.sa_data, mac.Data(), 6);
+  int e = IfIoctl(name, SIOCSIFHWADDR, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCSIFHWADDR)", e, std::string("interface '") + name + "'");
+  return env.Undefined();
+}
+
+Napi::Value GetIfMtu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  int e = IfIoctl(name, SIOCGIFMTU, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCGIFMTU)", e, std::string("interface '") + name + "'");
+  return Napi::Number::New(env, ifr.ifr_mtu);
+}
+
+Napi::Value SetIfMtu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_mtu = info[1].As<Napi::Number>().Int32Value();
+  int e = IfIoctl(name, SIOCSIFMTU, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCSIFMTU)", e, std::string("interface '") + name + "'");
+  return env.Undefined();
+}
+
+Napi::Value GetIfFlags(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  int e = IfIoctl(name, SIOCGIFFLAGS, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCGIFFLAGS)", e, std::string("interface '") + name + "'");
+  return Napi::Number::New(env, static_cast<unsigned short>(ifr.ifr_flags));
+}
+
+Napi::Value SetIfUp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  bool up = info[1].ToBoolean();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  std::string label = std::string("interface '") + name + "'";
+  int e = IfIoctl(name, SIOCGIFFLAGS, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCGIFFLAGS)", e, label);
+  if (up) ifr.ifr_flags |= IFF_UP;
+  else ifr.ifr_flags &= ~IFF_UP;
+  e = IfIoctl(name, SIOCSIFFLAGS, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCSIFFLAGS)", e, label);
+  return env.Undefined();
+}
+
+// ethtoolGet(name, cmd) / ethtoolSet(name, cmd, value): the legacy struct ethtool_value
+// commands (ETHTOOL_GGRO/SGRO, GTSO/STSO, GGSO/SGSO, GTXCSUM/STXCSUM, GFLAGS/SFLAGS …).
+Napi::Value EthtoolGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ethtool_value ev;
+  memset(&ev, 0, sizeof ev);
+  ev.cmd = info[1].As<Napi::Number>().Uint32Value();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_data = reinterpret_cast<char*>(&ev);
+  int e = IfIoctl(name, SIOCETHTOOL, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCETHTOOL)", e, std::string("interface '") + name + "'");
+  return Napi::Number::New(env, ev.data);
+}
+
+Napi::Value EthtoolSet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ethtool_value ev;
+  memset(&ev, 0, sizeof ev);
+  ev.cmd = info[1].As<Napi::Number>().Uint32Value();
+  ev.data = info[2].As<Napi::Number>().Uint32Value();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_data = reinterpret_cast<char*>(&ev);
+  int e = IfIoctl(name, SIOCETHTOOL, &ifr);
+  if (e) return ThrowErrno(env, "ioctl(SIOCETHTOOL)", e, std::string("interface '") + name + "'");
+  return env.Undefined();
+}
+
+// ethtoolSpeed(name) -> Mb/s, or 0 when the driver does not say.
+Napi::Value EthtoolSpeed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  char name[IFNAMSIZ];
+  if (!GetIfName(info, 0, name)) return env.Undefined();
+  struct ethtool_cmd ec;
+  memset(&ec, 0, sizeof ec);
+  ec.cmd = ETHTOOL_GSET;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_data = reinterpret_cast<char*>(&ec);
+  if (IfIoctl(name, SIOCETHTOOL, &ifr) != 0) return Napi::Number::New(env, 0);
+  uint32_t s = ethtool_cmd_speed(&ec);
+  if (s == 0 || s == static_cast<uint32_t>(SPEED_UNKNOWN)) s = 0;
+  return Napi::Number::New(env, s);
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (fd >= 0) close(fd);
+  return info.Env().Undefined();
+}
+
+Napi::Value ErrnoNameJs(const Napi::CallbackInfo& info) {
+  int e = info[0].As<Napi::Number>().Int32Value();
+  return Napi::String::New(info.Env(), ErrnoName(e < 0 ? -e : e));
+}
+
+// Errors after which the fd will never work again: the TAP was detached from its netdev
+// (EBADFD: its namespace was deleted) or the netdev is gone (ENODEV/ENXIO).
+// ENETDOWN and EIO are not in the list: a TAP moved into a namespace is down until someone sets
+// it up there, and an AF_PACKET socket recovers by itself when its device comes back up.
+bool IsFatal(int e) { return e == EBADFD || e == EBADF || e == ENODEV || e == ENXIO; }
+
+// Finishes a checksum the sender left to "hardware" (virtio NEEDS_CSUM): ones' complement sum
+// from csum_start to the end, the field already holding the pseudo-header sum.
+bool CompleteChecksum(uint8_t* f, size_t len, size_t start, size_t off) {
+  if (start + off + 2 > len) return false;
+  uint64_t sum = 0;
+  size_t i = start;
+  for (; i + 1 < len; i += 2) sum += static_cast<uint32_t>(f[i] << 8 | f[i + 1]);
+  if (i < len) sum += static_cast<uint32_t>(f[i] << 8);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t c = static_cast<uint16_t>(~sum);
+  if (c == 0) c = 0xffff;  // as the kernel does (CSUM_MANGLED_0); 0 means "none" for UDP
+  f[start + off] = c >> 8;
+  f[start + off + 1] = c & 0xff;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poller: uv_poll on the Node loop; each wakeup reads up to maxBatches batches of up to
+// maxFrames frames into the JS-owned rx buffer and makes one JS call per batch.
+
+class Poller : public Napi::ObjectWrap<Poller> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Poller",
+                       {InstanceMethod("start", &Poller::Start), InstanceMethod("stop", &Poller::Stop),
+                        InstanceMethod("close", &Poller::Close), InstanceMethod("ref", &Poller::RefJs),
+                        InstanceMethod("unref", &Poller::UnrefJs), InstanceMethod("stats", &Poller::Stats)});
+  }
+
+  // new Poller(fd, mode, vnetHdr, rxBuf: Uint8Array, offs: Int32Array, lens: Int32Array,
+  //            slotBytes, maxFrames, maxBatches, onBatch(count), onError(name, errno))
+  explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+    Napi::Env env = info.Env();
+    env_ = env;
+    if (info.Length() < 11 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray() ||
+        !info[9].IsFunction() || !info[10].IsFunction()) {
+      ThrowType(env, "Poller(fd, mode, vnetHdr, buf, offs, lens, slotBytes, maxFrames, maxBatches, onBatch, onError)");
+      return;
+    }
+    fd_ = info[0].As<Napi::Number>().Int32Value();
+    mode_ = info[1].As<Napi::Number>().Int32Value();
+    vnet_ = info[2].ToBoolean();
+    Napi::Uint8Array buf = info[3].As<Napi::Uint8Array>();
+    Napi::Int32Array offs = info[4].As<Napi::Int32Array>();
+    Napi::Int32Array lens = info[5].As<Napi::Int32Array>();
+    slot_ = info[6].As<Napi::Number>().Uint32Value();
+    maxFrames_ = info[7].As<Napi::Number>().Uint32Value();
+    maxBatches_ = info[8].As<Napi::Number>().Uint32Value();
+    if (slot_ < 64 + VLAN_RESERVE || maxFrames_ == 0 || maxBatches_ == 0 || offs.ElementLength() < maxFrames_ ||
+        lens.ElementLength() < maxFrames_ || buf.ByteLength() < static_cast<size_t>(slot_) * maxFrames_) {
+      Napi::RangeError::New(env, "Poller: buffers too small for slotBytes * maxFrames").ThrowAsJavaScriptException();
+      return;
+    }
+    // Keep the JS arrays alive while we hold raw pointers into their backing stores.
+    bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
+    offsRef_ = Napi::Persistent(static_cast<Napi::Object>(offs));
+    lensRef_ = Napi::Persistent(static_cast<Napi::Object>(lens));
+    buf_ = buf.Data();
+    bufLen_ = buf.ByteLength();
+    offs_ = offs.Data();
+    lens_ = lens.Data();
+    onBatch_ = Napi::Persistent(info[9].As<Napi::Function>());
+    onError_ = Napi::Persistent(info[10].As<Napi::Function>());
+    ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Poller");
+    if (mode_ == MODE_PACKET) {
+      msgs_.resize(maxFrames_);
+      iovs_.resize(2 * maxFrames_);
+      hdrs_.resize(maxFrames_);
+      cmsg_.resize(maxFrames_ * CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 64);
+    }
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    handle_ = new uv_poll_t;
+    if (uv_poll_init(loop, handle_, fd_) != 0) {
+      delete handle_;
+      handle_ = nullptr;
+      Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
+      return;
+    }
+    handle_->data = this;
+    // Env teardown (process exit, worker termination) must not find a live handle.
+    napi_add_env_cleanup_hook(env, CleanupHook, this);
+    hookAdded_ = true;
+  }
+
+  ~Poller() override { CloseHandle(); }
+
+ private:
+  static void CleanupHook(void* arg) {
+    Poller* p = static_cast<Poller*>(arg);
+    p->hookAdded_ = false;
+    p->CloseHandle();
+  }
+
+  void CloseHandle() {
+    if (hookAdded_) {
+      napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+      hookAdded_ = false;
+    }
+    closed_ = true;
+    if (handle_) {
+      handle_->data = nullptr;
+      // uv_close stops the poll and removes the fd from epoll right now; the memory is
+      // freed on the loop's next close phase.
+      uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      handle_ = nullptr;
+    }
+    if (selfRef_) {
+      selfRef_ = false;
+      Unref();
+    }
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    if (closed_ || failed_) return info.Env().Undefined();
+    int r = uv_poll_start(handle_, UV_READABLE, OnPoll);
+    if (r != 0) {
+      Napi::Error::New(info.Env(), std::string("uv_poll_start: ") + uv_strerror(r)).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    // While polling, the JS object must not be collected out from under the handle.
+    if (!selfRef_) {
+      selfRef_ = true;
+      Ref();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (handle_) uv_poll_stop(handle_);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    CloseHandle();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RefJs(const Napi::CallbackInfo& info) {
+    if (handle_) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value UnrefJs(const Napi::CallbackInfo& info) {
+    if (handle_) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("wakeups", static_cast<double>(wakeups_));
+    o.Set("batches", static_cast<double>(batches_));
+    o.Set("frames", static_cast<double>(frames_));
+    o.Set("truncated", static_cast<double>(truncated_));
+    o.Set("gso", static_cast<double>(gso_));
+    o.Set("csumFixed", static_cast<double>(csumFixed_));
+    o.Set("vlanRestored", static_cast<double>(vlanRestored_));
+    o.Set("softErrors", static_cast<double>(softErrors_));
+    o.Set("lastErrno", lastErrno_ ? Napi::Value(Napi::String::New(env, ErrnoName(lastErrno_))) : env.Null());
+    o.Set("failed", failed_);
+    return o;
+  }
+
+  static void OnPoll(uv_poll_t* h, int status, int events) {
+    Poller* p = static_cast<Poller*>(h->data);
+    if (p) p->Readable(status);
+  }
+
+  // Which error a POLLERR wakeup stands for (libuv reports it only as UV_EBADF).
+  int ProbeError() {
+    if (mode_ == MODE_PACKET) {
+      int err = 0;
+      socklen_t l = sizeof err;
+      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &l) < 0) return errno;
+      return err;
+    }
+    // A TAP reports POLLERR only when detached from its netdev; a read says which errno.
+    uint8_t tmp[64];
+    ssize_t r = read(fd_, tmp, sizeof tmp);
+    if (r < 0 && errno != EAGAIN) return errno;
+    return 0;
+  }
+
+  void Readable(int status) {
+    wakeups_++;
+    Napi::HandleScope scope(env_);
+    if (status < 0) {
+      // libuv stopped the handle on POLLERR; find out what it was and resume if it is harmless
+      // (e.g. ENETDOWN queued on an AF_PACKET socket when its device went down).
+      int e = ProbeError();
+      if (e != 0 && IsFatal(e)) return Fail(e);
+      if (e != 0) {
+        softErrors_++;
+        lastErrno_ = e;
+      }
+      if (!closed_ && handle_) uv_poll_start(handle_, UV_READABLE, OnPoll);
+    }
+    for (uint32_t b = 0; b < maxBatches_; b++) {
+      int err = 0;
+      bool drained = false;
+      uint32_t n = mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
+      if (n > 0) {
+        batches_++;
+        frames_ += n;
+        napi_value argv[1] = {Napi::Number::New(env_, n)};
+        Call(onBatch_, 1, argv);
+        if (closed_) return;
+      }
+      if (err != 0) {
+        if (IsFatal(err)) return Fail(err);
+        softErrors_++;
+        lastErrno_ = err;
+        return;
+      }
+      if (drained) return;  // the kernel queue is empty (EAGAIN or a short batch)
+    }
+    // Cap reached with frames still queued: epoll is level-triggered, so we are woken again on
+    // the next loop turn after the other ports had theirs.
+  }
+
+  void Call(Napi::FunctionReference& fn, size_t argc, const napi_value* argv) {
+    napi_value result;
+    napi_status s = napi_make_callback(env_, *ctx_, Value(), fn.Value(), argc, argv, &result);
+    if (s == napi_pending_exception) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env_, &exc);
+      // Same fate as an exception thrown from any event callback: 'uncaughtException'.
+      napi_fatal_exception(env_, exc);
+    }
+  }
+
+  void Fail(int e) {
+    failed_ = true;
+    lastErrno_ = e;
+    if (handle_) uv_poll_stop(handle_);
+    napi_value argv[2] = {Napi::String::New(env_, ErrnoName(e)), Napi::Number::New(env_, e)};
+    Call(onError_, 2, argv);
+  }
+
+  uint32_t ReadTap(bool* drained, int* err) {
+    uint32_t n = 0;
+    size_t pos = 0;
+    *drained = false;
+    // Frames are packed (8-byte aligned) rather than one per slot: TAP reads return exact
+    // lengths, so small frames leave room for more. A read needs a whole slot free.
+    while (n < maxFrames_ && pos + slot_ <= bufLen_) {
+      ssize_t r = read(fd_, buf_ + pos, slot_);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) *err = errno;
+        *drained = true;
+        break;
+      }
+      if (static_cast<size_t>(r) > slot_) {  // tun reports the full length of what it cut
+        truncated_++;
+        continue;
+      }
+      if (r < 14) continue;
+      offs_[n] = static_cast<int32_t>(pos);
+      lens_[n] = static_cast<int32_t>(r);
+      n++;
+      pos += (static_cast<size_t>(r) + 7) & ~static_cast<size_t>(7);
+    }
+    return n;
+  }
+
+  uint32_t ReadPacket(bool* drained, int* err) {
+    const size_t cs = CMSG_SPACE(sizeof(struct tpacket_auxdata));
+    for (uint32_t i = 0; i < maxFrames_; i++) {
+      struct msghdr& m = msgs_[i].msg_hdr;
+      memset(&m, 0, sizeof m);
+      struct iovec* iov = &iovs_[2 * i];
+      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
+      int k = 0;
+      if (vnet_) {
+        iov[k].iov_base = &hdrs_[i];
+        iov[k].iov_len = VNET_HDR_LEN;
+        k++;
+      }
+      iov[k].iov_base = slot + VLAN_RESERVE;
+      iov[k].iov_len = slot_ - VLAN_RESERVE;
+      k++;
+      m.msg_iov = iov;
+      m.msg_iovlen = k;
+      m.msg_control = &cmsg_[i * cs];
+      m.msg_controllen = cs;
+      msgs_[i].msg_len = 0;
+    }
+    int r;
+    do {
+      r = recvmmsg(fd_, msgs_.data(), maxFrames_, MSG_DONTWAIT, nullptr);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno != EAGAIN) *err = errno;
+      *drained = true;
+      return 0;
+    }
+    *drained = static_cast<uint32_t>(r) < maxFrames_;
+    uint32_t n = 0;
+    for (int i = 0; i < r; i++) {
+      struct msghdr& m = msgs_[i].msg_hdr;
+      size_t len = msgs_[i].msg_len;
+      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
+      uint8_t* f = slot + VLAN_RESERVE;
+      if (m.msg_flags & MSG_TRUNC) {
+        truncated_++;
+        if (vnet_ && hdrs_[i].gso_type != VNET_GSO_NONE) gso_++;
+        continue;
+      }
+      if (vnet_) {
+        if (len < VNET_HDR_LEN) continue;
+        len -= VNET_HDR_LEN;
+        const VnetHdr& h = hdrs_[i];
+        if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+          // A segmentation-offload super-frame (the peer has TSO/GSO on): larger than the MTU,
+          // so not a valid frame for the bridge. Counted; the peer should turn TSO/GSO off.
+          gso_++;
+          continue;
+        }
+        if (h.flags & VNET_F_NEEDS_CSUM) {
+          if (CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset))) csumFixed_++;
+        }
+      }
+      if (len < 14) continue;
+      uint32_t off = VLAN_RESERVE;
+      for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+          uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
+          memmove(slot, f, 12);
+          slot[12] = tpid >> 8;
+          slot[13] = tpid & 0xff;
+          slot[14] = aux.tp_vlan_tci >> 8;
+          slot[15] = aux.tp_vlan_tci & 0xff;
+          off = 0;
+          len += 4;
+          vlanRestored_++;
+        }
+      }
+      offs_[n] = static_cast<int32_t>(static_cast<size_t>(i) * slot_ + off);
+      lens_[n] = static_cast<int32_t>(len);
+      n++;
+    }
+    return n;
+  }
+
+  napi_env env_ = nullptr;
+  int fd_ = -1;
+  int mode_ = MODE_TAP;
+  bool vnet_ = false;
+  uint8_t* buf_ = nullptr;
+  size_t bufLen_ = 0;
+  int32_t* offs_ = nullptr;
+  int32_t* lens_ = nullptr;
+  uint32_t slot_ = 0, maxFrames_ = 0, maxBatches_ = 0;
+  Napi::ObjectReference bufRef_, offsRef_, lensRef_;
+  Napi::FunctionReference onBatch_, onError_;
+  std::unique_ptr<Napi::AsyncContext> ctx_;
+  std::vector<struct mmsghdr> msgs_;
+  std::vector<struct iovec> iovs_;
+  std::vector<VnetHdr> hdrs_;
+  std::vector<uint8_t> cmsg_;
+  uv_poll_t* handle_ = nullptr;
+  bool closed_ = false, failed_ = false, selfRef_ = false, hookAdded_ = false;
+  uint64_t wakeups_ = 0, batches_ = 0, frames_ = 0, truncated_ = 0, gso_ = 0, csumFixed_ = 0, vlanRestored_ = 0,
+           softErrors_ = 0;
+  int lastErrno_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Writer: JS copies frames into the tx buffer (exposed once) and calls writeBatch(count).
+
+class Writer : public Napi::ObjectWrap<Writer> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Writer",
+                       {InstanceMethod("writeBatch", &Writer::WriteBatch), InstanceMethod("stats", &Writer::Stats)});
+  }
+
+  // new Writer(fd, mode, vnetHdr, txBuf: Uint8Array, offs: Int32Array, lens: Int32Array)
+  explicit Writer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Writer>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 6 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray()) {
+      ThrowType(env, "Writer(fd, mode, vnetHdr, buf, offs, lens)");
+      return;
+    }
+    fd_ = info[0].As<Napi::Number>().Int32Value();
+    mode_ = info[1].As<Napi::Number>().Int32Value();
+    vnet_ = info[2].ToBoolean();
+    Napi::Uint8Array buf = info[3].As<Napi::Uint8Array>();
+    Napi::Int32Array offs = info[4].As<Napi::Int32Array>();
+    Napi::Int32Array lens = info[5].As<Napi::Int32Array>();
+    bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
+    offsRef_ = Napi::Persistent(static_cast<Napi::Object>(offs));
+    lensRef_ = Napi::Persistent(static_cast<Napi::Object>(lens));
+    buf_ = buf.Data();
+    bufLen_ = buf.ByteLength();
+    offs_ = offs.Data();
+    lens_ = lens.Data();
+    max_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength()
+                                                                              : lens.ElementLength());
+    if (mode_ == MODE_PACKET) {
+      msgs_.resize(max_);
+      iovs_.resize(2 * max_);
+      memset(&zeroHdr_, 0, sizeof zeroHdr_);
+    }
+  }
+
+ private:
+  // Returns frames written (>= 0; the rest were dropped: queue full, device down, too big), or
+  // -errno when the device is gone for good (EBADFD, ENODEV, ENXIO).
+  Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t count = info[0].As<Napi::Number>().Uint32Value();
+    if (count > max_) count = max_;
+    // Validate every slot against the buffer so a JS bug cannot make us read outside it.
+    for (uint32_t i = 0; i < count; i++) {
+      if (offs_[i] < 0 || lens_[i] < 0 || static_cast<size_t>(offs_[i]) + static_cast<size_t>(lens_[i]) > bufLen_) {
+        Napi::RangeError::New(env, "writeBatch: frame outside the tx buffer").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+    }
+    int r = mode_ == MODE_TAP ? WriteTap(count) : WritePacket(count);
+    return Napi::Number::New(env, r);
+  }
+
+  int WriteTap(uint32_t count) {
+    int sent = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      ssize_t r;
+      do {
+        r = write(fd_, buf_ + offs_[i], static_cast<size_t>(lens_[i]));
+      } while (r < 0 && errno == EINTR);
+      if (r < 0) {
+        int e = errno;
+        lastErrno_ = e;
+        if (IsFatal(e)) {
+          dropped_ += count - i;
+          return -e;
+        }
+        dropped_++;
+        continue;
+      }
+      sent++;
+    }
+    frames_ += sent;
+    return sent;
+  }
+
+  int WritePacket(uint32_t count) {
+    for (uint32_t i = 0; i < count; i++) {
+      struct msghdr& m = msgs_[i].msg_hdr;
+      memset(&m, 0, sizeof m);
+      struct iovec* iov = &iovs_[2 * i];
+      int k = 0;
+      if (vnet_) {  // with PACKET_VNET_HDR every send starts with a header; zero = no offload
+        iov[k].iov_base = &zeroHdr_;
+        iov[k].iov_len = VNET_HDR_LEN;
+        k++;
+      }
+      iov[k].iov_base = buf_ + offs_[i];
+      iov[k].iov_len = static_cast<size_t>(lens_[i]);
+      k++;
+      m.msg_iov = iov;
+      m.msg_iovlen = k;
+    }
+    int sent = 0;
+    uint32_t i = 0;
+    while (i < count) {
+      int r = sendmmsg(fd_, &msgs_[i], count - i, MSG_DONTWAIT);
+      if (r < 0) {
+        int e = errno;
+        if (e == EINTR) continue;
+        lastErrno_ = e;
+        if (IsFatal(e)) {
+          dropped_ += count - i;
+          return -e;
+        }
+        if (e == EMSGSIZE || e == EINVAL) {  // this frame only
+          dropped_++;
+          i++;
+          continue;
+        }
+        dropped_ += count - i;  // queue full or device down: the rest would fail the same way
+        break;
+      }
+      sent += r;
+      i += static_cast<uint32_t>(r);
+    }
+    frames_ += sent;
+    return sent;
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("frames", static_cast<double>(frames_));
+    o.Set("dropped", static_cast<double>(dropped_));
+    o.Set("lastErrno", lastErrno_ ? Napi::Value(Napi::String::New(env, ErrnoName(lastErrno_))) : env.Null());
+    return o;
+  }
+
+  int fd_ = -1;
+  int mode_ = MODE_TAP;
+  bool vnet_ = false;
+  uint8_t* buf_ = nullptr;
+  size_t bufLen_ = 0;
+  int32_t* offs_ = nullptr;
+  int32_t* lens_ = nullptr;
+  uint32_t max_ = 0;
+  Napi::ObjectReference bufRef_, offsRef_, lensRef_;
+  std::vector<struct mmsghdr> msgs_;
+  std::vector<struct iovec> iovs_;
+  VnetHdr zeroHdr_;
+  uint64_t frames_ = 0, dropped_ = 0;
+  int lastErrno_ = 0;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("openTap", Napi::Function::New(env, OpenTap));
+  exports.Set("tapSetPersist", Napi::Function::New(env, TapSetPersist));
+  exports.Set("tapGetMac", Napi::Function::New(env, TapGetMac));
+  exports.Set("tapSetMac", Napi::Function::New(env, TapSetMac));
+  exports.Set("tapIfName", Napi::Function::New(env, TapIfName));
+  exports.Set("openPacket", Napi::Function::New(env, OpenPacket));
+  exports.Set("ifIndex", Napi::Function::New(env, IfIndex));
+  exports.Set("getIfMac", Napi::Function::New(env, GetIfMac));
+  exports.Set("setIfMac", Napi::Function::New(env, SetIfMac));
+  exports.Set("getIfMtu", Napi::Function::New(env, GetIfMtu));
+  exports.Set("setIfMtu", Napi::Function::New(env, SetIfMtu));
+  exports.Set("getIfFlags", Napi::Function::New(env, GetIfFlags));
+  exports.Set("setIfUp", Napi::Function::New(env, SetIfUp));
+  exports.Set("ethtoolGet", Napi::Function::New(env, EthtoolGet));
+  exports.Set("ethtoolSet", Napi::Function::New(env, EthtoolSet));
+  exports.Set("ethtoolSpeed", Napi::Function::New(env, EthtoolSpeed));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));
+  exports.Set("Poller", Poller::Init(env));
+  exports.Set("Writer", Writer::Init(env));
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("MODE_TAP", MODE_TAP);
+  c.Set("MODE_PACKET", MODE_PACKET);
+  c.Set("ETHTOOL_GGRO", static_cast<uint32_t>(ETHTOOL_GGRO));
+  c.Set("ETHTOOL_SGRO", static_cast<uint32_t>(ETHTOOL_SGRO));
+  c.Set("ETHTOOL_GGSO", static_cast<uint32_t>(ETHTOOL_GGSO));
+  c.Set("ETHTOOL_SGSO", static_cast<uint32_t>(ETHTOOL_SGSO));
+  c.Set("ETHTOOL_GTSO", static_cast<uint32_t>(ETHTOOL_GTSO));
+  c.Set("ETHTOOL_STSO", static_cast<uint32_t>(ETHTOOL_STSO));
+  c.Set("ETHTOOL_GTXCSUM", static_cast<uint32_t>(ETHTOOL_GTXCSUM));
+  c.Set("ETHTOOL_STXCSUM", static_cast<uint32_t>(ETHTOOL_STXCSUM));
+  c.Set("ETHTOOL_GFLAGS", static_cast<uint32_t>(ETHTOOL_GFLAGS));
+  c.Set("ETHTOOL_SFLAGS", static_cast<uint32_t>(ETHTOOL_SFLAGS));
+  c.Set("ETH_FLAG_LRO", static_cast<uint32_t>(ETH_FLAG_LRO));
+  c.Set("IFF_UP", static_cast<uint32_t>(IFF_UP));
+  c.Set("IFF_RUNNING", static_cast<uint32_t>(IFF_RUNNING));
+  c.Set("IFF_PROMISC", static_cast<uint32_t>(IFF_PROMISC));
+  exports.Set("constants", c);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(softbr_native, Init)

@@ -1,0 +1,84 @@
+// Test helpers for the real daemon: start `softbr daemon` as a child process on a private control
+// socket, run CLI verbs against it, and stop it by its PID afterwards.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
+export const BIN = join(REPO, 'bin/softbr.js');
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export function isRoot(): boolean { return process.getuid?.() === 0; }
+
+export class SoftbrDaemon {
+  readonly dir: string;
+  readonly control: string;
+  proc: ChildProcess | undefined;
+  log = '';
+
+  constructor(readonly tag: string) {
+    this.dir = mkdtempSync(join(tmpdir(), `softbr-${tag}-`));
+    this.control = join(this.dir, 'control.sock');
+  }
+
+  /** Starts the daemon (optionally with config text) and waits for its socket. */
+  async start(opts: { config?: string; args?: string[] } = {}): Promise<void> {
+    const args = [BIN, '--control', this.control, 'daemon', '--no-metrics', ...(opts.args ?? [])];
+    if (opts.config !== undefined) {
+      const f = join(this.dir, 'softbr.yaml');
+      writeFileSync(f, opts.config);
+      args.push('-c', f);
+    }
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = p;
+    p.stdout!.on('data', (d) => { this.log += d; });
+    p.stderr!.on('data', (d) => { this.log += d; });
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(this.control)) {
+      if (p.exitCode !== null) throw new Error(`daemon exited ${p.exitCode}: ${this.log}`);
+      if (Date.now() > deadline) throw new Error(`daemon did not start: ${this.log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  cli(...args: string[]): Promise<CliResult> {
+    return runCli(['--control', this.control, ...args]);
+  }
+
+  /** Runs a CLI verb and fails the test with its stderr when it does not exit 0. */
+  async ok(...args: string[]): Promise<string> {
+    const r = await this.cli(...args);
+    if (r.code !== 0) throw new Error(`softbr ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** SIGTERM by PID and wait; returns the exit code. */
+  async stop(): Promise<number | null> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return p?.exitCode ?? null;
+    const done = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+    const code = await done;
+    clearTimeout(t);
+    rmSync(this.dir, { recursive: true, force: true });
+    return code;
+  }
+}
+
+export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((res) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: opts.timeoutMs ?? 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
+      res({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** A short per-test prefix for namespaces and devices (≤ 8 chars). */
+export function prefix(tag: string): string {
+  return `${tag}${process.pid % 10000}`.slice(0, 8);
+}

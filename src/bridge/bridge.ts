@@ -396,8 +396,9 @@ export class Bridge {
         if (state === PORT_DISABLED) this.flushed += this.fdb.flush({ port: portNo });
         this.emit({ type: 'stp-state', bridge: this.name, port: p.name, from: PORT_STATE_NAMES[from] ?? String(from), to: PORT_STATE_NAMES[state] ?? String(state) });
       },
-      topologyChange: (active: boolean, forwardDelayMs: number) => {
-        this.fdb.effectiveAgeingMs = active ? Math.min(forwardDelayMs, this.fdb.ageingMs) : this.fdb.ageingMs;
+      topologyChange: (active: boolean, _forwardDelayMs: number, tcAgeingMs: number) => {
+        // the kernel ages with 2 × forward delay during a topology change; never slower than configured
+        this.fdb.effectiveAgeingMs = active ? Math.min(tcAgeingMs, this.fdb.ageingMs) : this.fdb.ageingMs;
         this.emit({ type: active ? 'tc-start' : 'tc-end', bridge: this.name });
       },
       event: (e: { type: string; [k: string]: unknown }) => {

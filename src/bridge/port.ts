@@ -83,12 +83,13 @@ export class BridgePort {
     this.mac = mac;
     this.isHost = isHost;
     this.maxFrame = io.mtu + 18;
-    const f = { ...DEFAULT_PORT_FLAGS, ...flags };
-    this.learning = f.learning;
-    this.floodUnicast = f.floodUnicast;
-    this.floodBroadcast = f.floodBroadcast;
-    this.floodMulticast = f.floodMulticast;
-    this.hairpin = f.hairpin;
+    const d = DEFAULT_PORT_FLAGS;
+    this.learning = d.learning;
+    this.floodUnicast = d.floodUnicast;
+    this.floodBroadcast = d.floodBroadcast;
+    this.floodMulticast = d.floodMulticast;
+    this.hairpin = d.hairpin;
+    this.setFlags(flags);
   }
 
   get name(): string { return this.io.name; }

@@ -7,7 +7,6 @@ import { ConfigError } from '../control/config.js';
 import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
 import * as fmt from './format/index.js';
 import { runDaemon } from './run-daemon.js';
-import { toStpInfo } from './stp-view.js';
 
 function out(s: string): void { process.stdout.write(s); }
 function printJson(v: unknown): void { out(JSON.stringify(v) + '\n'); }
@@ -79,8 +78,7 @@ export function buildProgram(): Command {
   program.command('showstp <bridge>').description('spanning tree state (as brctl showstp)')
     .option('--json', 'JSON output')
     .action(async (br: string, o: { json?: boolean }) => {
-      const snap = await req<Record<string, unknown>>('showstp', { bridge: bridgeName(br) });
-      const info = toStpInfo(br, snap);
+      const info = await req<fmt.StpInfo>('showstp', { bridge: bridgeName(br) });
       if (o.json) printJson(info); else out(fmt.formatShowstp(info));
     });
 

@@ -12,6 +12,7 @@ import { str, optStr, numIn, onOff, macArg, bridgeName, portSpec } from './args.
 import type { BridgeConfig, Config, PortConfig } from './config.js';
 import { openPort, type PortSpec } from './port-open.js';
 import { STP_LIMITS } from './config.js';
+import type { StpInfo, StpPortInfo, BridgeInfo, MacRow, FdbRow, LinkRow } from '../cli/format/types.js';
 
 export interface ManagedBridge {
   bridge: Bridge;
@@ -192,10 +193,10 @@ export class Daemon {
   // ------------------------------------------------------------ views
 
   bridgeId(b: Bridge): string {
-    return `${b.stp.snapshot().bridgePriority.toString(16).padStart(4, '0')}.${formatMacPlain(b.mac)}`;
+    return b.stp.snapshot().bridgeId;
   }
 
-  showRows(name?: string) {
+  showRows(name?: string): BridgeInfo[] {
     const list = name !== undefined ? [this.get(name)] : [...this.bridges.values()].sort((a, b) => a.bridge.name.localeCompare(b.bridge.name));
     return list.map(({ bridge }) => ({
       name: bridge.name,
@@ -205,7 +206,7 @@ export class Daemon {
     }));
   }
 
-  macRows(name: string) {
+  macRows(name: string): (MacRow & { vid: number; kind: string; port: string })[] {
     const { bridge } = this.get(name);
     const now = this.clock.now();
     return bridge.fdb.entries(now)
@@ -221,9 +222,9 @@ export class Daemon {
       }));
   }
 
-  fdbRows(name?: string) {
+  fdbRows(name?: string): FdbRow[] {
     const now = this.clock.now();
-    const rows = [];
+    const rows: FdbRow[] = [];
     const list = name !== undefined ? [this.get(name)] : [...this.bridges.values()];
     for (const { bridge } of list) {
       const entries = bridge.fdb.entries(now);
@@ -236,7 +237,7 @@ export class Daemon {
             ...(bridge.vlanFiltering ? { vlan: e.vid } : {}),
             flags: [] as string[],
             master: bridge.name,
-            state: e.kind === 'local' ? 'permanent' : e.kind === 'static' ? 'static' : '',
+            state: (e.kind === 'local' ? 'permanent' : e.kind === 'static' ? 'static' : '') as FdbRow['state'],
             usedSec: Math.floor((now - e.used) / 1000),
             updatedSec: Math.floor((now - e.updated) / 1000),
           });
@@ -246,8 +247,8 @@ export class Daemon {
     return rows;
   }
 
-  linkRows() {
-    const rows = [];
+  linkRows(): (LinkRow & { kind: string; mac: string; up: boolean; downReason: string })[] {
+    const rows: (LinkRow & { kind: string; mac: string; up: boolean; downReason: string })[] = [];
     for (const { bridge } of this.bridges.values()) {
       const stp = bridge.stp.snapshot();
       for (const p of bridge.allPorts()) {
@@ -259,7 +260,7 @@ export class Daemon {
           flags: p.up ? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] : ['BROADCAST', 'MULTICAST'],
           mtu: p.io.mtu,
           master: bridge.name,
-          state: PORT_STATE_NAMES[p.state] ?? 'disabled',
+          state: (PORT_STATE_NAMES[p.state] ?? 'disabled') as LinkRow['state'],
           priority: sp?.priority ?? 32,
           cost: sp?.pathCost ?? 2,
           hairpin: p.hairpin,
@@ -392,8 +393,42 @@ export class Daemon {
     throw new UserError(`${name} is not a port of any softbr bridge`);
   }
 
-  stpView(m: ManagedBridge) {
-    return m.bridge.stp.snapshot();
+  /** `showstp` data: brctl's fields (StpInfo) plus role and enabled for --json readers. */
+  stpView(m: ManagedBridge): StpInfo & { enabled: boolean; isRoot: boolean; ports: (StpPortInfo & { role: string })[] } {
+    const b = m.bridge;
+    const s = b.stp.snapshot();
+    const next = b.fdb.nextExpiry(this.clock.now());
+    return {
+      name: b.name,
+      enabled: s.enabled,
+      isRoot: s.isRoot,
+      bridgeId: s.bridgeId,
+      designatedRoot: s.designatedRoot,
+      rootPort: s.rootPort,
+      rootPathCost: s.rootPathCost,
+      maxAge: s.maxAge, helloTime: s.helloTime, forwardDelay: s.forwardDelay,
+      bridgeMaxAge: s.bridgeMaxAge, bridgeHelloTime: s.bridgeHelloTime, bridgeForwardDelay: s.bridgeForwardDelay,
+      ageingTime: b.fdb.effectiveAgeingMs / 1000,
+      helloTimer: s.helloTimer, tcnTimer: s.tcnTimer, topologyChangeTimer: s.topologyChangeTimer,
+      gcTimer: Number.isFinite(next) ? next / 1000 : 0,
+      flags: { topologyChange: s.topologyChange, topologyChangeDetected: s.topologyChangeDetected },
+      ports: s.ports.map((p) => ({
+        name: b.ports[p.portNo]?.name ?? `port${p.portNo}`,
+        portNo: p.portNo,
+        portId: p.portIdHex,
+        state: p.stateName as StpPortInfo['state'],
+        role: p.role,
+        designatedRoot: p.designatedRoot,
+        pathCost: p.pathCost,
+        designatedBridge: p.designatedBridge,
+        messageAgeTimer: p.messageAgeTimer,
+        designatedPort: p.designatedPortHex,
+        forwardDelayTimer: p.forwardDelayTimer,
+        designatedCost: p.designatedCost,
+        holdTimer: p.holdTimer,
+        flags: { configPending: p.configPending, changeAck: p.topologyChangeAck },
+      })),
+    };
   }
 
   /** Adds a listener to every bridge's events (current and future). */

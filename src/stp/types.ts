@@ -60,10 +60,12 @@ export interface AddPortOptions {
 
 export type PortRole = 'root' | 'designated' | 'alternate' | 'disabled';
 
-interface EventBase {
+// A type alias, not an interface: object-literal types get an implicit index signature, so a
+// host may take events as `{ type: string; [k: string]: unknown }`.
+type EventBase = {
   /** Engine time (ms) at which it happened: a timer's deadline, not the tick that ran it. */
   time: number;
-}
+};
 
 export type StpEvent = EventBase & (
   | { type: 'stp-enabled' }

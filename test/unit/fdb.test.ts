@@ -462,3 +462,18 @@ describe('Fdb: hash table structure', () => {
     expect(f.memoryBytes() / (1 << 20)).toBeLessThan(48);
   });
 });
+
+// Fails until src/fdb/fdb.ts is fixed (see the test report): a move refused by the per-port limit
+// must not refresh the entry on the old port, or a host that moved to a full port is pinned to its
+// old port for as long as it keeps talking (its frames are dropped and yet keep the stale entry alive).
+describe('Fdb: refused move (engine bug)', () => {
+  it('a move refused by the per-port limit leaves the old entry ageing as before', () => {
+    const f = new Fdb({ perPortLimit: 1 });
+    f.learn(0, mac(1), 1, 0);      // mac(1) on port 1 at t=0
+    f.learn(0, mac(2), 2, 0);      // port 2 is now full
+    expect(f.learn(0, mac(1), 2, 200_000)).toBe(LEARN_REFUSED_PORT);
+    expect(f.get(0, mac(1))!.updated).toBe(0);
+    expect(f.lookup(0, mac(1), T)).toBe(-1);
+    expect(f.age(T)).toBe(2);
+  });
+});

@@ -41,7 +41,7 @@ export function formatBrctlShow(bridges: readonly BridgeInfo[], opts: BrctlShowO
   let out = SHOW_HEADER;
   for (const br of orderBridges(bridges, opts)) {
     out += `${br.name}\t\t${normalizeBridgeId(br.bridgeId)}\t${br.stpEnabled ? 'yes' : 'no'}\t\t`;
-    out += [...br.interfaces].sort(compareCNames).join(`\n${SHOW_CONT}`);
+    out += [...(br.interfaces ?? [])].sort(compareCNames).join(`\n${SHOW_CONT}`);
     out += '\n';
   }
   return out;
@@ -57,7 +57,7 @@ export function formatBrctlShowJson(
     name: br.name,
     bridgeId: normalizeBridgeId(br.bridgeId),
     stpEnabled: !!br.stpEnabled,
-    interfaces: [...br.interfaces].sort(compareCNames),
+    interfaces: [...(br.interfaces ?? [])].sort(compareCNames),
   }));
   return stringify(data, opts);
 }
@@ -101,7 +101,8 @@ function stpFlags(flags: readonly [boolean, string][]): string {
 /**
  * `brctl showstp BR`: the bridge block, two empty lines, then one block per port sorted by
  * name (brctl reads brif/ with alphasort), each ending with an empty line. Flags are
- * printed as 'WORD ' each, so a line with flags ends in a space.
+ * printed as 'WORD ' each, so a line with flags ends in a space. A port in hairpin mode
+ * gets one more line after its flags, ' hairpin mode\t\t   1' (bridge-utils 1.7).
  */
 export function formatShowstp(info: StpInfo): string {
   const t = formatBrctlTimer;
@@ -120,14 +121,14 @@ export function formatShowstp(info: StpInfo): string {
     [!!info.flags?.topologyChangeDetected, 'TOPOLOGY_CHANGE_DETECTED'],
   ])}\n`;
   out += '\n\n';
-  for (const p of sortByCName(info.ports, (x) => x.name)) out += formatStpPort(p);
+  for (const p of sortByCName(info.ports ?? [], (x) => x.name)) out += formatStpPort(p);
   return out;
 }
 
 function formatStpPort(p: StpPortInfo): string {
   const t = formatBrctlTimer;
   let out = `${p.name} (${Math.trunc(p.portNo)})\n`;
-  out += ` port id\t\t${normalizePortId(p.portId)}\t\t\tstate\t\t${p.state.padStart(15, ' ')}\n`;
+  out += ` port id\t\t${normalizePortId(p.portId)}\t\t\tstate\t\t${String(p.state).padStart(15, ' ')}\n`;
   out += ` designated root\t${normalizeBridgeId(p.designatedRoot)}\tpath cost\t\t${padInt(p.pathCost, 4)}\n`;
   out += ` designated bridge\t${normalizeBridgeId(p.designatedBridge)}\tmessage age timer\t${t(p.messageAgeTimer)}\n`;
   out += ` designated port\t${normalizePortId(p.designatedPort)}\t\t\tforward delay timer\t${t(p.forwardDelayTimer)}\n`;
@@ -136,6 +137,7 @@ function formatStpPort(p: StpPortInfo): string {
     [!!p.flags?.configPending, 'CONFIG_PENDING'],
     [!!p.flags?.changeAck, 'TOPOLOGY_CHANGE_ACK'],
   ])}\n`;
+  if (p.hairpinMode) out += ` hairpin mode\t\t${padInt(1, 4)}\n`;
   out += '\n';
   return out;
 }
@@ -165,7 +167,7 @@ export function formatShowstpJson(info: StpInfo, opts: JsonFormatOptions = {}): 
       topologyChange: !!info.flags?.topologyChange,
       topologyChangeDetected: !!info.flags?.topologyChangeDetected,
     },
-    ports: sortByCName(info.ports, (x) => x.name).map((p) => ({
+    ports: sortByCName(info.ports ?? [], (x) => x.name).map((p) => ({
       name: p.name,
       portNo: p.portNo,
       portId: normalizePortId(p.portId),
@@ -179,6 +181,7 @@ export function formatShowstpJson(info: StpInfo, opts: JsonFormatOptions = {}): 
       designatedCost: p.designatedCost,
       holdTimer: tv(p.holdTimer),
       flags: { configPending: !!p.flags?.configPending, changeAck: !!p.flags?.changeAck },
+      hairpinMode: !!p.hairpinMode,
     })),
   };
   return stringify(data, opts);

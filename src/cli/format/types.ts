@@ -79,7 +79,8 @@ export interface LinkRow {
   /** Text after '@' ('veth0@if8', 'l1a@p3'); absent for devices without a link (tap). */
   parent?: string;
   /** Interface flags as iproute2 prints them, in order, e.g.
-   *  ['BROADCAST','MULTICAST','UP','LOWER_UP'] or ['NO-CARRIER','BROADCAST','MULTICAST','UP']. */
+   *  ['BROADCAST','MULTICAST','UP','LOWER_UP'] or ['NO-CARRIER','BROADCAST','MULTICAST','UP'];
+   *  iproute2 appends 'M-DOWN' last when the link's peer is down. Joined with ','. */
   flags: string[];
   mtu: number;
   /** Bridge name. */
@@ -152,6 +153,9 @@ export interface StpPortInfo {
   designatedCost: number;
   holdTimer: number;
   flags: { configPending: boolean; changeAck: boolean };
+  /** Hairpin mode on: brctl 1.7 then adds a line ' hairpin mode\t\t   1' after the flags
+   *  line of the port. Absent/false: no line. */
+  hairpinMode?: boolean;
 }
 
 export interface FdbFormatOptions {

@@ -1,0 +1,38 @@
+// Pure formatters for the CLI: brctl and iproute2 `bridge` table layouts, byte for byte,
+// and softbr's JSON forms. No I/O: each function takes plain data (see ./types.ts) and
+// returns the complete text to write to stdout, newline-terminated.
+
+export type {
+  BridgeInfo,
+  FdbFormatOptions,
+  FdbRow,
+  FdbState,
+  JsonFormatOptions,
+  LinkRow,
+  MacRow,
+  PortState,
+  StpInfo,
+  StpPortInfo,
+} from './types.js';
+export {
+  formatBrctlShow,
+  formatBrctlShowJson,
+  formatShowmacs,
+  formatShowmacsJson,
+  formatShowstp,
+  formatShowstpJson,
+  type BrctlShowOptions,
+} from './brctl.js';
+export { formatFdbShow, formatFdbJson } from './fdb.js';
+export { formatLinkShow, formatLinkJson, type LinkFormatOptions } from './link.js';
+export {
+  bridgeIdString,
+  brctlTimerValue,
+  compareCNames,
+  formatBrctlTimer,
+  normalizeBridgeId,
+  normalizeMac,
+  normalizePortId,
+  toCentiseconds,
+} from './common.js';
+export { formatEvent, type EventLike } from './event.js';

@@ -1,0 +1,225 @@
+// Loading the softbr_native addon (build/Release/softbr_native.node) and its TypeScript types,
+// plus errno and MAC-byte helpers. No policy lives here.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TapOpenOptions {
+  /** Make a device we create survive our process (TUNSETPERSIST); close() undoes it. */
+  persistent?: boolean;
+  /** IFF_VNET_HDR. Not used by the port drivers yet (frames must be plain Ethernet). */
+  vnetHdr?: boolean;
+}
+
+export interface TapOpenResult {
+  fd: number;
+  /** The name the kernel gave (differs from the request when it had %d or was ''). */
+  name: string;
+  /** true: we created the device; false: we attached to an existing (persistent) TAP. */
+  created: boolean;
+  /** Whether the device is persistent now. */
+  persistent: boolean;
+}
+
+export interface PacketOpenOptions {
+  /** PACKET_VNET_HDR, so checksums a peer left to offload can be completed. Default true. */
+  vnetHdr?: boolean;
+  /** Socket buffer sizes in bytes (SO_RCVBUFFORCE / SO_SNDBUFFORCE). Default 4 MiB each. */
+  rcvbuf?: number;
+  sndbuf?: number;
+}
+
+export interface PacketOpenResult {
+  fd: number;
+  ifindex: number;
+  /** Whether PACKET_VNET_HDR is on (it is unless the kernel refused it). */
+  vnetHdr: boolean;
+}
+
+export interface PollerStats {
+  wakeups: number;
+  batches: number;
+  frames: number;
+  /** Frames longer than a receive slot, dropped. */
+  truncated: number;
+  /** Segmentation-offload super-frames from a peer with TSO/GSO on, dropped. */
+  gso: number;
+  /** Checksums completed for frames a veth peer left CHECKSUM_PARTIAL. */
+  csumFixed: number;
+  /** 802.1Q tags put back that AF_PACKET had moved into metadata. */
+  vlanRestored: number;
+  softErrors: number;
+  lastErrno: string | null;
+  failed: boolean;
+}
+
+export interface WriterStats {
+  frames: number;
+  dropped: number;
+  lastErrno: string | null;
+}
+
+/** Reads batches from one fd on the Node event loop (uv_poll, not the threadpool). */
+export interface NativePoller {
+  start(): void;
+  stop(): void;
+  /** Stops polling and releases the uv handle; does not close the fd. Idempotent. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+  stats(): PollerStats;
+}
+
+export interface NativePollerCtor {
+  new (
+    fd: number,
+    mode: number,
+    vnetHdr: boolean,
+    buf: Uint8Array,
+    offs: Int32Array,
+    lens: Int32Array,
+    slotBytes: number,
+    maxFrames: number,
+    maxBatches: number,
+    onBatch: (count: number) => void,
+    onError: (errnoName: string, errno: number) => void,
+  ): NativePoller;
+}
+
+/** Writes frame i = buf[offs[i] .. offs[i]+lens[i]) for i < count in one call. */
+export interface NativeWriter {
+  /** Frames written (the rest dropped), or -errno when the device is gone for good. */
+  writeBatch(count: number): number;
+  stats(): WriterStats;
+}
+
+export interface NativeWriterCtor {
+  new (fd: number, mode: number, vnetHdr: boolean, buf: Uint8Array, offs: Int32Array, lens: Int32Array): NativeWriter;
+}
+
+export interface NativeConstants {
+  MODE_TAP: number;
+  MODE_PACKET: number;
+  ETHTOOL_GGRO: number;
+  ETHTOOL_SGRO: number;
+  ETHTOOL_GGSO: number;
+  ETHTOOL_SGSO: number;
+  ETHTOOL_GTSO: number;
+  ETHTOOL_STSO: number;
+  ETHTOOL_GTXCSUM: number;
+  ETHTOOL_STXCSUM: number;
+  ETHTOOL_GFLAGS: number;
+  ETHTOOL_SFLAGS: number;
+  ETH_FLAG_LRO: number;
+  IFF_UP: number;
+  IFF_RUNNING: number;
+  IFF_PROMISC: number;
+}
+
+/** Everything the addon exports. Name-based helpers act in the caller's network namespace. */
+export interface NativeAddon {
+  openTap(name: string, opts?: TapOpenOptions): TapOpenResult;
+  tapSetPersist(fd: number, on: boolean): void;
+  tapGetMac(fd: number): Buffer;
+  tapSetMac(fd: number, mac: Uint8Array): void;
+  tapIfName(fd: number): string;
+  openPacket(ifname: string, opts?: PacketOpenOptions): PacketOpenResult;
+  ifIndex(name: string): number;
+  getIfMac(name: string): Buffer;
+  setIfMac(name: string, mac: Uint8Array): void;
+  getIfMtu(name: string): number;
+  setIfMtu(name: string, mtu: number): void;
+  getIfFlags(name: string): number;
+  setIfUp(name: string, up: boolean): void;
+  ethtoolGet(name: string, cmd: number): number;
+  ethtoolSet(name: string, cmd: number, value: number): void;
+  /** Link speed in Mb/s, 0 when the driver does not report one. */
+  ethtoolSpeed(name: string): number;
+  closeFd(fd: number): void;
+  errnoName(errno: number): string;
+  Poller: NativePollerCtor;
+  Writer: NativeWriterCtor;
+  constants: NativeConstants;
+}
+
+export class NativeAddonMissingError extends Error {
+  override readonly name = 'NativeAddonMissingError';
+}
+
+export const NATIVE_MISSING_MESSAGE = 'native addon not built: run npm install (needs python3, make, g++)';
+
+/**
+ * The package root: the nearest directory upward holding softbr's package.json. Works from
+ * src/native/ (vitest) and from dist/src/native/ (after tsc) alike.
+ */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        const name = (JSON.parse(readFileSync(pj, 'utf8')) as { name?: unknown }).name;
+        if (name === 'softbr') return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep looking upward
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new NativeAddonMissingError(`${NATIVE_MISSING_MESSAGE} (no softbr package.json above ${from})`);
+    dir = up;
+  }
+}
+
+export function addonPath(): string {
+  return join(packageRoot(), 'build', 'Release', 'softbr_native.node');
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon on first use, so code that never touches a kernel device runs without it. */
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const path = addonPath();
+  if (!existsSync(path)) throw new NativeAddonMissingError(`${NATIVE_MISSING_MESSAGE}: ${path} not found`);
+  const require = createRequire(import.meta.url);
+  try {
+    cached = require(path) as NativeAddon;
+  } catch (err) {
+    throw new NativeAddonMissingError(`${NATIVE_MISSING_MESSAGE}: loading ${path} failed: ${(err as Error).message}`);
+  }
+  return cached;
+}
+
+/** Whether the addon can be loaded (for tests that skip without it). */
+export function nativeAvailable(): boolean {
+  try {
+    native();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** 'EBADFD' for 77 (or -77). */
+export function errnoName(errno: number): string {
+  return native().errnoName(errno);
+}
+
+/** Six bytes for a 48-bit MAC number (hi16 * 2**32 + lo32), as the ioctls want them. */
+export function macNumberToBytes(mac: number): Uint8Array {
+  const b = new Uint8Array(6);
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac >>> 0;
+  b[0] = (hi >>> 8) & 0xff;
+  b[1] = hi & 0xff;
+  b[2] = lo >>> 24;
+  b[3] = (lo >>> 16) & 0xff;
+  b[4] = (lo >>> 8) & 0xff;
+  b[5] = lo & 0xff;
+  return b;
+}
+
+export function macBytesToNumber(b: Uint8Array): number {
+  return ((b[0]! << 8) | b[1]!) * 0x100000000 + ((b[2]! << 24) >>> 0) + ((b[3]! << 16) | (b[4]! << 8) | b[5]!);
+}

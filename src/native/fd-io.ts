@@ -1,0 +1,197 @@
+// Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx/tx buffers shared
+// with the addon, the native Poller and Writer over them, and "link down once" reporting.
+// The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this.
+import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
+
+/** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
+export interface FdSink {
+  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void;
+  linkDown(reason: string): void;
+  linkUp?(): void;
+}
+
+export interface FdIOOptions {
+  /** 'tap': read()/write() per frame; 'packet': recvmmsg()/sendmmsg(). */
+  mode: 'tap' | 'packet';
+  /** The fd carries virtio_net headers (AF_PACKET with PACKET_VNET_HDR). */
+  vnetHdr?: boolean;
+  /** Largest frame to accept or send, header and VLAN tags included. */
+  maxFrameBytes: number;
+  /** Frames per receive batch (one JS call each). Default 64. */
+  rxBatchFrames?: number;
+  /** Receive batches per readiness wakeup before yielding to other ports. Default 4. */
+  maxBatchesPerWakeup?: number;
+  /** Frames per native write call; send() flushes early when full. Default 64. */
+  txBatchFrames?: number;
+}
+
+export interface FdIOStats {
+  rx: PollerStats;
+  tx: WriterStats;
+  /** send() refusals: closed or dead port, or a frame larger than maxFrameBytes. */
+  txRefused: number;
+  down: string | null;
+}
+
+// Buffer.prototype.copy is a native memcpy that accepts any Uint8Array as `this` and allocates
+// nothing, unlike `set(subarray())`, which makes a view object per frame.
+const bufferCopy = Buffer.prototype.copy as (
+  this: Uint8Array,
+  target: Uint8Array,
+  targetStart: number,
+  sourceStart: number,
+  sourceEnd: number,
+) => number;
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+export class FdIO {
+  readonly fd: number;
+  /** Receive slot size: the longest frame the poller can deliver whole. */
+  readonly slotBytes: number;
+  readonly rxBuf: Uint8Array;
+  readonly rxOffs: Int32Array;
+  readonly rxLens: Int32Array;
+  readonly txBuf: Uint8Array;
+  readonly txOffs: Int32Array;
+  readonly txLens: Int32Array;
+  private readonly txMax: number;
+  private txCount = 0;
+  private txPos = 0;
+  private txRefused = 0;
+  private readonly poller: NativePoller;
+  private readonly writer: NativeWriter;
+  private sink: FdSink | null = null;
+  /** errno name once the device is gone for good. */
+  private dead: string | null = null;
+  private deadReason = '';
+  private closed = false;
+  private started = false;
+
+  constructor(fd: number, private readonly label: string, opts: FdIOOptions) {
+    const n = native();
+    this.fd = fd;
+    const mode = opts.mode === 'tap' ? n.constants.MODE_TAP : n.constants.MODE_PACKET;
+    const rxFrames = opts.rxBatchFrames ?? 64;
+    const txFrames = opts.txBatchFrames ?? 64;
+    // +4: the addon reads AF_PACKET frames 4 bytes into the slot so it can put a VLAN tag back.
+    this.slotBytes = roundUp(opts.maxFrameBytes + 4, 64);
+    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames);
+    this.rxOffs = new Int32Array(rxFrames);
+    this.rxLens = new Int32Array(rxFrames);
+    this.txBuf = new Uint8Array(this.slotBytes * txFrames);
+    this.txOffs = new Int32Array(txFrames);
+    this.txLens = new Int32Array(txFrames);
+    this.txMax = txFrames;
+    // Both callbacks are made once here: the per-batch path allocates nothing.
+    this.poller = new n.Poller(
+      fd,
+      mode,
+      opts.vnetHdr === true,
+      this.rxBuf,
+      this.rxOffs,
+      this.rxLens,
+      this.slotBytes,
+      rxFrames,
+      opts.maxBatchesPerWakeup ?? 4,
+      (count: number) => {
+        const s = this.sink;
+        if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+      },
+      (name: string) => this.fail(name, false),
+    );
+    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
+  }
+
+  /** Why the device is gone for good (errno name), or null while it works. */
+  get downReason(): string | null {
+    return this.dead;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Copies the frame into the tx buffer; flushes early when the buffer is full. */
+  send(buf: Uint8Array, off: number, len: number): boolean {
+    if (this.closed || this.dead !== null || len > this.slotBytes || len <= 0) {
+      this.txRefused++;
+      return false;
+    }
+    if (this.txCount === this.txMax || this.txPos + len > this.txBuf.length) this.flush();
+    const pos = this.txPos;
+    bufferCopy.call(buf, this.txBuf, pos, off, off + len);
+    this.txOffs[this.txCount] = pos;
+    this.txLens[this.txCount] = len;
+    this.txCount++;
+    this.txPos = pos + ((len + 7) & ~7);
+    return true;
+  }
+
+  /** One native call for everything queued since the last flush. */
+  flush(): void {
+    const count = this.txCount;
+    if (count === 0) return;
+    this.txCount = 0;
+    this.txPos = 0;
+    if (this.closed || this.dead !== null) return;
+    const r = this.writer.writeBatch(count);
+    // Transient drops (queue full, device down) are in writer stats; only a vanished device
+    // ends the port.
+    if (r < 0) this.fail(errnoName(-r), true);
+  }
+
+  start(sink: FdSink): void {
+    if (this.closed) throw new Error(`${this.label}: start() after close()`);
+    this.sink = sink;
+    if (this.dead !== null) {
+      sink.linkDown(this.deadReason);
+      return;
+    }
+    if (!this.started) {
+      this.started = true;
+      this.poller.start();
+    }
+  }
+
+  /** Let the process exit even while this port is receiving (the daemon keeps it ref'd). */
+  unref(): void {
+    this.poller.unref();
+  }
+
+  ref(): void {
+    this.poller.ref();
+  }
+
+  stats(): FdIOStats {
+    return { rx: this.poller.stats(), tx: this.writer.stats(), txRefused: this.txRefused, down: this.dead };
+  }
+
+  /** Stops polling and closes the fd. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.txCount = 0;
+    this.txPos = 0;
+    // The uv handle must leave epoll before the fd number can be reused: poller first.
+    this.poller.close();
+    native().closeFd(this.fd);
+    this.sink = null;
+  }
+
+  private fail(name: string, fromTx: boolean): void {
+    if (this.dead !== null || this.closed) return;
+    this.dead = name;
+    const reason = `${this.label}: ${name}`;
+    this.deadReason = reason;
+    this.poller.stop();
+    const sink = this.sink;
+    if (sink === null) return; // reported by start()
+    // A tx failure surfaces inside the engine's forwarding of another port's batch; tell the
+    // engine after that batch, not in the middle of it.
+    if (fromTx) queueMicrotask(() => sink.linkDown(reason));
+    else sink.linkDown(reason);
+  }
+}

@@ -1,0 +1,127 @@
+// TapPort: a port on a Linux TAP device. Creates the TAP (or attaches to an existing persistent
+// one), sets its MAC/MTU, brings it up, and moves frames through the batched native fd I/O.
+// After open() the device is only ever touched through its fd, so it keeps working when the
+// kernel side is moved into another network namespace.
+import type { PortIO, RxSink } from '../bridge/port-io.js';
+import { parseMac } from '../frame/mac.js';
+import { FdIO, type FdIOStats, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
+
+export interface TapPortOptions {
+  /** Device name; '' or a name with %d lets the kernel choose (tap%d). */
+  name: string;
+  /** MAC for the TAP device (48-bit number or 'aa:bb:…'); default: the kernel's random one. */
+  mac?: number | string;
+  /** MTU to set on the device; default: leave it (1500 for a new TAP). */
+  mtu?: number;
+  /** Bring the device up. Default true. */
+  up?: boolean;
+  /** Create the TAP persistent (survives a crash of this process); close() still deletes it. */
+  persistent?: boolean;
+  /** Reported link speed for STP path cost. Default 10000 (what the kernel reports for tun). */
+  speedMbps?: number;
+  /** Frames per receive batch / per native write. Default 64. */
+  batchFrames?: number;
+}
+
+export class TapPort implements PortIO {
+  readonly kind = 'tap';
+  readonly name: string;
+  /** The TAP device's own MAC, read back after open. */
+  readonly mac: number;
+  readonly mtu: number;
+  readonly speedMbps: number;
+  readonly fd: number;
+  /** We created the device (so close() removes it), rather than attaching to an existing one. */
+  readonly created: boolean;
+  readonly persistent: boolean;
+  private readonly io: FdIO;
+
+  private constructor(fd: number, name: string, mac: number, mtu: number, created: boolean, persistent: boolean, opts: TapPortOptions) {
+    this.fd = fd;
+    this.name = name;
+    this.mac = mac;
+    this.mtu = mtu;
+    this.created = created;
+    this.persistent = persistent;
+    this.speedMbps = opts.speedMbps ?? 10000;
+    const batch = opts.batchFrames ?? 64;
+    // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway.
+    this.io = new FdIO(fd, `tap ${name}`, { mode: 'tap', maxFrameBytes: mtu + 22, rxBatchFrames: batch, txBatchFrames: batch });
+  }
+
+  /**
+   * Creates TAP `name`, or attaches to it if it exists and is persistent. Synchronous (ioctls
+   * only); awaiting it is harmless. Throws errors with .code (EBUSY, EPERM, …) on failure.
+   */
+  static open(opts: TapPortOptions): TapPort {
+    const n = native();
+    const t = n.openTap(opts.name, { persistent: opts.persistent === true });
+    try {
+      if (opts.mac !== undefined) {
+        const mac = typeof opts.mac === 'string' ? parseMac(opts.mac) : opts.mac;
+        n.tapSetMac(t.fd, macNumberToBytes(mac));
+      }
+      // Name-based ioctls are safe here: the device was just created/attached in our namespace.
+      if (opts.mtu !== undefined) n.setIfMtu(t.name, opts.mtu);
+      if (opts.up !== false) n.setIfUp(t.name, true);
+      const mac = macBytesToNumber(n.tapGetMac(t.fd));
+      const mtu = n.getIfMtu(t.name);
+      return new TapPort(t.fd, t.name, mac, mtu, t.created, t.persistent, opts);
+    } catch (err) {
+      if (t.created && t.persistent) {
+        try {
+          n.tapSetPersist(t.fd, false);
+        } catch {
+          // closing still leaves a persistent device behind; nothing more we can do here
+        }
+      }
+      n.closeFd(t.fd);
+      throw err;
+    }
+  }
+
+  send(buf: Uint8Array, off: number, len: number): boolean {
+    return this.io.send(buf, off, len);
+  }
+
+  flush(): void {
+    this.io.flush();
+  }
+
+  start(sink: RxSink): void {
+    this.io.start(sink);
+  }
+
+  /** errno name once the device is gone (its namespace deleted), else null. */
+  get downReason(): string | null {
+    return this.io.downReason;
+  }
+
+  stats(): FdIOStats {
+    return this.io.stats();
+  }
+
+  ref(): void {
+    this.io.ref();
+  }
+
+  unref(): void {
+    this.io.unref();
+  }
+
+  /**
+   * Stops receiving and closes the fd. A TAP we created disappears with its fd (we drop
+   * persistence first if we set it); a pre-existing persistent TAP stays.
+   */
+  close(): void {
+    if (this.io.isClosed) return;
+    if (this.created && this.persistent) {
+      try {
+        native().tapSetPersist(this.fd, false);
+      } catch {
+        // EBADFD: the device is already gone with its namespace
+      }
+    }
+    this.io.close();
+  }
+}

@@ -1,0 +1,6 @@
+// Public surface of the STP layer: the engine, its host contract and the BPDU codec.
+export { Stp } from './stp.js';
+export * from './types.js';
+export * from './bpdu.js';
+export * from './bridge-id.js';
+export * from './constants.js';

@@ -1,0 +1,285 @@
+// TapPort and PacketPort against real kernel devices: hosts are network namespaces holding the
+// kernel side of a TAP or one end of a veth; a trivial in-test forwarder (no bridge) joins two
+// ports, and ping/iperf3 run between the namespaces. Root only; everything is removed in afterAll.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import type { PortIO, RxSink } from '../../src/bridge/port-io.js';
+import { addonPath, nativeAvailable } from '../../src/native/index.js';
+import { PacketPort } from '../../src/ports/packet.js';
+import { TapPort } from '../../src/ports/tap.js';
+import { formatMac } from '../../src/frame/mac.js';
+import { NetnsSandbox, canUseNetns, linkExists, listLinks, listNamespaces, sweepStale } from '../helpers/netns.js';
+
+const why = !canUseNetns()
+  ? 'needs root, /dev/net/tun and iproute2'
+  : !nativeAvailable()
+    ? 'native addon not built (npm install)'
+    : '';
+if (why) console.warn(`native-ports e2e SKIPPED: ${why}`);
+
+/** Joins two ports: whatever one receives is sent out of the other, flushed once per batch. */
+function wire(a: PortIO, b: PortIO, events: string[]): void {
+  const fwd = (from: PortIO, to: PortIO): RxSink => ({
+    receiveBatch(buf, offs, lens, count) {
+      for (let i = 0; i < count; i++) to.send(buf, offs[i]!, lens[i]!);
+      to.flush();
+    },
+    linkDown(reason) {
+      events.push(`${from.name} down: ${reason}`);
+    },
+  });
+  a.start(fwd(a, b));
+  b.start(fwd(b, a));
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+function linkMac(sb: NetnsSandbox, ns: string, dev: string): string {
+  const j = JSON.parse(sb.ip('-n', ns, '-j', 'link', 'show', dev)) as { address: string }[];
+  return j[0]!.address;
+}
+
+describe.skipIf(why !== '')('native ports on real devices (root)', () => {
+  const sandboxes: NetnsSandbox[] = [];
+  const ports: PortIO[] = [];
+  const sandbox = (): NetnsSandbox => {
+    const s = new NetnsSandbox();
+    sandboxes.push(s);
+    return s;
+  };
+  const keep = <P extends PortIO>(p: P): P => {
+    ports.push(p);
+    return p;
+  };
+
+  beforeAll(() => {
+    sweepStale();
+  });
+
+  afterAll(async () => {
+    for (const p of ports) {
+      try {
+        p.close();
+      } catch {
+        // keep cleaning
+      }
+    }
+    const problems: string[] = [];
+    for (const s of sandboxes) problems.push(...(await s.cleanup()));
+    const left = sandboxes.flatMap((s) => [...s.leftovers().namespaces, ...s.leftovers().links]);
+    expect(problems).toEqual([]);
+    expect(left).toEqual([]);
+  });
+
+  it('TAP <-> TAP: ping between two namespaces through the forwarder, then a namespace is deleted', async () => {
+    const sb = sandbox();
+    const h1 = sb.addNs('h1');
+    const h2 = sb.addNs('h2');
+    const ta = keep(TapPort.open({ name: sb.name('ta') }));
+    const tb = keep(TapPort.open({ name: sb.name('tb'), mac: '02:5b:00:00:00:02', mtu: 1400 }));
+    expect(ta.kind).toBe('tap');
+    expect(ta.created).toBe(true);
+    expect(ta.speedMbps).toBe(10000);
+    expect(tb.mtu).toBe(1400);
+    expect(formatMac(tb.mac)).toBe('02:5b:00:00:00:02');
+    sb.moveLink(ta.name, h1);
+    sb.moveLink(tb.name, h2);
+    // The kernel side moved away; the ports keep working through their fds.
+    expect(linkMac(sb, h1, ta.name)).toBe(formatMac(ta.mac));
+    expect(linkMac(sb, h2, tb.name)).toBe('02:5b:00:00:00:02');
+    sb.addrUp(h1, ta.name, '10.199.1.1/24');
+    sb.ip('-n', h1, 'link', 'set', ta.name, 'mtu', '1400');
+    sb.addrUp(h2, tb.name, '10.199.1.2/24');
+    const events: string[] = [];
+    wire(ta, tb, events);
+
+    const ping = await sb.exec(h1, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', '10.199.1.2']);
+    expect(ping.stdout).toMatch(/3 received/);
+    expect(ping.code).toBe(0);
+    expect(ta.stats().rx.frames).toBeGreaterThanOrEqual(3);
+
+    // TCP through the forwarder: a short iperf3 run (figures are in scripts/measure-native.sh).
+    const server = sb.spawn(h2, 'iperf3', ['-s', '-1', '-B', '10.199.1.2']);
+    await new Promise((r) => setTimeout(r, 300));
+    const client = await sb.exec(h1, 'iperf3', ['-c', '10.199.1.2', '-t', '1', '-J'], 20_000);
+    await sb.kill(server);
+    expect(client.code).toBe(0);
+    const bps = (JSON.parse(client.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received
+      .bits_per_second;
+    console.log(`iperf3 TCP TAP->TAP through the in-test forwarder: ${(bps / 1e6).toFixed(0)} Mbit/s`);
+    expect(bps).toBeGreaterThan(1e6);
+
+    // Delete h2 while a fast ping runs: tb reports linkDown exactly once; ta is unaffected.
+    const flood = sb.spawn(h1, 'ping', ['-i', '0.002', '-W', '1', '10.199.1.2']);
+    await new Promise((r) => setTimeout(r, 300));
+    sb.delNs(h2);
+    expect(await waitFor(() => events.length > 0, 3000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500)); // more frames for tb arrive and are refused
+    await sb.kill(flood);
+    expect(events).toEqual([`${tb.name} down: tap ${tb.name}: EBADFD`]);
+    expect(tb.downReason).toBe('EBADFD');
+    expect(ta.downReason).toBeNull();
+    expect(tb.send(new Uint8Array(60), 0, 60)).toBe(false);
+    tb.close();
+    ta.close();
+    expect(listNamespaces()).not.toContain(h2);
+  });
+
+  it('AF_PACKET on a veth <-> TAP: ping, TCP with checksums left to offload, VLAN tags kept', async () => {
+    const sb = sandbox();
+    const h3 = sb.addNs('h3');
+    const h4 = sb.addNs('h4');
+    const { a: v0, b: v1 } = sb.addVeth('v0', 'v1', { nsB: h3 });
+    // The peer keeps tx checksum offload (we complete those checksums) but must not send
+    // TSO super-frames, which a bridge cannot forward as frames.
+    sb.execSync(h3, 'ethtool', ['-K', v1, 'tso', 'off', 'gso', 'off']);
+    sb.ip('link', 'set', v0, 'up');
+    const pp = keep(PacketPort.open({ name: v0 }));
+    expect(pp.kind).toBe('packet');
+    expect(pp.mtu).toBe(1500);
+    expect(formatMac(pp.mac)).toBe(JSON.parse(sb.ip('-j', 'link', 'show', v0))[0].address);
+    expect(Array.isArray(pp.offloadChanges)).toBe(true);
+    const tc = keep(TapPort.open({ name: sb.name('tc') }));
+    sb.moveLink(tc.name, h4);
+    sb.addrUp(h3, v1, '10.199.2.1/24');
+    sb.addrUp(h4, tc.name, '10.199.2.2/24');
+    const events: string[] = [];
+    // Also record the tagged test frame as it crosses.
+    const seenTags: number[] = [];
+    pp.start({
+      receiveBatch(buf, offs, lens, count) {
+        for (let i = 0; i < count; i++) {
+          const o = offs[i]!;
+          if (buf[o + 12] === 0x81 && buf[o + 13] === 0x00) seenTags.push(((buf[o + 14]! << 8) | buf[o + 15]!) & 0xfff);
+          tc.send(buf, o, lens[i]!);
+        }
+        tc.flush();
+      },
+      linkDown(reason) {
+        events.push(`${pp.name} down: ${reason}`);
+      },
+    });
+    tc.start({
+      receiveBatch(buf, offs, lens, count) {
+        for (let i = 0; i < count; i++) pp.send(buf, offs[i]!, lens[i]!);
+        pp.flush();
+      },
+      linkDown(reason) {
+        events.push(`${tc.name} down: ${reason}`);
+      },
+    });
+
+    const ping = await sb.exec(h3, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', '10.199.2.2']);
+    expect(ping.stdout).toMatch(/3 received/);
+
+    const server = sb.spawn(h4, 'iperf3', ['-s', '-1', '-B', '10.199.2.2']);
+    await new Promise((r) => setTimeout(r, 300));
+    const client = await sb.exec(h3, 'iperf3', ['-c', '10.199.2.2', '-t', '1', '-J'], 20_000);
+    await sb.kill(server);
+    expect(client.code).toBe(0);
+    const bps = (JSON.parse(client.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received
+      .bits_per_second;
+    console.log(`iperf3 TCP veth(AF_PACKET)->TAP through the in-test forwarder: ${(bps / 1e6).toFixed(0)} Mbit/s`);
+    expect(bps).toBeGreaterThan(1e6);
+    expect(pp.stats().rx.csumFixed).toBeGreaterThan(0);
+
+    // A VLAN 42 tagged frame sent in h3: AF_PACKET moves the tag to metadata; the port puts it back.
+    const py = [
+      'import socket',
+      `s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("${v1}", 0))`,
+      "s.send(bytes.fromhex('ffffffffffff02aabbccddee' + '8100002a' + '88b5') + bytes(50))",
+    ].join('\n');
+    sb.execSync(h3, 'python3', ['-c', py]);
+    expect(await waitFor(() => seenTags.includes(42), 2000)).toBe(true);
+    expect(pp.stats().rx.vlanRestored).toBeGreaterThan(0);
+
+    // Deleting h3 takes the veth pair with it: one linkDown on the packet port.
+    sb.delNs(h3);
+    expect(await waitFor(() => events.length > 0, 3000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    // ENODEV when the socket notices first, ENXIO when a send to the vanished device does.
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(new RegExp(`^${pp.name} down: packet ${pp.name}: (ENODEV|ENXIO)$`));
+    expect(pp.downReason).toMatch(/^(ENODEV|ENXIO)$/);
+    pp.close();
+    tc.close();
+  });
+
+  it('TAP lifecycle: kernel-chosen names, persistent create/attach, errors', () => {
+    const sb = sandbox();
+    // A name with %d: the kernel picks; closing the fd removes the device.
+    const t = TapPort.open({ name: `${sb.prefix}%d`, up: false });
+    expect(t.name).toMatch(new RegExp(`^${sb.prefix}\\d+$`));
+    expect(linkExists(t.name)).toBe(true);
+    t.close();
+    expect(linkExists(t.name)).toBe(false);
+
+    // persistent: true survives a crash, but close() still removes what we created.
+    const p = TapPort.open({ name: sb.name('tp') });
+    expect(p.persistent).toBe(false);
+    p.close();
+    sb.trackLink(sb.name('tq'));
+    const q = TapPort.open({ name: sb.name('tq'), persistent: true });
+    expect(q.created).toBe(true);
+    expect(q.persistent).toBe(true);
+    q.close();
+    expect(linkExists(sb.name('tq'))).toBe(false);
+
+    // Attaching to someone else's persistent TAP leaves it in place on close.
+    const pre = sb.name('tr');
+    sb.ip('tuntap', 'add', 'dev', pre, 'mode', 'tap');
+    sb.trackLink(pre);
+    const r = TapPort.open({ name: pre });
+    expect(r.created).toBe(false);
+    expect(r.persistent).toBe(true);
+    expect(() => TapPort.open({ name: pre })).toThrow(/EBUSY/);
+    r.close();
+    expect(linkExists(pre)).toBe(true);
+    sb.delLink(pre);
+
+    // A name taken by a non-TAP device.
+    const { a: va } = sb.addVeth('x0', 'x1');
+    expect(() => TapPort.open({ name: va })).toThrow(/not a TAP/);
+    expect(() => TapPort.open({ name: 'a-name-longer-than-15' })).toThrow(/15 characters/);
+    expect(() => PacketPort.open({ name: sb.name('nosuch') })).toThrow(/ENODEV/);
+    expect(listLinks().filter((l) => l.startsWith(sb.prefix) && /t[pq]$/.test(l))).toEqual([]);
+  });
+
+  it('a started poller does not stop process.exit(), and close()/unref() let the process end', async () => {
+    const sb = sandbox();
+    const script = (mode: string): string => `
+      const n = require(${JSON.stringify(addonPath())});
+      const t = n.openTap(${JSON.stringify(sb.name('e'))} + '${mode}', {});
+      n.setIfUp(t.name, true);
+      const buf = new Uint8Array(64 * 1600), offs = new Int32Array(64), lens = new Int32Array(64);
+      const p = new n.Poller(t.fd, n.constants.MODE_TAP, false, buf, offs, lens, 1600, 64, 4, () => {}, () => {});
+      p.start();
+      if ('${mode}' === 'x') setTimeout(() => process.exit(0), 50);
+      if ('${mode}' === 'c') setTimeout(() => { p.close(); n.closeFd(t.fd); }, 50);
+      if ('${mode}' === 'u') p.unref();
+    `;
+    for (const mode of ['x', 'c', 'u']) {
+      const started = Date.now();
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['-e', script(mode)], { stdio: 'inherit' });
+        const timer = setTimeout(() => {
+          if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+        }, 5000);
+        child.on('exit', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect({ mode, code }).toEqual({ mode, code: 0 });
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(linkExists(sb.name('e') + mode)).toBe(false);
+    }
+  });
+});

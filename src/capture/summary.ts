@@ -2,6 +2,7 @@
 // Ethernet addresses, 802.1Q tag, and a short decode of ARP, IPv4 (ICMP/TCP/UDP), IPv6 and STP.
 // Off the fast path: runs in the CLI on frames the daemon streamed.
 import { formatMac, readMac } from '../frame/mac.js';
+import { splitTimestamp } from './pcap.js';
 
 const ICMP_TYPES: Record<number, string> = {
   0: 'echo reply', 3: 'destination unreachable', 5: 'redirect', 8: 'echo request', 11: 'time exceeded',
@@ -143,8 +144,9 @@ export function summarizeFrame(b: Uint8Array, incl = b.length): FrameSummary {
 
 /** Local time of day with µs, as tcpdump prints it: 14:03:07.123456. */
 export function formatTimeOfDay(tsMs: number): string {
-  const d = new Date(Math.floor(tsMs));
-  const usec = Math.floor((tsMs - Math.floor(tsMs / 1000) * 1000) * 1000) % 1_000_000;
+  // the same rounding as the pcap record, so a line and the file agree to the microsecond
+  const { sec, usec } = splitTimestamp(tsMs);
+  const d = new Date(sec * 1000);
   const p2 = (n: number) => String(n).padStart(2, '0');
   return `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(usec).padStart(6, '0')}`;
 }

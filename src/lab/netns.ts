@@ -22,6 +22,9 @@ export class Lab {
     await sh('ip', ['netns', 'add', ns]);
     this.namespaces.push(ns);
     await nsExec(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    // lab hosts speak IPv4 only, so the frames a lesson or test counts are the ones it sent
+    // (no IPv6 router solicitations, DAD or MLD reports arriving at random moments)
+    await nsExec(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     return ns;
   }
 

@@ -27,14 +27,18 @@ type Emit = (labels: Labels, value: number) => void;
  * are collected once per process, unprefixed: those names are the standard every Prometheus client
  * library exports and dashboards expect, and `job`/`instance` already tell softbr apart. The
  * collectors (a GC observer, an event-loop delay monitor) cannot be stopped, so they are made once
- * and shared by every registry createMetrics() builds.
+ * and shared by every registry createMetrics() builds. They are what keeps `promtool check metrics`
+ * quiet either way: a prefix would not fix the three misnamed gauges dropped below.
  */
 let processMetrics: Metric[] | undefined;
 function sharedProcessMetrics(): Metric[] {
   if (!processMetrics) {
     const r = new Registry();
     collectDefaultMetrics({ register: r });
-    processMetrics = r.getMetricsAsArray() as unknown as Metric[];
+    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
+    // counters, which promtool rejects; they are only the sums of the per-type gauges kept here.
+    processMetrics = (r.getMetricsAsArray() as unknown as (Metric & { name: string; type?: string })[])
+      .filter((m) => !(m.name.endsWith('_total') && m.type !== 'counter'));
   }
   return processMetrics;
 }

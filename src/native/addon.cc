@@ -51,6 +51,8 @@ constexpr size_t VNET_HDR_LEN = sizeof(VnetHdr);
 // AF_PACKET strips an 802.1Q tag into metadata before taps see the frame; we receive each
 // frame 4 bytes into its slot so the tag can be put back without moving the payload.
 constexpr size_t VLAN_RESERVE = 4;
+// Largest GSO super-frame we segment (the kernel's default gso_max_size).
+constexpr size_t OVERFLOW_BYTES = 65536;
 
 const char* ErrnoName(int e) {
   const char* n = strerrorname_np(e);
@@ -482,6 +484,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
       Napi::RangeError::New(env, "Poller: buffers too small for slotBytes * maxFrames").ThrowAsJavaScriptException();
       return;
     }
+    outCap_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength() : lens.ElementLength());
+    // Bytes past the receive slots hold frames cut out of GSO super-frames.
+    gsoBase_ = static_cast<size_t>(slot_) * maxFrames_;
+    gsoPos_ = gsoBase_;
     // Keep the JS arrays alive while we hold raw pointers into their backing stores.
     bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
     offsRef_ = Napi::Persistent(static_cast<Napi::Object>(offs));
@@ -495,9 +501,15 @@ class Poller : public Napi::ObjectWrap<Poller> {
     ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Poller");
     if (mode_ == MODE_PACKET) {
       msgs_.resize(maxFrames_);
-      iovs_.resize(2 * maxFrames_);
+      iovs_.resize(3 * maxFrames_);
       hdrs_.resize(maxFrames_);
       cmsg_.resize(maxFrames_ * CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 64);
+      // GSO needs the vnet header and a segment area of at least one slot. new[] without ()
+      // leaves the memory untouched, so only pages a super-frame actually lands in get used.
+      if (vnet_ && bufLen_ >= gsoBase_ + slot_) {
+        overflow_.reset(new uint8_t[static_cast<size_t>(maxFrames_) * OVERFLOW_BYTES]);
+        scratch_.resize(slot_ + OVERFLOW_BYTES + 8);
+      }
     }
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
@@ -529,6 +541,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
       hookAdded_ = false;
     }
     closed_ = true;
+    active_ = false;
     if (handle_) {
       handle_->data = nullptr;
       // uv_close stops the poll and removes the fd from epoll right now; the memory is
@@ -546,6 +559,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   Napi::Value Start(const Napi::CallbackInfo& info) {
     if (closed_ || failed_) return info.Env().Undefined();
     int r = uv_poll_start(handle_, UV_READABLE, OnPoll);
+    active_ = r == 0;
     if (r != 0) {
       Napi::Error::New(info.Env(), std::string("uv_poll_start: ") + uv_strerror(r)).ThrowAsJavaScriptException();
       return info.Env().Undefined();
@@ -559,6 +573,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
+    active_ = false;
     if (handle_) uv_poll_stop(handle_);
     return info.Env().Undefined();
   }
@@ -586,6 +601,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     o.Set("frames", static_cast<double>(frames_));
     o.Set("truncated", static_cast<double>(truncated_));
     o.Set("gso", static_cast<double>(gso_));
+    o.Set("gsoSegmented", static_cast<double>(gsoSegmented_));
     o.Set("csumFixed", static_cast<double>(csumFixed_));
     o.Set("vlanRestored", static_cast<double>(vlanRestored_));
     o.Set("softErrors", static_cast<double>(softErrors_));
@@ -628,17 +644,11 @@ class Poller : public Napi::ObjectWrap<Poller> {
       }
       if (!closed_ && handle_) uv_poll_start(handle_, UV_READABLE, OnPoll);
     }
-    for (uint32_t b = 0; b < maxBatches_; b++) {
+    for (uint32_t b = 0; b < maxBatches_ && active_; b++) {
       int err = 0;
       bool drained = false;
-      uint32_t n = mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
-      if (n > 0) {
-        batches_++;
-        frames_ += n;
-        napi_value argv[1] = {Napi::Number::New(env_, n)};
-        Call(onBatch_, 1, argv);
-        if (closed_) return;
-      }
+      bool alive = mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
+      if (!alive) return;  // closed from inside a callback
       if (err != 0) {
         if (IsFatal(err)) return Fail(err);
         softErrors_++;
@@ -664,19 +674,32 @@ class Poller : public Napi::ObjectWrap<Poller> {
 
   void Fail(int e) {
     failed_ = true;
+    active_ = false;
     lastErrno_ = e;
     if (handle_) uv_poll_stop(handle_);
     napi_value argv[2] = {Napi::String::New(env_, ErrnoName(e)), Napi::Number::New(env_, e)};
     Call(onError_, 2, argv);
   }
 
-  uint32_t ReadTap(bool* drained, int* err) {
-    uint32_t n = 0;
+  // Hands the frames collected so far (offs_/lens_[0 .. outN_)) to JS in one call. Returns
+  // false if JS closed the poller meanwhile.
+  bool FlushOut() {
+    if (outN_ > 0) {
+      batches_++;
+      frames_ += outN_;
+      napi_value argv[1] = {Napi::Number::New(env_, outN_)};
+      outN_ = 0;
+      gsoPos_ = gsoBase_;
+      Call(onBatch_, 1, argv);
+    }
+    return !closed_;
+  }
+
+  bool ReadTap(bool* drained, int* err) {
     size_t pos = 0;
-    *drained = false;
     // Frames are packed (8-byte aligned) rather than one per slot: TAP reads return exact
     // lengths, so small frames leave room for more. A read needs a whole slot free.
-    while (n < maxFrames_ && pos + slot_ <= bufLen_) {
+    while (outN_ < maxFrames_ && pos + slot_ <= bufLen_) {
       ssize_t r = read(fd_, buf_ + pos, slot_);
       if (r < 0) {
         if (errno == EINTR) continue;
@@ -689,20 +712,20 @@ class Poller : public Napi::ObjectWrap<Poller> {
         continue;
       }
       if (r < 14) continue;
-      offs_[n] = static_cast<int32_t>(pos);
-      lens_[n] = static_cast<int32_t>(r);
-      n++;
+      offs_[outN_] = static_cast<int32_t>(pos);
+      lens_[outN_] = static_cast<int32_t>(r);
+      outN_++;
       pos += (static_cast<size_t>(r) + 7) & ~static_cast<size_t>(7);
     }
-    return n;
+    return FlushOut();
   }
 
-  uint32_t ReadPacket(bool* drained, int* err) {
+  bool ReadPacket(bool* drained, int* err) {
     const size_t cs = CMSG_SPACE(sizeof(struct tpacket_auxdata));
     for (uint32_t i = 0; i < maxFrames_; i++) {
       struct msghdr& m = msgs_[i].msg_hdr;
       memset(&m, 0, sizeof m);
-      struct iovec* iov = &iovs_[2 * i];
+      struct iovec* iov = &iovs_[3 * i];
       uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
       int k = 0;
       if (vnet_) {
@@ -713,6 +736,11 @@ class Poller : public Napi::ObjectWrap<Poller> {
       iov[k].iov_base = slot + VLAN_RESERVE;
       iov[k].iov_len = slot_ - VLAN_RESERVE;
       k++;
+      if (overflow_) {  // the tail of a segmentation-offload super-frame lands here
+        iov[k].iov_base = overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES;
+        iov[k].iov_len = OVERFLOW_BYTES;
+        k++;
+      }
       m.msg_iov = iov;
       m.msg_iovlen = k;
       m.msg_control = &cmsg_[i * cs];
@@ -726,10 +754,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
     if (r < 0) {
       if (errno != EAGAIN) *err = errno;
       *drained = true;
-      return 0;
+      return true;
     }
     *drained = static_cast<uint32_t>(r) < maxFrames_;
-    uint32_t n = 0;
+    const size_t inSlot = slot_ - VLAN_RESERVE;
     for (int i = 0; i < r; i++) {
       struct msghdr& m = msgs_[i].msg_hdr;
       size_t len = msgs_[i].msg_len;
@@ -737,46 +765,222 @@ class Poller : public Napi::ObjectWrap<Poller> {
       uint8_t* f = slot + VLAN_RESERVE;
       if (m.msg_flags & MSG_TRUNC) {
         truncated_++;
-        if (vnet_ && hdrs_[i].gso_type != VNET_GSO_NONE) gso_++;
         continue;
+      }
+      // The 802.1Q tag AF_PACKET moved into metadata, if any.
+      bool tagged = false;
+      uint16_t tpid = 0, tci = 0;
+      for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+          tagged = true;
+          tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
+          tci = aux.tp_vlan_tci;
+        }
       }
       if (vnet_) {
         if (len < VNET_HDR_LEN) continue;
         len -= VNET_HDR_LEN;
         const VnetHdr& h = hdrs_[i];
         if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
-          // A segmentation-offload super-frame (the peer has TSO/GSO on): larger than the MTU,
-          // so not a valid frame for the bridge. Counted; the peer should turn TSO/GSO off.
-          gso_++;
+          // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
+          // MTU-sized frames as the NIC would have.
+          if (!SegmentGso(i, f, len, h, tagged, tpid, tci)) {
+            if (closed_) return false;
+            gso_++;
+          } else {
+            gsoSegmented_++;
+          }
+          continue;
+        }
+        if (len > inSlot) {  // larger than the MTU allows and not GSO: not a valid frame
+          truncated_++;
           continue;
         }
         if (h.flags & VNET_F_NEEDS_CSUM) {
           if (CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset))) csumFixed_++;
         }
       }
-      if (len < 14) continue;
+      if (len < 14 || len > inSlot) continue;
       uint32_t off = VLAN_RESERVE;
-      for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-        struct tpacket_auxdata aux;
-        memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
-          uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
-          memmove(slot, f, 12);
-          slot[12] = tpid >> 8;
-          slot[13] = tpid & 0xff;
-          slot[14] = aux.tp_vlan_tci >> 8;
-          slot[15] = aux.tp_vlan_tci & 0xff;
-          off = 0;
-          len += 4;
-          vlanRestored_++;
-        }
+      if (tagged) {
+        memmove(slot, f, 12);
+        slot[12] = tpid >> 8;
+        slot[13] = tpid & 0xff;
+        slot[14] = tci >> 8;
+        slot[15] = tci & 0xff;
+        off = 0;
+        len += 4;
+        vlanRestored_++;
       }
-      offs_[n] = static_cast<int32_t>(static_cast<size_t>(i) * slot_ + off);
-      lens_[n] = static_cast<int32_t>(len);
-      n++;
+      offs_[outN_] = static_cast<int32_t>(static_cast<size_t>(i) * slot_ + off);
+      lens_[outN_] = static_cast<int32_t>(len);
+      outN_++;
+      if (outN_ == outCap_ && !FlushOut()) return false;
     }
-    return n;
+    return FlushOut();
+  }
+
+  // Room for one output frame of len bytes in the segment area after the receive slots,
+  // handing the frames collected so far to JS first when the area or the arrays are full.
+  uint8_t* EmitSlot(size_t len) {
+    if (outN_ == outCap_ || gsoPos_ + len > bufLen_) {
+      if (!FlushOut()) return nullptr;
+      if (gsoPos_ + len > bufLen_) return nullptr;
+    }
+    uint8_t* p = buf_ + gsoPos_;
+    offs_[outN_] = static_cast<int32_t>(gsoPos_);
+    lens_[outN_] = static_cast<int32_t>(len);
+    outN_++;
+    gsoPos_ += (len + 7) & ~static_cast<size_t>(7);
+    return p;
+  }
+
+  // Software GSO for TCPv4/TCPv6 (TSO) and UDP (USO) super-frames: the kernel's segmentation,
+  // done here because the peer assumed a NIC would do it. Returns false (frame dropped) for
+  // anything else or malformed input.
+  bool SegmentGso(int i, const uint8_t* f, size_t len, const VnetHdr& h, bool tagged, uint16_t tpid, uint16_t tci) {
+    if (!overflow_ || gsoBase_ + slot_ > bufLen_) return false;
+    // Make the frame contiguous (it is split between the slot and its overflow area), with the
+    // VLAN tag put back, in the scratch buffer.
+    const size_t inSlot = slot_ - VLAN_RESERVE;
+    size_t total = len + (tagged ? 4 : 0);
+    if (total > scratch_.size()) return false;
+    uint8_t* t = scratch_.data();
+    const uint8_t* over = overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES;
+    size_t first = len < inSlot ? len : inSlot;
+    size_t shift = 0;
+    if (tagged) {
+      if (first < 12) return false;
+      memcpy(t, f, 12);
+      t[12] = tpid >> 8;
+      t[13] = tpid & 0xff;
+      t[14] = tci >> 8;
+      t[15] = tci & 0xff;
+      memcpy(t + 16, f + 12, first - 12);
+      shift = 4;
+    } else {
+      memcpy(t, f, first);
+    }
+    if (len > first) memcpy(t + first + shift, over, len - first);
+    len = total;
+
+    const uint8_t type = h.gso_type & ~VNET_GSO_ECN;
+    const size_t mss = le16toh(h.gso_size);
+    size_t l3 = 12;
+    uint16_t et = Get16(t + 12);
+    while ((et == 0x8100 || et == 0x88a8) && l3 + 6 <= len) {
+      l3 += 4;
+      et = Get16(t + l3);
+    }
+    l3 += 2;
+    bool v6;
+    size_t ihl = 0;
+    if (et == 0x0800) {
+      v6 = false;
+      if (l3 + 20 > len) return false;
+      ihl = static_cast<size_t>(t[l3] & 0x0f) * 4;
+      if (ihl < 20) return false;
+    } else if (et == 0x86dd) {
+      v6 = true;
+      if (l3 + 40 > len) return false;
+    } else {
+      return false;
+    }
+    // With NEEDS_CSUM the header says where L4 starts (past any IPv6 extension headers).
+    size_t l4 = (h.flags & VNET_F_NEEDS_CSUM) ? le16toh(h.csum_start) + shift : l3 + (v6 ? 40 : ihl);
+    bool tcp;
+    size_t l4hdr;
+    if (type == 1 /* TCPV4 */ || type == 4 /* TCPV6 */) {
+      if (l4 + 20 > len) return false;
+      tcp = true;
+      l4hdr = static_cast<size_t>(t[l4 + 12] >> 4) * 4;
+      if (l4hdr < 20) return false;
+    } else if (type == 5 /* UDP_L4 */) {
+      tcp = false;
+      l4hdr = 8;
+    } else {
+      return false;  // UFO (IP fragmentation) and unknown kinds
+    }
+    const size_t hdrs = l4 + l4hdr;
+    if (mss == 0 || hdrs > len || hdrs + mss > slot_) return false;
+    const size_t payload = len - hdrs;
+    const size_t nseg = payload == 0 ? 1 : (payload + mss - 1) / mss;
+    const uint32_t seq0 = tcp ? Get32(t + l4 + 4) : 0;
+    const uint16_t id0 = v6 ? 0 : Get16(t + l3 + 4);
+    const uint8_t flags0 = tcp ? t[l4 + 13] : 0;
+    const uint8_t proto = tcp ? 6 : 17;
+    for (size_t k = 0; k < nseg; k++) {
+      const size_t plen = payload - k * mss < mss ? payload - k * mss : mss;
+      const size_t seglen = hdrs + plen;
+      uint8_t* o = EmitSlot(seglen);
+      if (!o) return false;
+      memcpy(o, t, hdrs);
+      memcpy(o + hdrs, t + hdrs + k * mss, plen);
+      if (!v6) {
+        Put16(o + l3 + 2, static_cast<uint16_t>(seglen - l3));
+        Put16(o + l3 + 4, static_cast<uint16_t>(id0 + k));
+        Put16(o + l3 + 10, 0);
+        Put16(o + l3 + 10, static_cast<uint16_t>(~Fold(Sum(o + l3, ihl, 0))));
+      } else {
+        Put16(o + l3 + 4, static_cast<uint16_t>(seglen - l3 - 40));
+      }
+      const size_t l4len = seglen - l4;
+      size_t csumAt;
+      if (tcp) {
+        Put32(o + l4 + 4, seq0 + static_cast<uint32_t>(k * mss));
+        uint8_t fl = flags0;
+        if (k + 1 < nseg) fl &= static_cast<uint8_t>(~0x09);  // FIN, PSH only on the last
+        if (k > 0) fl &= static_cast<uint8_t>(~0x80);         // CWR only on the first
+        o[l4 + 13] = fl;
+        csumAt = l4 + 16;
+      } else {
+        Put16(o + l4 + 4, static_cast<uint16_t>(l4len));
+        csumAt = l4 + 6;
+      }
+      Put16(o + csumAt, 0);
+      uint64_t sum = 0;
+      if (!v6) {
+        sum = Sum(o + l3 + 12, 8, 0);
+      } else {
+        sum = Sum(o + l3 + 8, 32, 0);
+        sum += static_cast<uint32_t>(l4len >> 16);
+      }
+      sum += proto;
+      sum += static_cast<uint32_t>(l4len & 0xffff);
+      sum = Sum(o + l4, l4len, sum);
+      uint16_t c = static_cast<uint16_t>(~Fold(sum));
+      if (!tcp && c == 0) c = 0xffff;
+      Put16(o + csumAt, c);
+    }
+    return true;
+  }
+
+  static uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+  static uint32_t Get32(const uint8_t* p) {
+    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+  }
+  static void Put16(uint8_t* p, uint16_t v) {
+    p[0] = v >> 8;
+    p[1] = v & 0xff;
+  }
+  static void Put32(uint8_t* p, uint32_t v) {
+    p[0] = v >> 24;
+    p[1] = (v >> 16) & 0xff;
+    p[2] = (v >> 8) & 0xff;
+    p[3] = v & 0xff;
+  }
+  static uint64_t Sum(const uint8_t* p, size_t n, uint64_t sum) {
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+    if (i < n) sum += static_cast<uint32_t>(p[i] << 8);
+    return sum;
+  }
+  static uint16_t Fold(uint64_t s) {
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    return static_cast<uint16_t>(s);
   }
 
   napi_env env_ = nullptr;
@@ -788,6 +992,12 @@ class Poller : public Napi::ObjectWrap<Poller> {
   int32_t* offs_ = nullptr;
   int32_t* lens_ = nullptr;
   uint32_t slot_ = 0, maxFrames_ = 0, maxBatches_ = 0;
+  uint32_t outCap_ = 0;  // entries in offs_/lens_
+  uint32_t outN_ = 0;    // entries collected for the next JS call
+  size_t gsoBase_ = 0;   // segment area: buf_[gsoBase_ .. bufLen_)
+  size_t gsoPos_ = 0;
+  std::unique_ptr<uint8_t[]> overflow_;  // maxFrames_ * OVERFLOW_BYTES, touched only by GSO frames
+  std::vector<uint8_t> scratch_;
   Napi::ObjectReference bufRef_, offsRef_, lensRef_;
   Napi::FunctionReference onBatch_, onError_;
   std::unique_ptr<Napi::AsyncContext> ctx_;
@@ -796,9 +1006,9 @@ class Poller : public Napi::ObjectWrap<Poller> {
   std::vector<VnetHdr> hdrs_;
   std::vector<uint8_t> cmsg_;
   uv_poll_t* handle_ = nullptr;
-  bool closed_ = false, failed_ = false, selfRef_ = false, hookAdded_ = false;
-  uint64_t wakeups_ = 0, batches_ = 0, frames_ = 0, truncated_ = 0, gso_ = 0, csumFixed_ = 0, vlanRestored_ = 0,
-           softErrors_ = 0;
+  bool closed_ = false, failed_ = false, selfRef_ = false, hookAdded_ = false, active_ = false;
+  uint64_t wakeups_ = 0, batches_ = 0, frames_ = 0, truncated_ = 0, gso_ = 0, gsoSegmented_ = 0, csumFixed_ = 0,
+           vlanRestored_ = 0, softErrors_ = 0;
   int lastErrno_ = 0;
 };
 

@@ -43,8 +43,10 @@ export interface PollerStats {
   frames: number;
   /** Frames longer than a receive slot, dropped. */
   truncated: number;
-  /** Segmentation-offload super-frames from a peer with TSO/GSO on, dropped. */
+  /** Segmentation-offload super-frames that could not be segmented (not TCP/UDP, malformed), dropped. */
   gso: number;
+  /** Segmentation-offload super-frames (peer with TSO/USO on) cut into MTU-sized frames. */
+  gsoSegmented: number;
   /** Checksums completed for frames a veth peer left CHECKSUM_PARTIAL. */
   csumFixed: number;
   /** 802.1Q tags put back that AF_PACKET had moved into metadata. */

@@ -79,7 +79,13 @@ export class PacketPort implements PortIO {
       throw err;
     }
     const speed = opts.speedMbps ?? (n.ethtoolSpeed(name) || 10000);
-    return new PacketPort(s.fd, name, s.ifindex, s.vnetHdr, mac, mtu, speed, changes, opts.batchFrames ?? 64);
+    try {
+      return new PacketPort(s.fd, name, s.ifindex, s.vnetHdr, mac, mtu, speed, changes, opts.batchFrames ?? 64);
+    } catch (err) {
+      n.closeFd(s.fd);
+      restoreOffloads(name, changes);
+      throw err;
+    }
   }
 
   send(buf: Uint8Array, off: number, len: number): boolean {
@@ -130,9 +136,9 @@ export class PacketPort implements PortIO {
 /**
  * GRO and LRO merge received segments into frames larger than the MTU before AF_PACKET sees
  * them. Transmit offloads need no change: what we send is complete frames, and what the host
- * itself sends on the device is hidden from us by PACKET_IGNORE_OUTGOING. (A veth *peer's*
- * TSO/checksum offload does reach us; the addon completes such checksums and counts TSO frames
- * as `gso` drops — turn TSO/GSO off on the peer.)
+ * itself sends on the device is hidden from us by PACKET_IGNORE_OUTGOING. (A veth *peer's* or a
+ * VM's TSO/checksum offload does reach us, as super-frames and partial checksums flagged in the
+ * vnet header: the addon segments and completes those in software.)
  */
 function disableRxOffloads(name: string): OffloadChange[] {
   const n = native();

@@ -107,6 +107,27 @@ export class NetnsSandbox {
     return { a: na, b: nb };
   }
 
+  /**
+   * A kernel bridge prefix+suffix (in ns, or the root namespace), up, optionally with STP on:
+   * the reference peer for interoperability tests.
+   */
+  addBridge(suffix: string, opts: { ns?: string; stp?: boolean } = {}): string {
+    const br = this.name(suffix);
+    const nsArgs = opts.ns ? ['-n', opts.ns] : [];
+    this.ip(...nsArgs, 'link', 'add', br, 'type', 'bridge', ...(opts.stp ? ['stp_state', '1'] : []));
+    if (!opts.ns) this.links.add(br);
+    this.ip(...nsArgs, 'link', 'set', br, 'up');
+    return br;
+  }
+
+  /** A persistent TAP prefix+suffix made with `ip tuntap` (root namespace), tracked for cleanup. */
+  addPersistentTap(suffix: string): string {
+    const tap = this.name(suffix);
+    this.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
+    this.links.add(tap);
+    return tap;
+  }
+
   /** Moves a root-namespace link into ns (after which deleting ns deletes it). */
   moveLink(link: string, ns: string): void {
     this.ip('link', 'set', link, 'netns', ns);
@@ -188,6 +209,18 @@ export class NetnsSandbox {
       }
     }
     this.namespaces.clear();
+    // The kernel tears namespaces down asynchronously: wait (briefly) until their devices and
+    // the veth ends they took along are really gone.
+    const end = Date.now() + 3000;
+    for (;;) {
+      const left = this.leftovers();
+      if (left.namespaces.length === 0 && left.links.length === 0) break;
+      if (Date.now() > end) {
+        problems.push(`still present after cleanup: ${[...left.namespaces, ...left.links].join(', ')}`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return problems;
   }
 

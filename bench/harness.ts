@@ -17,6 +17,8 @@ export interface Result {
   nsPerFrame: number;
   /** Median of the samples, ns per frame (what check.ts compares: robust to outliers). */
   medianNsPerFrame: number;
+  /** 10th percentile of the samples, ns per frame: close to the unloaded speed on a busy machine. */
+  p10NsPerFrame: number;
   /** Relative margin of error, %. */
   rme: number;
   samples: number;
@@ -26,6 +28,10 @@ export interface RunOptions {
   /** Seconds per row (Benchmark maxTime). */
   maxTime?: number;
   minSamples?: number;
+  /** Seconds per sample (Benchmark minTime); short samples dodge preemption on a busy machine. */
+  minTime?: number;
+  /** Milliseconds of untimed calls before measuring (default 300). */
+  warmupMs?: number;
   /** Called after each row, e.g. to print progress. */
   onResult?: (r: Result) => void;
 }
@@ -36,21 +42,28 @@ export function runRows(rows: Row[], opts: RunOptions = {}): Result[] {
   const results: Result[] = [];
   for (const row of rows) {
     const f = row.fn;
+    // warm up until the optimizing compiler has had its go (Benchmark's own first cycles would
+    // otherwise mix interpreter time into the samples)
+    const t0 = performance.now();
+    for (let i = 0; i < 20 || performance.now() - t0 < (opts.warmupMs ?? 300); i++) f();
     // Benchmark.js first tries to inline the test body; calling through a name it cannot resolve
     // makes it fall back to calling this function, which runs the closure as written.
     suite.add(row.name, function softbrBench() { f(); }, {
       maxTime: opts.maxTime ?? 2,
       minSamples: opts.minSamples ?? 10,
+      ...(opts.minTime !== undefined ? { minTime: opts.minTime } : {}),
       onComplete(this: Benchmark) {
         if (this.error) throw this.error;
         const s = this.stats;
         const sorted = [...s.sample].sort((a, b) => a - b);
         const median = sorted.length ? sorted[sorted.length >> 1]! : s.mean;
+        const p10 = sorted.length ? sorted[Math.floor(sorted.length / 10)]! : s.mean;
         const r: Result = {
           name: row.name,
           framesPerSec: this.hz * row.batch,
           nsPerFrame: (s.mean * 1e9) / row.batch,
           medianNsPerFrame: (median * 1e9) / row.batch,
+          p10NsPerFrame: (p10 * 1e9) / row.batch,
           rme: s.rme,
           samples: s.sample.length,
         };

@@ -7,6 +7,8 @@
 # Root only. Traffic stays inside namespaces this script creates; all of them, the bridge and
 # the processes it started (killed by PID) are removed on exit, also on failure or Ctrl-C.
 # Usage: scripts/measure-native.sh [seconds-per-test (default 5)]
+#   OFFLOAD=1 scripts/measure-native.sh   also measures TapPort's offload mode (vnet headers, TSO
+#                                         super-frames segmented in the addon)
 set -euo pipefail
 
 SECS="${1:-5}"
@@ -39,9 +41,10 @@ npx tsc --outDir "$OUT" --rootDir . --module nodenext --moduleResolution nodenex
 cat > "$OUT/fwd.mjs" <<'EOF'
 // Minimal forwarder: TapPort a <-> TapPort b, one flush per received batch.
 import { TapPort } from './src/ports/tap.js';
-const [na, nb] = process.argv.slice(2);
-const a = TapPort.open({ name: na });
-const b = TapPort.open({ name: nb });
+const [na, nb, mode] = process.argv.slice(2);
+const offload = mode === 'offload';
+const a = TapPort.open({ name: na, offload });
+const b = TapPort.open({ name: nb, offload });
 const fwd = (to) => ({
   receiveBatch(buf, offs, lens, count) {
     for (let i = 0; i < count; i++) to.send(buf, offs[i], lens[i]);
@@ -53,7 +56,7 @@ a.start(fwd(b));
 b.start(fwd(a));
 // SIGUSR1 marks the start of a steady-state window, SIGUSR2 reports the rates since the mark.
 let mark = null;
-const snap = () => ({ t: performance.now(), a: a.stats(), b: b.stats() });
+const snap = () => ({ t: performance.now(), cpu: process.cpuUsage(), a: a.stats(), b: b.stats() });
 process.on('SIGUSR1', () => { mark = snap(); });
 process.on('SIGUSR2', () => {
   if (!mark) return;
@@ -61,9 +64,11 @@ process.on('SIGUSR2', () => {
   const sum = (f) => f(now.a) + f(now.b) - f(mark.a) - f(mark.b);
   const read = sum((s) => s.rx.frames), batches = sum((s) => s.rx.batches), wakeups = sum((s) => s.rx.wakeups);
   const written = sum((s) => s.tx.frames), drops = sum((s) => s.tx.dropped);
+  const cpu = process.cpuUsage(mark.cpu);
   console.log(`  forwarder, steady ${secs.toFixed(1)} s: ${Math.round(written / secs)} frames/s written, ` +
     `${Math.round(read / secs)} read; ${(read / Math.max(batches, 1)).toFixed(1)} frames/batch, ` +
-    `${(batches / Math.max(wakeups, 1)).toFixed(2)} batches/wakeup, ${drops} tx drops`);
+    `${(batches / Math.max(wakeups, 1)).toFixed(2)} batches/wakeup, ${drops} tx drops; ` +
+    `CPU ${(cpu.user / 1e4 / secs).toFixed(0)}% user + ${(cpu.system / 1e4 / secs).toFixed(0)}% sys of one core`);
 });
 process.on('SIGTERM', () => { a.close(); b.close(); process.exit(0); });
 console.log('ready');
@@ -105,20 +110,26 @@ run_tests() {  # $1 = label, $2 = forwarder pid (optional)
   sleep 0.3
 }
 
-echo "== softbr TapPort forwarder (TAP <-> TAP), $(nproc) cores"
-node "$OUT/fwd.mjs" "${P}ta" "${P}tb" > >(sed 's/^/  /') 2>&1 & FWD=$!
-PIDS+=("$FWD")
-for _ in $(seq 50); do ip link show "${P}tb" >/dev/null 2>&1 && break; sleep 0.1; done
-sleep 0.2
-ip link set "${P}ta" netns "$NS1"
-ip link set "${P}tb" netns "$NS2"
-ip -n "$NS1" addr add 10.199.9.1/24 dev "${P}ta"
-ip -n "$NS2" addr add 10.199.9.2/24 dev "${P}tb"
-ip -n "$NS1" link set "${P}ta" up
-ip -n "$NS2" link set "${P}tb" up
-ip netns exec "$NS1" ping -c 1 -W 2 10.199.9.2 >/dev/null
-run_tests "softbr" "$FWD"
-kill "$FWD"; wait "$FWD" 2>/dev/null || true
+softbr_run() {  # $1 = '' or 'offload'
+  echo "== softbr TapPort forwarder (TAP <-> TAP${1:+, $1 mode}), $(nproc) cores"
+  node "$OUT/fwd.mjs" "${P}ta" "${P}tb" "$1" > >(sed 's/^/  /') 2>&1 & FWD=$!
+  PIDS+=("$FWD")
+  for _ in $(seq 50); do ip link show "${P}tb" >/dev/null 2>&1 && break; sleep 0.1; done
+  sleep 0.2
+  ip link set "${P}ta" netns "$NS1"
+  ip link set "${P}tb" netns "$NS2"
+  ip -n "$NS1" addr add 10.199.9.1/24 dev "${P}ta"
+  ip -n "$NS2" addr add 10.199.9.2/24 dev "${P}tb"
+  ip -n "$NS1" link set "${P}ta" up
+  ip -n "$NS2" link set "${P}tb" up
+  ip netns exec "$NS1" ping -c 1 -W 2 10.199.9.2 >/dev/null
+  run_tests "softbr${1:+ ($1)}" "$FWD"
+  kill "$FWD"; wait "$FWD" 2>/dev/null || true
+  sleep 0.3  # the TAPs vanish with the forwarder's fds
+}
+
+softbr_run ""
+[ "${OFFLOAD:-0}" = 1 ] && softbr_run offload
 
 echo "== kernel bridge between veths (reference)"
 ip link add "${P}br" type bridge

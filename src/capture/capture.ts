@@ -11,6 +11,12 @@ export interface CaptureOptions extends Omit<RingOptions, 'onFirst'> {
   pollMs?: number;
   /** Checked on every poll: false ends the capture ('port-gone'), e.g. once the port is removed. */
   alive?: () => boolean;
+  /**
+   * Checked before each drain: true leaves frames in the ring (the consumer is backed up, e.g. a
+   * slow client's socket buffer is full). The ring then fills and counts drops, so memory stays
+   * bounded by the ring instead of growing in the consumer.
+   */
+  paused?: () => boolean;
 }
 
 export type CaptureEndReason = 'count' | 'duration' | 'stopped' | 'port-gone' | 'error';
@@ -47,12 +53,14 @@ export class Capture {
   private poll: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private readonly drainFn: (dir: 0 | 1, tsMs: number, data: Uint8Array, origLen: number) => void;
+  private readonly paused: (() => boolean) | undefined;
 
   constructor(readonly port: BridgePort, opts: CaptureOptions, onFrame: (f: CapturedFrame) => void) {
     this.direction = opts.direction ?? 'both';
     const durationMs = opts.durationMs ?? 0;
     if (!(durationMs >= 0) || !Number.isFinite(durationMs)) throw new RangeError(`capture duration ${durationMs} ms: must be ≥ 0`);
     this.ring = new CaptureRing({ ...opts, onFirst: () => this.kick() });
+    this.paused = opts.paused;
     this.done = new Promise((r) => { this.resolve = r; });
     // one reusable record object: the consumer must not keep it past the call
     const rec: CapturedFrame = { dir: 'in', tsMs: 0, data: new Uint8Array(0), origLen: 0 };
@@ -90,7 +98,7 @@ export class Capture {
   }
 
   private drain(): void {
-    if (this.finished) return;
+    if (this.finished || (this.paused !== undefined && this.paused())) return;
     try {
       this.ring.drain(this.drainFn);
     } catch (e) {

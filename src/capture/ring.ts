@@ -31,6 +31,10 @@ export interface RingOptions {
 /** What a drain hands out: `data` is a view into the ring, valid only during the call. */
 export type DrainFn = (dir: 0 | 1, tsMs: number, data: Uint8Array, origLen: number) => void;
 
+// A native memcpy that takes any Uint8Array as `this` and allocates nothing (set(subarray())
+// would make a view object per captured frame).
+const bufferCopy = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
+
 /** Wall-clock ms with sub-ms precision, without allocating (Date.now() has only ms). */
 function wallMs(): number { return performance.timeOrigin + performance.now(); }
 
@@ -117,7 +121,7 @@ export class CaptureRing implements PortCapture {
       if (this.rpos - this.wpos >= incl) at = this.wpos;
       else { this.dropped++; return; }
     }
-    this.data.set(buf.subarray(off, off + incl), at);
+    bufferCopy.call(buf, this.data, at, off, off + incl);
     let s = this.head + this.n;
     if (s >= this.slots) s -= this.slots;
     this.soff[s] = at;

@@ -7,6 +7,7 @@ import { ConfigError } from '../control/config.js';
 import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
 import * as fmt from './format/index.js';
 import { runDaemon } from './run-daemon.js';
+import { registerObserveCommands } from './observe-commands.js';
 
 function out(s: string): void { process.stdout.write(s); }
 function printJson(v: unknown): void { out(JSON.stringify(v) + '\n'); }
@@ -65,21 +66,21 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output')
     .action(async (br: string | undefined, o: { json?: boolean }) => {
       const rows = await req<fmt.BridgeInfo[]>('show', br === undefined ? {} : { bridge: bridgeName(br) });
-      if (o.json) printJson(rows); else out(fmt.formatBrctlShow(rows));
+      out(o.json ? fmt.formatBrctlShowJson(rows, { keepOrder: br !== undefined }) : fmt.formatBrctlShow(rows, { keepOrder: br !== undefined }));
     });
 
   program.command('showmacs <bridge>').description('list learned and local MACs (as brctl showmacs)')
     .option('--json', 'JSON output')
     .action(async (br: string, o: { json?: boolean }) => {
       const rows = await req<fmt.MacRow[]>('showmacs', { bridge: bridgeName(br) });
-      if (o.json) printJson(rows); else out(fmt.formatShowmacs(rows));
+      out(o.json ? fmt.formatShowmacsJson(rows) : fmt.formatShowmacs(rows));
     });
 
   program.command('showstp <bridge>').description('spanning tree state (as brctl showstp)')
     .option('--json', 'JSON output')
     .action(async (br: string, o: { json?: boolean }) => {
       const info = await req<fmt.StpInfo>('showstp', { bridge: bridgeName(br) });
-      if (o.json) printJson(info); else out(fmt.formatShowstp(info));
+      out(o.json ? fmt.formatShowstpJson(info) : fmt.formatShowstp(info));
     });
 
   const secs = (verb: string, what: string, cmd: string) => program.command(`${verb} <bridge> <seconds>`)
@@ -138,7 +139,7 @@ export function buildProgram(): Command {
     .option('-j, --json', 'JSON output')
     .action(async (o: { details?: boolean; json?: boolean }) => {
       const rows = await req<fmt.LinkRow[]>('link-show');
-      if (o.json) printJson(rows); else out(fmt.formatLinkShow(rows, { details: o.details }));
+      out(o.json ? fmt.formatLinkJson(rows, { details: o.details }) : fmt.formatLinkShow(rows, { details: o.details }));
     });
 
   program.command('monitor [bridge]').description('stream bridge events: learned, moved, aged, port and STP changes')
@@ -159,6 +160,7 @@ export function buildProgram(): Command {
       await runDemo({ keep: o.keep });
     });
 
+  registerObserveCommands(program, req, sock);
   return program;
 }
 

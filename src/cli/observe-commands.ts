@@ -80,6 +80,9 @@ async function runCapture(path: string, o: CaptureCliOptions): Promise<void> {
     c.request('capture-stop', {}).catch(() => { /* the reply to capture ends the wait */ });
     setTimeout(() => { c.close(); }, 3000).unref();
   };
+  // a reader that goes away (`softbr capture … | head`) ends the capture quietly, as with tcpdump
+  const onStdoutError = (e: Error) => { writeFailed ??= e.message; stop(); };
+  process.stdout.on('error', onStdoutError);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   let result: CaptureResult;
@@ -107,6 +110,7 @@ async function runCapture(path: string, o: CaptureCliOptions): Promise<void> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    process.stdout.off('error', onStdoutError);
     c.close();
     if (fd > 2) closeSync(fd);
   }

@@ -4,6 +4,7 @@ import { Daemon } from '../control/daemon.js';
 import { loadConfig, type Config } from '../control/config.js';
 import { serveControl } from '../control/server.js';
 import { controlPath } from '../control/protocol.js';
+import { serveMetrics } from '../metrics/server.js';
 
 export interface DaemonCliOptions {
   config?: string;
@@ -44,8 +45,14 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
     daemon.shutdown();
     throw e;
   }
-  const hooks = await startExtras(daemon, opts.metrics === undefined ? cfg.metrics : opts.metrics, log);
-  extra.push(...hooks);
+  try {
+    extra.push(...await startExtras(daemon, opts.metrics === undefined ? cfg.metrics : opts.metrics, log));
+  } catch (e) {
+    // nothing half-started: ports closed, TAPs deleted, socket removed
+    daemon.shutdown();
+    server.close();
+    throw e;
+  }
   process.on('SIGHUP', () => {
     if (!opts.config) { log('SIGHUP: no config file to reload'); return; }
     let next: Config;
@@ -65,6 +72,11 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
 
 /** Services beside the control socket (metrics HTTP); each returns its stop function. */
 async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void): Promise<(() => void)[]> {
-  void daemon; void metrics; void log;
-  return [];
+  const stops: (() => void)[] = [];
+  if (metrics) {
+    const m = await serveMetrics(daemon, metrics);
+    log(`metrics on ${m.url}`);
+    stops.push(() => { void m.close(); });
+  }
+  return stops;
 }

@@ -11,6 +11,7 @@ import { STREAMING, type Session } from './server.js';
 import { str, optStr, numIn, onOff, macArg, bridgeName, portSpec } from './args.js';
 import type { BridgeConfig, Config, PortConfig } from './config.js';
 import { openPort, type PortSpec } from './port-open.js';
+import { handleObserve, NOT_MINE } from './observe.js';
 import { STP_LIMITS } from './config.js';
 import type { StpInfo, StpPortInfo, BridgeInfo, MacRow, FdbRow, LinkRow } from '../cli/format/types.js';
 
@@ -257,7 +258,8 @@ export class Daemon {
         rows.push({
           ifindex: p.no,
           ifname: p.name,
-          flags: p.up ? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] : ['BROADCAST', 'MULTICAST'],
+          // a port whose device went away shows as iproute2 shows a link without carrier
+          flags: p.up ? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] : ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'],
           mtu: p.io.mtu,
           master: bridge.name,
           state: (PORT_STATE_NAMES[p.state] ?? 'disabled') as LinkRow['state'],
@@ -374,8 +376,12 @@ export class Daemon {
         session.event(req.id, { type: 'hello', bridges: [...this.bridges.keys()] });
         return STREAMING;
       }
-      default:
+      default: {
+        // trace, capture, capture-stop live in observe.ts
+        const observed = handleObserve(this, req, session);
+        if (observed !== NOT_MINE) return observed;
         throw new UserError(`unknown command '${req.cmd}'`);
+      }
     }
   }
 

@@ -54,6 +54,18 @@ function anyPort(m: ManagedBridge, name: string, what: string): BridgePort {
   return p;
 }
 
+/** Bytes of events queued for a client beyond which a capture stops draining (see paused). */
+const MAX_BACKLOG = 8 << 20;
+
+/**
+ * Bytes written to the client's socket and not yet sent, when the session exposes it
+ * (Session.backlog, i.e. socket.writableLength); 0 when it does not.
+ */
+function backlogOf(session: Session): number {
+  const b = (session as Session & { readonly backlog?: number }).backlog;
+  return typeof b === 'number' ? b : 0;
+}
+
 /** Captures running per control connection, by request id (for capture-stop and disconnects). */
 const running = new WeakMap<Session, Map<number, Capture>>();
 
@@ -95,6 +107,9 @@ async function capture(daemon: Daemon, req: Request, session: Session): Promise<
       direction, count, snaplen, durationMs: duration * 1000,
       // ends the stream when the port or its bridge goes away under the capture
       alive: () => bridge.ports[port.no] === port && daemon.bridges.get(bridge.name) === m,
+      // a client that reads slower than the port carries traffic: stop draining while its socket
+      // holds more than MAX_BACKLOG bytes, so the ring drops (and counts) instead of memory growing
+      paused: () => backlogOf(session) > MAX_BACKLOG,
     }, (f) => {
       session.event(req.id, { type: 'frame', ts: f.tsMs, dir: f.dir, len: f.origLen, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).toString('base64') } satisfies CaptureEvent);
     });

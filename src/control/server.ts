@@ -12,6 +12,7 @@ export interface Session {
   /** Registers cleanup to run when the client goes away (ends a stream). */
   onClose(fn: () => void): void;
   readonly closed: boolean;
+  readonly backlog?: number;
 }
 
 export type Handler = (req: Request, session: Session) => Promise<unknown> | unknown;
@@ -52,6 +53,8 @@ function handleConnection(sock: Socket, handler: Handler): void {
     event: (id, ev) => write({ id, event: ev }),
     onClose: (fn) => { if (closed) fn(); else closers.push(fn); },
     get closed() { return closed; },
+    /** Bytes queued to a slow client; streams pause while it is large. */
+    get backlog() { return sock.writableLength; },
   };
   const close = () => {
     if (closed) return;

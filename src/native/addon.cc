@@ -48,6 +48,9 @@ constexpr uint8_t VNET_F_NEEDS_CSUM = 1;
 constexpr uint8_t VNET_GSO_NONE = 0;
 constexpr uint8_t VNET_GSO_ECN = 0x80;
 constexpr size_t VNET_HDR_LEN = sizeof(VnetHdr);
+// Newer than this system's <linux/if_tun.h>.
+constexpr unsigned TUN_F_USO4_ = 0x20;
+constexpr unsigned TUN_F_USO6_ = 0x40;
 // AF_PACKET strips an 802.1Q tag into metadata before taps see the frame; we receive each
 // frame 4 bytes into its slot so the tag can be put back without moving the payload.
 constexpr size_t VLAN_RESERVE = 4;
@@ -180,6 +183,22 @@ Napi::Value TapSetPersist(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// tapSetOffload(fd, flags) -> flags set. TUNSETOFFLOAD: which offloads the kernel may leave to
+// us (TUN_F_CSUM, TSO4/6, USO4/6); only meaningful on a TAP opened with vnetHdr. Kernels without
+// USO refuse those bits, so they are retried without.
+Napi::Value TapSetOffload(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  unsigned flags = info[1].As<Napi::Number>().Uint32Value();
+  if (ioctl(fd, TUNSETOFFLOAD, flags) < 0) {
+    unsigned without = flags & ~(TUN_F_USO4_ | TUN_F_USO6_);
+    if (errno != EINVAL || without == flags || ioctl(fd, TUNSETOFFLOAD, without) < 0)
+      return ThrowErrno(env, "ioctl(TUNSETOFFLOAD)", errno, "TAP");
+    flags = without;
+  }
+  return Napi::Number::New(env, flags);
+}
+
 // tapGetMac(fd) -> Buffer(6). The tun fd answers SIOCGIFHWADDR itself, whatever namespace
 // the netdev is in now.
 Napi::Value TapGetMac(const Napi::CallbackInfo& info) {
@@ -272,6 +291,31 @@ Napi::Value OpenPacket(const Napi::CallbackInfo& info) {
   r.Set("ifindex", ifindex);
   r.Set("vnetHdr", vnet);
   return r;
+}
+
+// packetBoundIfindex(fd) -> the ifindex an AF_PACKET socket is bound to; -1 once that device
+// was unregistered (deleted, or its namespace deleted).
+Napi::Value PacketBoundIfindex(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  socklen_t l = sizeof sll;
+  if (getsockname(fd, reinterpret_cast<struct sockaddr*>(&sll), &l) < 0)
+    return ThrowErrno(env, "getsockname", errno, "AF_PACKET socket");
+  return Napi::Number::New(env, sll.sll_ifindex);
+}
+
+// ifFlagsByIndex(ifindex) -> IFF_* flags, or -1 when no such device in our namespace.
+Napi::Value IfFlagsByIndex(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int idx = info[0].As<Napi::Number>().Int32Value();
+  char name[IF_NAMESIZE];
+  if (idx <= 0 || if_indextoname(static_cast<unsigned>(idx), name) == nullptr) return Napi::Number::New(env, -1);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (IfIoctl(name, SIOCGIFFLAGS, &ifr) != 0) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, static_cast<unsigned short>(ifr.ifr_flags));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,7 +505,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   // new Poller(fd, mode, vnetHdr, rxBuf: Uint8Array, offs: Int32Array, lens: Int32Array,
-  //            slotBytes, maxFrames, maxBatches, onBatch(count), onError(name, errno))
+  //            slotBytes, maxFrames, maxBatches, onBatch(count), onError(name, errno, fatal))
+  // onError(fatal = true) comes once and polling has stopped; fatal = false is ENETDOWN.
   explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
     Napi::Env env = info.Env();
     env_ = env;
@@ -485,8 +530,9 @@ class Poller : public Napi::ObjectWrap<Poller> {
       return;
     }
     outCap_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength() : lens.ElementLength());
-    // Bytes past the receive slots hold frames cut out of GSO super-frames.
-    gsoBase_ = static_cast<size_t>(slot_) * maxFrames_;
+    // Bytes past the receive slots hold frames cut out of GSO super-frames (vnet mode only;
+    // otherwise a plain TAP may pack frames into the whole buffer).
+    gsoBase_ = vnet_ ? static_cast<size_t>(slot_) * maxFrames_ : buf.ByteLength();
     gsoPos_ = gsoBase_;
     // Keep the JS arrays alive while we hold raw pointers into their backing stores.
     bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
@@ -499,6 +545,16 @@ class Poller : public Napi::ObjectWrap<Poller> {
     onBatch_ = Napi::Persistent(info[9].As<Napi::Function>());
     onError_ = Napi::Persistent(info[10].As<Napi::Function>());
     ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Poller");
+    if (mode_ == MODE_TAP && vnet_) {
+      if (bufLen_ < gsoBase_ + slot_) {
+        Napi::RangeError::New(env, "Poller: vnet mode needs a segment area of one slot after the receive slots")
+            .ThrowAsJavaScriptException();
+        return;
+      }
+      hdrs_.resize(1);
+      overflow_.reset(new uint8_t[OVERFLOW_BYTES]);
+      scratch_.resize(slot_ + OVERFLOW_BYTES + 8);
+    }
     if (mode_ == MODE_PACKET) {
       msgs_.resize(maxFrames_);
       iovs_.resize(3 * maxFrames_);
@@ -638,11 +694,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
       // (e.g. ENETDOWN queued on an AF_PACKET socket when its device went down).
       int e = ProbeError();
       if (e != 0 && IsFatal(e)) return Fail(e);
-      if (e != 0) {
-        softErrors_++;
-        lastErrno_ = e;
-      }
       if (!closed_ && handle_) uv_poll_start(handle_, UV_READABLE, OnPoll);
+      if (e != 0 && !SoftError(e)) return;
     }
     for (uint32_t b = 0; b < maxBatches_ && active_; b++) {
       int err = 0;
@@ -651,8 +704,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
       if (!alive) return;  // closed from inside a callback
       if (err != 0) {
         if (IsFatal(err)) return Fail(err);
-        softErrors_++;
-        lastErrno_ = err;
+        SoftError(err);
         return;
       }
       if (drained) return;  // the kernel queue is empty (EAGAIN or a short batch)
@@ -677,8 +729,20 @@ class Poller : public Napi::ObjectWrap<Poller> {
     active_ = false;
     lastErrno_ = e;
     if (handle_) uv_poll_stop(handle_);
-    napi_value argv[2] = {Napi::String::New(env_, ErrnoName(e)), Napi::Number::New(env_, e)};
-    Call(onError_, 2, argv);
+    napi_value argv[3] = {Napi::String::New(env_, ErrnoName(e)), Napi::Number::New(env_, e), Napi::Boolean::New(env_, true)};
+    Call(onError_, 3, argv);
+  }
+
+  // Counts a transient error; ENETDOWN (the device went down — or is being deleted, which
+  // takes it down first) is also reported to JS, which decides what it means. Returns false if
+  // JS closed the poller.
+  bool SoftError(int e) {
+    softErrors_++;
+    lastErrno_ = e;
+    if (e != ENETDOWN) return true;
+    napi_value argv[3] = {Napi::String::New(env_, ErrnoName(e)), Napi::Number::New(env_, e), Napi::Boolean::New(env_, false)};
+    Call(onError_, 3, argv);
+    return !closed_;
   }
 
   // Hands the frames collected so far (offs_/lens_[0 .. outN_)) to JS in one call. Returns
@@ -690,32 +754,61 @@ class Poller : public Napi::ObjectWrap<Poller> {
       napi_value argv[1] = {Napi::Number::New(env_, outN_)};
       outN_ = 0;
       gsoPos_ = gsoBase_;
+      tapPos_ = 0;
       Call(onBatch_, 1, argv);
     }
     return !closed_;
   }
 
   bool ReadTap(bool* drained, int* err) {
-    size_t pos = 0;
     // Frames are packed (8-byte aligned) rather than one per slot: TAP reads return exact
     // lengths, so small frames leave room for more. A read needs a whole slot free.
-    while (outN_ < maxFrames_ && pos + slot_ <= bufLen_) {
-      ssize_t r = read(fd_, buf_ + pos, slot_);
+    // tapPos_ goes back to 0 whenever FlushOut hands the collected frames to JS.
+    tapPos_ = 0;
+    while (outN_ < maxFrames_ && tapPos_ + slot_ <= gsoBase_) {
+      uint8_t* f = buf_ + tapPos_;
+      ssize_t r;
+      if (vnet_) {
+        // With IFF_VNET_HDR + offloads the kernel hands over TSO super-frames: the part past
+        // the slot lands in the overflow area and SegmentGso cuts the frame up.
+        struct iovec iov[3] = {{&hdrs_[0], VNET_HDR_LEN}, {f, slot_}, {overflow_.get(), OVERFLOW_BYTES}};
+        r = readv(fd_, iov, 3);
+      } else {
+        r = read(fd_, f, slot_);
+      }
       if (r < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN) *err = errno;
         *drained = true;
         break;
       }
-      if (static_cast<size_t>(r) > slot_) {  // tun reports the full length of what it cut
+      size_t len = static_cast<size_t>(r);
+      if (vnet_) {
+        if (len < VNET_HDR_LEN) continue;
+        len -= VNET_HDR_LEN;
+        const VnetHdr h = hdrs_[0];
+        if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+          if (SegmentGso(f, slot_, overflow_.get(), len, h, false, 0, 0)) gsoSegmented_++;
+          else if (closed_) return false;
+          else gso_++;
+          continue;
+        }
+        if (len > slot_) {
+          truncated_++;
+          continue;
+        }
+        if ((h.flags & VNET_F_NEEDS_CSUM) &&
+            CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset)))
+          csumFixed_++;
+      } else if (len > slot_) {  // tun reports the full length of what it cut
         truncated_++;
         continue;
       }
-      if (r < 14) continue;
-      offs_[outN_] = static_cast<int32_t>(pos);
-      lens_[outN_] = static_cast<int32_t>(r);
+      if (len < 14) continue;
+      offs_[outN_] = static_cast<int32_t>(tapPos_);
+      lens_[outN_] = static_cast<int32_t>(len);
       outN_++;
-      pos += (static_cast<size_t>(r) + 7) & ~static_cast<size_t>(7);
+      tapPos_ += (len + 7) & ~static_cast<size_t>(7);
     }
     return FlushOut();
   }
@@ -787,7 +880,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
         if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
           // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
           // MTU-sized frames as the NIC would have.
-          if (!SegmentGso(i, f, len, h, tagged, tpid, tci)) {
+          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
+          if (!SegmentGso(f, inSlot, over, len, h, tagged, tpid, tci)) {
             if (closed_) return false;
             gso_++;
           } else {
@@ -841,15 +935,15 @@ class Poller : public Napi::ObjectWrap<Poller> {
   // Software GSO for TCPv4/TCPv6 (TSO) and UDP (USO) super-frames: the kernel's segmentation,
   // done here because the peer assumed a NIC would do it. Returns false (frame dropped) for
   // anything else or malformed input.
-  bool SegmentGso(int i, const uint8_t* f, size_t len, const VnetHdr& h, bool tagged, uint16_t tpid, uint16_t tci) {
-    if (!overflow_ || gsoBase_ + slot_ > bufLen_) return false;
+  // f/inSlot: the frame's first part (in its receive slot); over: the rest; len: total length.
+  bool SegmentGso(const uint8_t* f, size_t inSlot, const uint8_t* over, size_t len, const VnetHdr& h, bool tagged,
+                  uint16_t tpid, uint16_t tci) {
+    if (!over || gsoBase_ + slot_ > bufLen_) return false;
     // Make the frame contiguous (it is split between the slot and its overflow area), with the
     // VLAN tag put back, in the scratch buffer.
-    const size_t inSlot = slot_ - VLAN_RESERVE;
     size_t total = len + (tagged ? 4 : 0);
     if (total > scratch_.size()) return false;
     uint8_t* t = scratch_.data();
-    const uint8_t* over = overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES;
     size_t first = len < inSlot ? len : inSlot;
     size_t shift = 0;
     if (tagged) {
@@ -996,6 +1090,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   uint32_t outN_ = 0;    // entries collected for the next JS call
   size_t gsoBase_ = 0;   // segment area: buf_[gsoBase_ .. bufLen_)
   size_t gsoPos_ = 0;
+  size_t tapPos_ = 0;    // TAP: where the next read goes
   std::unique_ptr<uint8_t[]> overflow_;  // maxFrames_ * OVERFLOW_BYTES, touched only by GSO frames
   std::vector<uint8_t> scratch_;
   Napi::ObjectReference bufRef_, offsRef_, lensRef_;
@@ -1044,10 +1139,10 @@ class Writer : public Napi::ObjectWrap<Writer> {
     lens_ = lens.Data();
     max_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength()
                                                                               : lens.ElementLength());
+    memset(&zeroHdr_, 0, sizeof zeroHdr_);
     if (mode_ == MODE_PACKET) {
       msgs_.resize(max_);
       iovs_.resize(2 * max_);
-      memset(&zeroHdr_, 0, sizeof zeroHdr_);
     }
   }
 
@@ -1074,7 +1169,12 @@ class Writer : public Napi::ObjectWrap<Writer> {
     for (uint32_t i = 0; i < count; i++) {
       ssize_t r;
       do {
-        r = write(fd_, buf_ + offs_[i], static_cast<size_t>(lens_[i]));
+        if (vnet_) {  // IFF_VNET_HDR: every write starts with a header; zero = plain frame
+          struct iovec iov[2] = {{&zeroHdr_, VNET_HDR_LEN}, {buf_ + offs_[i], static_cast<size_t>(lens_[i])}};
+          r = writev(fd_, iov, 2);
+        } else {
+          r = write(fd_, buf_ + offs_[i], static_cast<size_t>(lens_[i]));
+        }
       } while (r < 0 && errno == EINTR);
       if (r < 0) {
         int e = errno;
@@ -1165,9 +1265,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTap", Napi::Function::New(env, OpenTap));
   exports.Set("tapSetPersist", Napi::Function::New(env, TapSetPersist));
   exports.Set("tapGetMac", Napi::Function::New(env, TapGetMac));
+  exports.Set("tapSetOffload", Napi::Function::New(env, TapSetOffload));
   exports.Set("tapSetMac", Napi::Function::New(env, TapSetMac));
   exports.Set("tapIfName", Napi::Function::New(env, TapIfName));
   exports.Set("openPacket", Napi::Function::New(env, OpenPacket));
+  exports.Set("packetBoundIfindex", Napi::Function::New(env, PacketBoundIfindex));
+  exports.Set("ifFlagsByIndex", Napi::Function::New(env, IfFlagsByIndex));
   exports.Set("ifIndex", Napi::Function::New(env, IfIndex));
   exports.Set("getIfMac", Napi::Function::New(env, GetIfMac));
   exports.Set("setIfMac", Napi::Function::New(env, SetIfMac));
@@ -1185,6 +1288,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Object c = Napi::Object::New(env);
   c.Set("MODE_TAP", MODE_TAP);
   c.Set("MODE_PACKET", MODE_PACKET);
+  c.Set("TUN_F_CSUM", static_cast<uint32_t>(TUN_F_CSUM));
+  c.Set("TUN_F_TSO4", static_cast<uint32_t>(TUN_F_TSO4));
+  c.Set("TUN_F_TSO6", static_cast<uint32_t>(TUN_F_TSO6));
+  c.Set("TUN_F_TSO_ECN", static_cast<uint32_t>(TUN_F_TSO_ECN));
+  c.Set("TUN_F_USO4", TUN_F_USO4_);
+  c.Set("TUN_F_USO6", TUN_F_USO6_);
   c.Set("ETHTOOL_GGRO", static_cast<uint32_t>(ETHTOOL_GGRO));
   c.Set("ETHTOOL_SGRO", static_cast<uint32_t>(ETHTOOL_SGRO));
   c.Set("ETHTOOL_GGSO", static_cast<uint32_t>(ETHTOOL_GGSO));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export interface TapOpenOptions {
   /** Make a device we create survive our process (TUNSETPERSIST); close() undoes it. */
   persistent?: boolean;
-  /** IFF_VNET_HDR. Not used by the port drivers yet (frames must be plain Ethernet). */
+  /** IFF_VNET_HDR: every read/write carries a virtio_net header (TapPort's `offload` mode). */
   vnetHdr?: boolean;
 }
 
@@ -85,7 +85,8 @@ export interface NativePollerCtor {
     maxFrames: number,
     maxBatches: number,
     onBatch: (count: number) => void,
-    onError: (errnoName: string, errno: number) => void,
+    /** fatal: polling has stopped for good (once). Not fatal: ENETDOWN, polling goes on. */
+    onError: (errnoName: string, errno: number, fatal: boolean) => void,
   ): NativePoller;
 }
 
@@ -103,6 +104,12 @@ export interface NativeWriterCtor {
 export interface NativeConstants {
   MODE_TAP: number;
   MODE_PACKET: number;
+  TUN_F_CSUM: number;
+  TUN_F_TSO4: number;
+  TUN_F_TSO6: number;
+  TUN_F_TSO_ECN: number;
+  TUN_F_USO4: number;
+  TUN_F_USO6: number;
   ETHTOOL_GGRO: number;
   ETHTOOL_SGRO: number;
   ETHTOOL_GGSO: number;
@@ -123,10 +130,16 @@ export interface NativeConstants {
 export interface NativeAddon {
   openTap(name: string, opts?: TapOpenOptions): TapOpenResult;
   tapSetPersist(fd: number, on: boolean): void;
+  /** TUNSETOFFLOAD; returns the flags actually set (USO bits dropped on kernels without USO). */
+  tapSetOffload(fd: number, flags: number): number;
   tapGetMac(fd: number): Buffer;
   tapSetMac(fd: number, mac: Uint8Array): void;
   tapIfName(fd: number): string;
   openPacket(ifname: string, opts?: PacketOpenOptions): PacketOpenResult;
+  /** The ifindex an AF_PACKET socket is bound to; -1 once the device was unregistered. */
+  packetBoundIfindex(fd: number): number;
+  /** IFF_* flags of the device with this ifindex in our namespace, or -1 if there is none. */
+  ifFlagsByIndex(ifindex: number): number;
   ifIndex(name: string): number;
   getIfMac(name: string): Buffer;
   setIfMac(name: string, mac: Uint8Array): void;

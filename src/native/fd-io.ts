@@ -13,7 +13,7 @@ export interface FdSink {
 export interface FdIOOptions {
   /** 'tap': read()/write() per frame; 'packet': recvmmsg()/sendmmsg(). */
   mode: 'tap' | 'packet';
-  /** The fd carries virtio_net headers (AF_PACKET with PACKET_VNET_HDR). */
+  /** The fd carries virtio_net headers (AF_PACKET with PACKET_VNET_HDR, TAP with IFF_VNET_HDR). */
   vnetHdr?: boolean;
   /** Largest frame to accept or send, header and VLAN tags included. */
   maxFrameBytes: number;
@@ -67,20 +67,27 @@ export class FdIO {
   /** errno name once the device is gone for good. */
   private dead: string | null = null;
   private deadReason = '';
+  /** The sink was told linkDown (and not linkUp since): never tell it twice. */
+  private downTold = false;
+  /** While an AF_PACKET device is down: the timer that watches for it to come back or vanish. */
+  private carrierWatch: NodeJS.Timeout | null = null;
+  private readonly mode: 'tap' | 'packet';
   private closed = false;
   private started = false;
 
   constructor(fd: number, private readonly label: string, opts: FdIOOptions) {
     const n = native();
     this.fd = fd;
+    this.mode = opts.mode;
     const mode = opts.mode === 'tap' ? n.constants.MODE_TAP : n.constants.MODE_PACKET;
     const rxFrames = opts.rxBatchFrames ?? 64;
     const txFrames = opts.txBatchFrames ?? 64;
     // +4: the addon reads AF_PACKET frames 4 bytes into the slot so it can put a VLAN tag back.
     this.slotBytes = roundUp(opts.maxFrameBytes + 4, 64);
-    // AF_PACKET with vnet headers: past the receive slots, an equal area (and as many extra
-    // offs/lens entries) for the frames the addon cuts out of GSO super-frames.
-    const segArea = opts.mode === 'packet' && opts.vnetHdr === true;
+    // With vnet headers (AF_PACKET, or a TAP in offload mode): past the receive slots, an equal
+    // area (and as many extra offs/lens entries) for the frames the addon cuts out of GSO
+    // super-frames.
+    const segArea = opts.vnetHdr === true;
     this.rxBuf = new Uint8Array(this.slotBytes * rxFrames * (segArea ? 2 : 1));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
@@ -103,7 +110,7 @@ export class FdIO {
         const s = this.sink;
         if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
       },
-      (name: string) => this.fail(name, false),
+      (name: string, _errno: number, fatal: boolean) => (fatal ? this.fail(name, false) : this.deviceDown(name)),
     );
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
   }
@@ -150,6 +157,7 @@ export class FdIO {
     if (this.closed) throw new Error(`${this.label}: start() after close()`);
     this.sink = sink;
     if (this.dead !== null) {
+      this.downTold = true;
       sink.linkDown(this.deadReason);
       return;
     }
@@ -176,6 +184,7 @@ export class FdIO {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatch();
     this.txCount = 0;
     this.txPos = 0;
     // The uv handle must leave epoll before the fd number can be reused: poller first.
@@ -190,11 +199,57 @@ export class FdIO {
     const reason = `${this.label}: ${name}`;
     this.deadReason = reason;
     this.poller.stop();
+    this.stopWatch();
     const sink = this.sink;
-    if (sink === null) return; // reported by start()
+    if (sink === null || this.downTold) return; // start() reports it; or the sink knows already
+    this.downTold = true;
     // A tx failure surfaces inside the engine's forwarding of another port's batch; tell the
     // engine after that batch, not in the middle of it.
     if (fromTx) queueMicrotask(() => sink.linkDown(reason));
     else sink.linkDown(reason);
+  }
+
+  /**
+   * ENETDOWN on an AF_PACKET socket: its device was set down — or is being deleted, which takes
+   * it down first and then reports nothing more to the socket. Tell the sink now, then watch:
+   * the device coming back up means linkUp; the socket losing its binding means it is gone.
+   */
+  private deviceDown(name: string): void {
+    if (this.mode !== 'packet' || this.dead !== null || this.closed || this.carrierWatch !== null) return;
+    const sink = this.sink;
+    if (sink !== null && !this.downTold) {
+      this.downTold = true;
+      sink.linkDown(`${this.label}: ${name}`);
+    }
+    this.carrierWatch = setInterval(() => this.checkDevice(), 100);
+    this.carrierWatch.unref();
+  }
+
+  private checkDevice(): void {
+    const n = native();
+    let flags = -1;
+    try {
+      const idx = n.packetBoundIfindex(this.fd);
+      flags = idx > 0 ? n.ifFlagsByIndex(idx) : -1;
+    } catch {
+      flags = -1;
+    }
+    if (flags < 0) {
+      this.fail('ENODEV', false); // already reported down: only records why
+      return;
+    }
+    if ((flags & n.constants.IFF_UP) === 0) return;
+    this.stopWatch();
+    if (this.downTold) {
+      this.downTold = false;
+      this.sink?.linkUp?.();
+    }
+  }
+
+  private stopWatch(): void {
+    if (this.carrierWatch !== null) {
+      clearInterval(this.carrierWatch);
+      this.carrierWatch = null;
+    }
   }
 }

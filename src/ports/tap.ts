@@ -21,6 +21,12 @@ export interface TapPortOptions {
   speedMbps?: number;
   /** Frames per receive batch / per native write. Default 64. */
   batchFrames?: number;
+  /**
+   * Offload mode (IFF_VNET_HDR + TUNSETOFFLOAD): the kernel side may send TSO super-frames and
+   * leave checksums to us; the addon segments and completes them, so the engine still gets
+   * plain MTU-sized frames — with one read per 64 KiB instead of one per frame. Default false.
+   */
+  offload?: boolean;
 }
 
 export class TapPort implements PortIO {
@@ -34,9 +40,21 @@ export class TapPort implements PortIO {
   /** We created the device (so close() removes it), rather than attaching to an existing one. */
   readonly created: boolean;
   readonly persistent: boolean;
+  /** TUN_F_* offload flags in force (0 unless opened with offload: true). */
+  readonly offloadFlags: number;
   private readonly io: FdIO;
 
-  private constructor(fd: number, name: string, mac: number, mtu: number, created: boolean, persistent: boolean, opts: TapPortOptions) {
+  private constructor(
+    fd: number,
+    name: string,
+    mac: number,
+    mtu: number,
+    created: boolean,
+    persistent: boolean,
+    offloadFlags: number,
+    opts: TapPortOptions,
+  ) {
+    this.offloadFlags = offloadFlags;
     this.fd = fd;
     this.name = name;
     this.mac = mac;
@@ -46,7 +64,13 @@ export class TapPort implements PortIO {
     this.speedMbps = opts.speedMbps ?? 10000;
     const batch = opts.batchFrames ?? 64;
     // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway.
-    this.io = new FdIO(fd, `tap ${name}`, { mode: 'tap', maxFrameBytes: mtu + 22, rxBatchFrames: batch, txBatchFrames: batch });
+    this.io = new FdIO(fd, `tap ${name}`, {
+      mode: 'tap',
+      vnetHdr: opts.offload === true,
+      maxFrameBytes: mtu + 22,
+      rxBatchFrames: batch,
+      txBatchFrames: batch,
+    });
   }
 
   /**
@@ -55,8 +79,13 @@ export class TapPort implements PortIO {
    */
   static open(opts: TapPortOptions): TapPort {
     const n = native();
-    const t = n.openTap(opts.name, { persistent: opts.persistent === true });
+    const offload = opts.offload === true;
+    const t = n.openTap(opts.name, { persistent: opts.persistent === true, vnetHdr: offload });
     try {
+      const c = n.constants;
+      const offloadFlags = offload
+        ? n.tapSetOffload(t.fd, c.TUN_F_CSUM | c.TUN_F_TSO4 | c.TUN_F_TSO6 | c.TUN_F_TSO_ECN | c.TUN_F_USO4 | c.TUN_F_USO6)
+        : 0;
       if (opts.mac !== undefined) {
         const mac = typeof opts.mac === 'string' ? parseMac(opts.mac) : opts.mac;
         n.tapSetMac(t.fd, macNumberToBytes(mac));
@@ -66,7 +95,7 @@ export class TapPort implements PortIO {
       if (opts.up !== false) n.setIfUp(t.name, true);
       const mac = macBytesToNumber(n.tapGetMac(t.fd));
       const mtu = n.getIfMtu(t.name);
-      return new TapPort(t.fd, t.name, mac, mtu, t.created, t.persistent, opts);
+      return new TapPort(t.fd, t.name, mac, mtu, t.created, t.persistent, offloadFlags, opts);
     } catch (err) {
       if (t.created && t.persistent) {
         try {
@@ -115,6 +144,14 @@ export class TapPort implements PortIO {
    */
   close(): void {
     if (this.io.isClosed) return;
+    if (this.offloadFlags !== 0) {
+      // Whoever opens a persistent TAP next may not read vnet headers: stop advertising TSO.
+      try {
+        native().tapSetOffload(this.fd, 0);
+      } catch {
+        // device gone
+      }
+    }
     if (this.created && this.persistent) {
       try {
         native().tapSetPersist(this.fd, false);

@@ -353,6 +353,15 @@ describe('brctl showmacs edge cases (captured)', () => {
     expect(formatShowmacs([])).toBe(CAP_SHOWMACS_EMPTY);
   });
 
+  it('a timer of 1000 s and more fills the %4i column (captured)', () => {
+    const later = capMacsC.map((r): MacRow => {
+      if (r.mac.startsWith('02:00:00:00:00:0') && !r.isLocal && r.ageingTimerSec > 0) return { ...r, ageingTimerSec: 1003.269 };
+      if (!r.isLocal && r.ageingTimerSec > 0) return { ...r, ageingTimerSec: 25.34 };
+      return r;
+    });
+    expect(formatShowmacs(later)).toBe(CAP_SHOWMACS_C_LONG);
+  });
+
   it('large timers widen the %4i column; equal MACs (several VLANs) keep their order', () => {
     const rows: MacRow[] = [
       { portNo: 12, mac: '02:00:00:00:00:01', isLocal: false, ageingTimerSec: 299.999 },
@@ -1171,3 +1180,19 @@ const CAP_SHOWSTP_EMPTY = lines(
   '',
 );
 
+/** `showmacs-c-long.txt`: the same bridge 12 minutes later (4-digit timers) */
+const CAP_SHOWMACS_C_LONG = lines(
+  'port no\tmac addr\t\tis local?\tageing timer',
+  '  2\t02:00:00:00:00:03\tno\t\t   0.00',
+  '  2\t02:00:00:00:00:04\tyes\t\t   0.00',
+  '  2\t02:00:00:00:00:08\tno\t\t1003.26',
+  '  1\t02:00:00:00:00:09\tno\t\t1003.26',
+  '  1\t02:00:00:00:00:0a\tno\t\t1003.26',
+  '  5\t2e:02:d8:71:ab:8e\tyes\t\t   0.00',
+  '  1\t42:cd:d6:4e:63:8c\tyes\t\t   0.00',
+  '  1\t4e:59:75:15:f1:71\tno\t\t  25.34',
+  '  2\t4e:f3:90:3b:f9:a9\tyes\t\t   0.00',
+  '  3\t5e:cb:5c:d4:39:f4\tyes\t\t   0.00',
+  '  2\t86:7b:ae:9f:5d:f3\tno\t\t  25.34',
+  '  4\t9a:98:e9:63:bf:46\tyes\t\t   0.00',
+);

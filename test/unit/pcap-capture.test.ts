@@ -280,3 +280,20 @@ describe('frame summaries', () => {
     expect(line).toBe('13:04:05.678900 in  02:00:00:00:00:0a > 02:00:00:00:00:0b, ethertype IPv4 (0x0800), length 98: 10.202.0.1 > 10.202.0.2: ICMP echo request, id 9, seq 3, length 8');
   });
 });
+
+describe('a backed-up consumer', () => {
+  it('pauses draining: frames wait in the ring, overflow is counted, delivery resumes after', async () => {
+    const { io1, p1 } = bridgeWithPorts();
+    let paused = true;
+    let n = 0;
+    const cap = new Capture(p1, { frames: 3, pollMs: 5, paused: () => paused, direction: 'in' }, () => { n++; });
+    burst(io1, 10);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(n).toBe(0);
+    expect(cap.stats).toEqual({ captured: 0, dropped: 7, pending: 3 });
+    paused = false;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(n).toBe(3);
+    expect(await cap.stop()).toMatchObject({ captured: 3, dropped: 7 });
+  });
+});

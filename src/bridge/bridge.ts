@@ -239,7 +239,9 @@ export class Bridge {
     if (this.vlanFiltering) {
       vid = len >= 18 && buf[off + 12] === 0x81 && buf[off + 13] === 0x00
         ? ((buf[off + 14]! << 8) | buf[off + 15]!) & 0x0fff
-        : port.pvid;
+        : 0;
+      // untagged and priority-tagged (vid 0) frames belong to the port's pvid, as in 802.1Q
+      if (vid === 0) vid = port.pvid;
       if (port.vlans !== null && port.vlans[vid] !== 1) { port.dropVlan++; return; }
     }
     const now = this.clock.now();
@@ -258,6 +260,8 @@ export class Bridge {
       return;
     }
     let out = this.fdb.lookup(vid, dst, now);
+    // local addresses are recorded once (vid 0) and belong to every VLAN
+    if (out === -1 && vid !== 0 && this.fdb.isLocal(0, dst)) out = FDB_TO_HOST;
     if (out === -1) {
       this.unknownUnicastFlooded++;
       this.flood(port, buf, off, len, vid, 0);

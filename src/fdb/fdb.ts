@@ -184,11 +184,12 @@ export class Fdb {
         this.removeEntry(e);
         e = NIL;
       } else {
+        const old = this.eport[e]!;
+        // a move the new port's limit refuses leaves the entry exactly as it was
+        if (old !== port && this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
         this.eupdated[e] = now;
         if (e !== this.lruTail) this.lruMoveToTail(e);
-        const old = this.eport[e]!;
         if (old === port) return LEARN_REFRESHED;
-        if (this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
         this.eport[e] = port;
         this.portAdd(old, -1);
         this.portAdd(port, 1);

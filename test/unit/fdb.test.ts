@@ -463,10 +463,10 @@ describe('Fdb: hash table structure', () => {
   });
 });
 
-// Fails until src/fdb/fdb.ts is fixed (see the test report): a move refused by the per-port limit
-// must not refresh the entry on the old port, or a host that moved to a full port is pinned to its
-// old port for as long as it keeps talking (its frames are dropped and yet keep the stale entry alive).
-describe('Fdb: refused move (engine bug)', () => {
+// Regression: a move refused by the per-port limit used to refresh the entry on the old port, so a
+// host that moved to a full port stayed pinned to its old port for as long as it kept talking (its
+// frames dropped, yet keeping the stale entry alive).
+describe('Fdb: refused move', () => {
   it('a move refused by the per-port limit leaves the old entry ageing as before', () => {
     const f = new Fdb({ perPortLimit: 1 });
     f.learn(0, mac(1), 1, 0);      // mac(1) on port 1 at t=0

@@ -52,6 +52,8 @@ export class Bridge {
   private portList: BridgePort[] = [];
   private dirty: BridgePort[] = [];
   private ndirty = 0;
+  /** True while receiveBatch runs: sends queue until its single flush. */
+  private inBatch = false;
 
   // counters
   rxFrames = 0;
@@ -80,6 +82,10 @@ export class Bridge {
     this.fdb = new Fdb(opts);
     this.vlanFiltering = opts.vlanFiltering ?? false;
     this.groupFwdMask = opts.groupFwdMask ?? 0;
+    if (!Number.isInteger(this.groupFwdMask) || this.groupFwdMask < 0 || this.groupFwdMask > 0xffff || (this.groupFwdMask & 0x7) !== 0) {
+      // as the kernel: STP, pause and LACP groups (bits 0–2) are never forwarded
+      throw new RangeError(`group forward mask ${this.groupFwdMask}: a 16-bit mask without bits 0–2 (STP, pause, LACP)`);
+    }
     this.stp = new Stp(this.stpHost(), {
       bridgeMac: this.mac,
       priority: opts.stpPriority,
@@ -194,7 +200,12 @@ export class Bridge {
 
   /** A batch from one port: each frame through the pipeline, then one flush per egress port. */
   receiveBatch(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void {
-    for (let i = 0; i < count; i++) this.receive(port, buf, offs[i]!, lens[i]!);
+    this.inBatch = true;
+    try {
+      for (let i = 0; i < count; i++) this.receive(port, buf, offs[i]!, lens[i]!);
+    } finally {
+      this.inBatch = false;
+    }
     this.flushDirty();
   }
 
@@ -294,6 +305,8 @@ export class Bridge {
 
   private transmit(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
     if (p.capture !== null) p.capture.frame(1, buf, off, len);
+    // a frame from a jumbo port does not fit a smaller egress port (the kernel drops it too)
+    if (len > p.maxFrame) { p.dropTxError++; return; }
     if (p.io.send(buf, off, len)) {
       p.txFrames++;
       p.txBytes += len;
@@ -388,7 +401,8 @@ export class Bridge {
         const p = this.ports[portNo];
         if (!p || !p.up) return;
         this.transmit(p, frame, 0, frame.length);
-        this.flushDirty();
+        // a BPDU answered inside a batch goes out with that batch's single flush
+        if (!this.inBatch) this.flushDirty();
       },
       setPortState: (portNo: number, state: number) => {
         const p = this.ports[portNo];

@@ -168,20 +168,24 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     return { S, K1, K2 };
   }
 
-  function loopStates(v: Record<Who, BridgeView>): { port: string; state: number }[] {
-    return LINKS.flat().map(([who, port]) => ({ port: `${who}:${port}`, state: v[who].ports.get(port)?.state ?? -1 }));
+  /** Ports of the links in use (a cut link's ports are left out). */
+  function loopStates(v: Record<Who, BridgeView>, links = LINKS): { port: string; state: number }[] {
+    return links.flat().map(([who, port]) => ({ port: `${who}:${port}`, state: v[who].ports.get(port)?.state ?? -1 }));
   }
 
-  /** Polls until the loop is settled with `root` as root (no loop port listening/learning, one blocking). */
-  async function settle(rootWho: Who, timeoutMs = 20_000): Promise<Record<Who, BridgeView>> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Polls until the loop is settled with `rootWho` as root: everybody names it, no port of the
+   * links in use is listening or learning, and `blocking` of them block (1 while the loop is whole).
+   */
+  async function settle(rootWho: Who, opts: { links?: typeof LINKS; blocking?: number; timeoutMs?: number } = {}): Promise<Record<Who, BridgeView>> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
     let v = await views();
     for (;;) {
       const want = v[rootWho].bridgeId;
-      const st = loopStates(v);
+      const st = loopStates(v, opts.links);
       const ok = (['S', 'K1', 'K2'] as const).every((w) => v[w].rootId === want)
-        && st.every((s) => s.state === PORT_FORWARDING || s.state === PORT_BLOCKING)
-        && st.filter((s) => s.state === PORT_BLOCKING).length === 1;
+        && st.every((x) => x.state === PORT_FORWARDING || x.state === PORT_BLOCKING)
+        && st.filter((x) => x.state === PORT_BLOCKING).length === (opts.blocking ?? 1);
       if (ok) return v;
       if (Date.now() > deadline) {
         throw new Error(`loop did not settle with ${rootWho} as root: ${JSON.stringify({ roots: { S: v.S.rootId, K1: v.K1.rootId, K2: v.K2.rootId }, st })}`);
@@ -191,27 +195,32 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     }
   }
 
-  /** Everything both sides must agree on, with `rootWho` as root and `blocked` the one blocking port. */
-  function expectAgreement(v: Record<Who, BridgeView>, rootWho: Who, blocked: string): void {
+  /**
+   * Everything both sides must agree on: `rootWho` is everybody's root, root path costs are
+   * `costs` (default: 0 at the root, 2 elsewhere — every non-root is one 10G hop from the root
+   * in a triangle), both ends of each link in use record the same designated root, bridge and
+   * port, and exactly the ports in `blocked` block.
+   */
+  function expectAgreement(v: Record<Who, BridgeView>, rootWho: Who, blocked: string[],
+    opts: { links?: typeof LINKS; costs?: Record<Who, number> } = {}): void {
     const rootId = v[rootWho].bridgeId;
+    const links = opts.links ?? LINKS;
     for (const w of ['S', 'K1', 'K2'] as const) {
       expect(v[w].rootId, `root seen by ${w}`).toBe(rootId);
-      // every link costs 2 (10G veth) on both sides; in a triangle every non-root is one hop away
-      expect(v[w].rootPathCost, `root path cost of ${w}`).toBe(w === rootWho ? 0 : 2);
+      expect(v[w].rootPathCost, `root path cost of ${w}`).toBe(opts.costs?.[w] ?? (w === rootWho ? 0 : 2));
     }
-    for (const [[wa, pa], [wb, pb]] of LINKS) {
+    for (const [[wa, pa], [wb, pb]] of links) {
       const a = v[wa].ports.get(pa)!;
       const b = v[wb].ports.get(pb)!;
       expect(a.pathCost, `${wa}:${pa} cost`).toBe(2);
       expect(b.pathCost, `${wb}:${pb} cost`).toBe(2);
-      // both ends of a segment record the same designated bridge and port, and the same root
       expect([a.designatedRoot, a.designatedBridge, a.designatedPort], `${wa}:${pa} vs ${wb}:${pb}`)
         .toEqual([b.designatedRoot, b.designatedBridge, b.designatedPort]);
       expect(a.designatedRoot).toBe(rootId);
     }
-    const st = loopStates(v);
-    expect(st.filter((s) => s.state === PORT_BLOCKING).map((s) => s.port)).toEqual([blocked]);
-    expect(st.filter((s) => s.state === PORT_FORWARDING)).toHaveLength(5);
+    const st = loopStates(v, links);
+    expect(st.filter((x) => x.state === PORT_BLOCKING).map((x) => x.port)).toEqual(blocked);
+    expect(st.filter((x) => x.state === PORT_FORWARDING)).toHaveLength(st.length - blocked.length);
   }
 
   /**
@@ -246,7 +255,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     expect(v.K1.bridgeId).toBe(`8000.${MAC.K1.replaceAll(':', '')}`);
     expect(v.S.bridgeId).toBe(`8000.${MAC.S.replaceAll(':', '')}`);
     // on S–K2 both are 2 from the root; K2 has the lower id, so it is designated and S blocks
-    expectAgreement(v, 'K1', `S:${P}s2`);
+    expectAgreement(v, 'K1', [`S:${P}s2`]);
   });
 
   it('hosts ping each other across the loop', async () => {
@@ -283,7 +292,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     log(`softbr became root for everybody in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(v.S.bridgeId).toBe(`1000.${MAC.S.replaceAll(':', '')}`);
     // on K1–K2 both are 2 from S; K1 has the lower id, so K2's port blocks
-    expectAgreement(v, 'S', `K2:${P}21`);
+    expectAgreement(v, 'S', [`K2:${P}21`]);
     await forgetNeighbours();
     await pingAll();
   });
@@ -295,7 +304,31 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     log(`K2 became root for everybody in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(v.K2.bridgeId).toBe(`0800.${MAC.K2.replaceAll(':', '')}`);
     // on S–K1 both are 2 from K2; S (0x1000) has the lower id than K1 (0x8000): K1's port blocks
-    expectAgreement(v, 'K2', `K1:${P}1s`);
+    expectAgreement(v, 'K2', [`K1:${P}1s`]);
+    await forgetNeighbours();
+    await pingAll();
+  });
+
+  it('cut K1–K2: K1 reaches the root through softbr, nothing blocks; restore: the same tree as before', async () => {
+    const whole = await views();
+    let t = Date.now();
+    await nsExec(kernel.K1.ns, 'ip', ['link', 'set', `${P}12`, 'down']);
+    // carrier gone at both ends: K1 takes its blocked port to softbr as root port at once
+    const rest = LINKS.slice(0, 2);
+    let v = await settle('K2', { links: rest, blocking: 0 });
+    log(`K1–K2 cut: K1 forwards through softbr after ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    expect(v.K1.ports.get(`${P}12`)!.state).toBe(0);
+    expect(v.K2.ports.get(`${P}21`)!.state).toBe(0);
+    expectAgreement(v, 'K2', [], { links: rest, costs: { K2: 0, S: 2, K1: 4 } });
+    await forgetNeighbours();
+    await pingAll(); // h1 ↔ h2 now crosses softbr
+
+    t = Date.now();
+    await nsExec(kernel.K1.ns, 'ip', ['link', 'set', `${P}12`, 'up']);
+    v = await settle('K2');
+    log(`K1–K2 restored: back to the earlier tree after ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    expectAgreement(v, 'K2', [`K1:${P}1s`]);
+    expect(loopStates(v)).toEqual(loopStates(whole));
     await forgetNeighbours();
     await pingAll();
   });

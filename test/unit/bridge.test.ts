@@ -3,7 +3,8 @@ import { Bridge, type BridgeOptions } from '../../src/bridge/bridge.js';
 import { VirtualClock } from '../../src/bridge/clock.js';
 import { PORT_FORWARDING, PORT_LEARNING, PORT_BLOCKING } from '../../src/bridge/port-io.js';
 import type { BridgeEvent } from '../../src/bridge/events.js';
-import { MAC_BROADCAST, MAC_STP, parseMac, formatMac } from '../../src/frame/mac.js';
+import { MAC_BROADCAST, MAC_STP, parseMac, formatMac, readMac } from '../../src/frame/mac.js';
+import { buildTcnBpdu } from '../../src/stp/bpdu.js';
 import { FDB_TO_HOST } from '../../src/fdb/fdb.js';
 import { CapturePort, capturePorts, frame } from '../helpers/capture-port.js';
 
@@ -577,5 +578,37 @@ describe('Bridge: VLAN filtering, priority tags and local addresses', () => {
     br.addPort(new CapturePort('br0', { log }), { host: true });
     p[0]!.inject(frame(BR_MAC, A)); // untagged → pvid 1 on every port
     expect(log.ports()).toEqual(['br0']);
+  });
+});
+
+describe('Bridge: STP on (integration with the capture ports)', () => {
+  function stpSetup() {
+    const s = setup(3);
+    s.br.stp.enable();
+    for (let t = 0; t < 40; t++) { s.clock.advance(1000); s.br.tick(); } // listening → learning → forwarding
+    // step to a moment when p1's hold timer is idle, so a BPDU it must answer goes out at once
+    for (let t = 0; t < 10 && s.br.stpSnapshot().ports[0]!.holdTimer !== 0; t++) { s.clock.advance(250); s.br.tick(); }
+    expect(s.br.stpSnapshot().ports[0]!.holdTimer).toBe(0);
+    s.clear();
+    for (const x of s.p) x.clear();
+    return s;
+  }
+
+  it('ports reach forwarding after 2 × forward delay; BPDUs are consumed, not flooded', () => {
+    const { bp, p, log, sentTo } = stpSetup();
+    for (const x of bp) expect(x.state).toBe(PORT_FORWARDING);
+    p[0]!.inject(buildTcnBpdu(C));
+    expect(log.frames.every((f) => readMac(f.bytes, 0) === MAC_STP)).toBe(true); // only our own BPDUs
+    expect(sentTo().filter((n) => n !== 'p1')).toEqual([]);
+  });
+
+  // Fails until src/bridge/bridge.ts is fixed: stpHost().sendBpdu calls flushDirty() even inside
+  // receiveBatch, so every port already queued in this batch is flushed twice (see the test report).
+  it('a BPDU answered in the middle of a batch does not flush the other ports twice', () => {
+    const { p } = stpSetup();
+    // data, a TCN (the root acknowledges it at once on p1), data
+    p[0]!.inject(frame(MAC_BROADCAST, A), buildTcnBpdu(C), frame(MAC_BROADCAST, A));
+    expect(p[0]!.sent.length).toBeGreaterThan(0); // the TCA config BPDU went out on p1
+    expect(p.map((x) => x.flushes)).toEqual([1, 1, 1]);
   });
 });

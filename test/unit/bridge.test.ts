@@ -197,8 +197,15 @@ describe('Bridge: link-local and BPDUs', () => {
     expect(br.fdb.lookup(0, A, 1_000)).toBe(-1); // not learned either
   });
 
+  it('a groupFwdMask with the STP, pause or LACP bit is refused, as the kernel refuses it', () => {
+    for (const bit of [0, 1, 2]) {
+      expect(() => new Bridge({ name: 'm', clock: new VirtualClock(), groupFwdMask: 1 << bit })).toThrow(/without bits 0–2/);
+    }
+  });
+
   it('a groupFwdMask bit forwards that group (flooded as multicast); pause (…:01) never', () => {
-    const { p, bp, sentTo, clear } = setup(3, { groupFwdMask: (1 << 0x0e) | (1 << 0x03) | (1 << 0x01) });
+    const { p, bp, sentTo, clear, br } = setup(3, { groupFwdMask: (1 << 0x0e) | (1 << 0x03) });
+    br.groupFwdMask |= 1 << 0x01; // even set behind the constructor's back, pause is never forwarded
     p[0]!.inject(frame(MAC_STP + 0x0e, A)); // LLDP
     expect(sentTo()).toEqual(['p2', 'p3']);
     clear();

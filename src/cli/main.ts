@@ -3,10 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { call, ControlClient, ControlError } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
-import { ConfigError } from '../control/config.js';
 import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
 import * as fmt from './format/index.js';
-import { runDaemon } from './run-daemon.js';
 import { registerObserveCommands } from './observe-commands.js';
 
 function out(s: string): void { process.stdout.write(s); }
@@ -32,6 +30,8 @@ export function buildProgram(): Command {
     .option('--no-metrics', 'do not serve metrics')
     .option('-q, --quiet', 'no log lines on stderr')
     .action(async (o: { config?: string; metrics: string | false; quiet?: boolean }) => {
+      // loaded here so that client verbs start without the daemon's modules (yaml, zod, prom-client, the addon)
+      const { runDaemon } = await import('./run-daemon.js');
       await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet });
     });
 
@@ -178,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UserError || e instanceof ControlError || e instanceof ConfigError || e instanceof RangeError) {
+    if (e instanceof UserError || e instanceof ControlError || e instanceof RangeError) {
       process.stderr.write(`softbr: ${e.message}\n`);
       return 1;
     }

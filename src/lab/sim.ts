@@ -9,7 +9,7 @@
 //   sim.converged();                       // one tree, everybody agrees on the root
 //   ca.cut(); sim.runUntil(() => sim.converged(), 60_000);
 //   const id = sim.probe('A');             // a broadcast from A's host
-//   sim.probeCount('B', id);               // times B received it on its links
+//   sim.probeCount('B', id);               // times B took it in (on a forwarding port)
 //
 // Each step advances the clock, ticks every bridge (STP timers, FDB ageing) and then delivers
 // frames until the network is quiet. A loop without STP never goes quiet: delivery stops after
@@ -50,7 +50,7 @@ export interface SimBridgeOptions {
   priority?: number;
   /** STP on (default true). */
   stp?: boolean;
-  /** Bridge MAC (the low 48 bits of the bridge id); default 02:00:00:0k:k0:00 for the k-th bridge. */
+  /** Bridge MAC (the low 48 bits of the bridge id); default simBridgeMac(k) for the k-th bridge (02:00:00:00:10:00, …:20:00, …). */
   mac?: number | string;
   helloSec?: number;
   maxAgeSec?: number;
@@ -256,7 +256,7 @@ export class Sim {
     if (this.byName.has(name)) throw new Error(`bridge ${name} already exists in this simulation`);
     const o = { ...this.defaults, ...opts };
     const k = this.nodes.length + 1;
-    const mac = o.mac === undefined ? 0x020000000000 + k * 0x1000 : typeof o.mac === 'string' ? parseMac(o.mac) : o.mac;
+    const mac = o.mac === undefined ? simBridgeMac(k) : typeof o.mac === 'string' ? parseMac(o.mac) : o.mac;
     const bridge = new Bridge({
       name, clock: this.clock, mac,
       stpPriority: o.priority, helloSec: o.helloSec, maxAgeSec: o.maxAgeSec, forwardDelaySec: o.forwardDelaySec,

@@ -4,6 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SoftbrDaemon, isRoot, prefix } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { sh, nsExec, nsSpawn } from '../../src/lab/sh.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const root = isRoot();
 const P = prefix('sbe');
@@ -210,5 +212,41 @@ describe.skipIf(!root)('bad input changes nothing', () => {
     expect(links.stdout).not.toContain(`${P}bc`);
     expect(links.stdout).not.toContain(`${P}ct1`);
     await bad.stop();
+  });
+});
+
+describe.skipIf(!root)('config file and SIGHUP reload', () => {
+  const Q = `${P}r`;
+  const d = new SoftbrDaemon(Q);
+  const conf = (ports: string[], ageing: number, extra = '') =>
+    `bridges:\n  ${Q}b:\n    local: false\n    ageing: ${ageing}\n${extra}    ports:\n${ports.map((p) => `      - tap:${p}\n`).join('')}`;
+  const reload = async (text: string) => {
+    writeFileSync(join(d.dir, 'softbr.yaml'), text);
+    const before = d.log.length;
+    d.proc!.kill('SIGHUP');
+    for (let i = 0; i < 50 && !d.log.slice(before).includes('SIGHUP'); i++) await new Promise((r) => setTimeout(r, 50));
+    return d.log.slice(before);
+  };
+  afterAll(async () => {
+    expect(await d.stop()).toBe(0);
+    const links = await sh('ip', ['-o', 'link', 'show']);
+    expect(links.stdout).not.toContain(Q);
+  });
+
+  it('creates what the config says, applies the difference on SIGHUP, keeps it on a bad reload', async () => {
+    await d.start({ config: conf([`${Q}1`, `${Q}2`], 300) });
+    expect(JSON.parse(await d.ok('show', '--json'))).toEqual([{ name: `${Q}b`, bridgeId: expect.stringMatching(/^8000\./), stpEnabled: false, interfaces: [`${Q}1`, `${Q}2`] }]);
+    const log = await reload(conf([`${Q}2`, `${Q}3`], 120, '    stp:\n      enabled: true\n      priority: 4096\n'));
+    expect(log).toMatch(/reloaded/);
+    const shown = JSON.parse(await d.ok('show', '--json')) as { bridgeId: string; stpEnabled: boolean; interfaces: string[] }[];
+    expect(shown[0]!.interfaces).toEqual([`${Q}2`, `${Q}3`]);
+    expect(shown[0]!.stpEnabled).toBe(true);
+    expect(shown[0]!.bridgeId).toMatch(/^1000\./);
+    expect((await sh('ip', ['link', 'show', `${Q}1`], { allowFail: true })).code).not.toBe(0); // its TAP is gone
+    const stp = JSON.parse(await d.ok('showstp', `${Q}b`, '--json')) as { ageingTime: number };
+    expect(stp.ageingTime).toBe(120);
+    const bad = await reload(conf([`${Q}9`], 300, '    limitPolicy: drop-all\n'));
+    expect(bad).toMatch(/not reloaded, nothing changed: .*softbr\.yaml:5: bridges\.\w+\.limitPolicy: must be one of "evict-oldest", "refuse-new"/);
+    expect((JSON.parse(await d.ok('show', '--json')) as { interfaces: string[] }[])[0]!.interfaces).toEqual([`${Q}2`, `${Q}3`]);
   });
 });

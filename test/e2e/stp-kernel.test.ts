@@ -11,6 +11,8 @@
 //            veth ──────── K2 (kernel, ns k2) ── veth
 //                            |
 //                           h2 (10.203.0.12)
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SoftbrDaemon, isRoot, prefix } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
@@ -266,15 +268,21 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     const kb = (await nsExec(kernel.K1.ns, 'brctl', ['showstp', kernel.K1.br])).stdout;
     const sb = await d.ok('showstp', SBR);
     console.log(`----- softbr showstp ${SBR} -----\n${sb}----- brctl showstp ${kernel.K1.br} (kernel, ns ${kernel.K1.ns}) -----\n${kb}-----`);
+    const dir = process.env['STP_COMPARE_DIR'];
+    if (dir) {
+      writeFileSync(join(dir, 'softbr-showstp.txt'), sb);
+      writeFileSync(join(dir, 'brctl-showstp.txt'), kb);
+    }
     const shape = (text: string) => text.split('\n').map((line, i) => {
       if (i === 0) return 'BRIDGE';
       if (/^\S+ \(\d+\)$/.test(line)) return 'PORT (N)';
+      // values become a marker with their printed width (padding included), so widths count too
       return line
         .replace(/[0-9a-f]{4}\.[0-9a-f]{12}/g, 'ID')
-        .replace(/ *\d+\.\d\d/g, 'TIMER')
-        .replace(/ *(disabled|listening|learning|forwarding|blocking)$/, 'STATE')
+        .replace(/ *\d+\.\d\d/g, (m) => `TIMER${m.length}`)
+        .replace(/ *(disabled|listening|learning|forwarding|blocking)$/, (m) => `STATE${m.length}`)
         .replace(/^( (port id|designated port)\t+)[0-9a-f]{4}/, '$1PID')
-        .replace(/ *\d+/g, 'N')
+        .replace(/(?<=\t) *\d+(?=\t|$)/g, (m) => `N${m.length}`)
         .replace(/^( flags\t\t\t)((TOPOLOGY_CHANGE|TOPOLOGY_CHANGE_DETECTED|CONFIG_PENDING|TOPOLOGY_CHANGE_ACK) )*$/, '$1FLAGS');
     });
     const ks = shape(kb);

@@ -1,8 +1,12 @@
+// Opt-in fuzzing of the simulator and the STP engine (slow): random graphs, then random cuts,
+// silent failures, bridge priority, path cost and port priority changes; after each the network
+// must settle into one tree, and at the end into exactly the steady state of a fresh network
+// built with the final settings. Run: SIM_FUZZ=800 [SIM_SEED=n] npx vitest run test/unit/sim-fuzz
 import { it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Sim } from '../../src/lab/sim.js';
 
-it('fuzz', { timeout: 900_000 }, () => {
+it.skipIf(!process.env['SIM_FUZZ'])('random perturbations settle into the steady state of a fresh network', { timeout: 3_600_000 }, () => {
   const graphArb = fc.integer({ min: 2, max: 9 }).chain((n) => fc.record({
     n: fc.constant(n),
     parents: fc.array(fc.nat(), { minLength: n - 1, maxLength: n - 1 }),
@@ -61,6 +65,6 @@ it('fuzz', { timeout: 900_000 }, () => {
     const id = sim.probe('b0');
     for (const n of sim.names()) expect(sim.probeCount(n, id)).toBe(n === 'b0' ? 0 : 1);
     ok++;
-  }), { numRuns: Number(process.env['N'] ?? 300), seed: Number(process.env['S'] ?? 1) });
+  }), { numRuns: Number(process.env['SIM_FUZZ'] ?? 0), seed: Number(process.env['SIM_SEED'] ?? Date.now() % 100000) });
   console.log({ ok });
 });

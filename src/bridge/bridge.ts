@@ -133,12 +133,12 @@ export class Bridge {
     this.ports[no] = port;
     this.portList.push(port);
     this.fdb.addStatic(0, mac, no, true, this.clock.now());
+    this.emit({ type: 'port-added', bridge: this.name, port: io.name, no, kind: io.kind });
     if (opts.host) {
       port.state = PORT_FORWARDING;
     } else {
       this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, up: true });
     }
-    this.emit({ type: 'port-added', bridge: this.name, port: io.name, no, kind: io.kind });
     io.start(this.sinkFor(port));
     return port;
   }
@@ -422,7 +422,8 @@ export class Bridge {
       event: (e: { type: string; [k: string]: unknown }) => {
         if (this.listeners.length === 0) return;
         if (e.type === 'stp-state' || e.type === 'tc-start' || e.type === 'tc-end') return; // reported above
-        this.emit({ ...e, bridge: this.name, what: e.type, type: 'stp' } as BridgeEvent);
+        // keep the engine's own (possibly simulated) time beside the wall-clock stamp emit() adds
+        this.emit({ ...e, bridge: this.name, what: e.type, type: 'stp', stpTimeMs: e['time'] } as BridgeEvent);
       },
     };
   }

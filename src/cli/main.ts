@@ -1,11 +1,21 @@
 // The softbr command line: brctl's verbs and iproute2's `bridge fdb`/`bridge link` views, each a
 // thin client of the daemon's control socket; `daemon` and `demo` run in this process.
-import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { call, ControlClient, ControlError } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
 import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
+
+function packageVersion(): string {
+  try {
+    const url = new URL('../../../package.json', import.meta.url); // dist/src/cli → repo root
+    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function out(s: string): void { process.stdout.write(s); }
 function printJson(v: unknown): void { out(JSON.stringify(v) + '\n'); }
@@ -16,8 +26,9 @@ export function buildProgram(): Command {
     .name('softbr')
     .description('A userspace Ethernet bridge (learning switch): brctl verbs, bridge fdb views, STP, metrics.\n'
       + 'Verbs talk to `softbr daemon` over its control socket (default /run/softbr/control.sock).')
+    .version(packageVersion(), '-V, --version')
     .option('--control <path>', 'control socket of the daemon (env SOFTBR_CONTROL)')
-    .showHelpAfterError()
+    .showHelpAfterError('(run softbr --help for the verbs, softbr VERB --help for one)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const sock = () => controlPath(program.opts<{ control?: string }>().control);
@@ -187,4 +198,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-void Option;

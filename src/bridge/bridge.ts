@@ -419,11 +419,20 @@ export class Bridge {
         this.fdb.effectiveAgeingMs = active ? Math.min(tcAgeingMs, this.fdb.ageingMs) : this.fdb.ageingMs;
         this.emit({ type: active ? 'tc-start' : 'tc-end', bridge: this.name });
       },
-      event: (e: { type: string; [k: string]: unknown }) => {
+      event: (e: { type: string; time: number; [k: string]: unknown }) => {
         if (this.listeners.length === 0) return;
         if (e.type === 'stp-state' || e.type === 'tc-start' || e.type === 'tc-end') return; // reported above
-        // keep the engine's own (possibly simulated) time beside the wall-clock stamp emit() adds
-        this.emit({ ...e, bridge: this.name, what: e.type, type: 'stp', stpTimeMs: e['time'] } as BridgeEvent);
+        // the engine's own (possibly simulated) time is kept beside the wall-clock stamp emit() adds
+        const { type, time, ...rest } = e;
+        if (type === 'root-change') {
+          const rp = Number(e['rootPort']);
+          this.emit({ type: 'root-change', bridge: this.name, root: String(e['root']), rootPort: rp === 0 ? 'none (this bridge is root)' : this.portName(rp), cost: Number(e['rootPathCost']), stpTimeMs: time });
+          return;
+        }
+        // port numbers become names, as everywhere else in the monitor
+        if (typeof rest['port'] === 'number') rest['port'] = this.portName(rest['port']);
+        for (const k of ['rootPort', 'prevRootPort']) if (typeof rest[k] === 'number') rest[k] = this.portName(rest[k] as number);
+        this.emit({ ...rest, type: 'stp', what: type, bridge: this.name, stpTimeMs: time });
       },
     };
   }

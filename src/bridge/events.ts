@@ -14,9 +14,10 @@ export type BridgeEvent =
   | { type: 'port-up'; bridge: string; port: string }
   | { type: 'port-down'; bridge: string; port: string; reason: string }
   | { type: 'stp-state'; bridge: string; port: string; from: string; to: string }
-  | { type: 'root-change'; bridge: string; root: string; rootPort: string; cost: number }
+  | { type: 'root-change'; bridge: string; root: string; rootPort: string; cost: number; stpTimeMs: number }
   | { type: 'tc-start'; bridge: string }
   | { type: 'tc-end'; bridge: string }
-  | { type: 'stp'; bridge: string; what: string; [k: string]: unknown };
+  /** Other STP engine events (stp-enabled, tcn-received, bpdu-dropped, …), named by `what`. */
+  | { type: 'stp'; bridge: string; what: string; stpTimeMs: number; [k: string]: unknown };
 
 export type EventListener = (e: BridgeEvent & { time: number }) => void;

@@ -58,9 +58,15 @@ export function formatEvent(e: EventLike): string {
       return `${pre}topology change started`;
     case 'tc-end':
       return `${pre}topology change ended`;
+    case 'stp': {
+      const rest = Object.entries(e)
+        .filter(([k, v]) => !['type', 'what', 'bridge', 'time', 'stpTimeMs'].includes(k) && v !== undefined)
+        .map(([k, v]) => `${k}=${str(v)}`);
+      return `${pre}${['stp', g('what'), ...rest].join(' ')}`;
+    }
     default: {
       const rest = Object.entries(e)
-        .filter(([k, v]) => k !== 'type' && k !== 'bridge' && k !== 'time' && v !== undefined)
+        .filter(([k, v]) => k !== 'type' && k !== 'bridge' && k !== 'time' && k !== 'stpTimeMs' && v !== undefined)
         .map(([k, v]) => `${k}=${str(v)}`);
       return `${pre}${[e.type, ...rest].join(' ')}`;
     }

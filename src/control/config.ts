@@ -1,6 +1,6 @@
 // The daemon's YAML config: schema, validation with errors that name the line, the key and what
 // is allowed, and normalisation into one plain shape the daemon applies (at start and on SIGHUP).
-import { parseDocument, LineCounter, isNode } from 'yaml';
+import { parseDocument, LineCounter, isNode, isMap, isScalar } from 'yaml';
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { isValidMacString } from '../frame/mac.js';
@@ -22,7 +22,6 @@ const portObject = z.object({
   hairpin: z.boolean().optional(),
   cost: num(...STP_LIMITS.pathCost, 'STP path cost').int().optional(),
   priority: num(...STP_LIMITS.portPriority, 'STP port priority').int().optional(),
-  maxLearned: num(0, 1 << 24, 'learned MACs on this port, 0 = no limit').int().optional(),
   mac: mac.optional(),
 }).strict();
 
@@ -40,6 +39,7 @@ const bridgeObject = z.object({
   ageing: num(0, 1_000_000, 'seconds, 0 = hub mode').optional(),
   maxEntries: num(1, 1 << 24, 'learned MACs').int().optional(),
   limitPolicy: z.enum(['evict-oldest', 'refuse-new']).optional(),
+  maxLearnedPerPort: num(0, 1 << 24, 'learned MACs per port, 0 = no limit').int().optional(),
   vlanFiltering: z.boolean().optional(),
   stp: z.union([z.boolean(), stpObject]).optional(),
   ports: z.array(z.union([z.string().min(1), portObject])).optional(),
@@ -61,7 +61,6 @@ export interface PortConfig {
   hairpin?: boolean;
   cost?: number;
   priority?: number;
-  maxLearned?: number;
   mac?: string;
 }
 
@@ -72,6 +71,8 @@ export interface BridgeConfig {
   ageing: number;
   maxEntries?: number;
   limitPolicy?: 'evict-oldest' | 'refuse-new';
+  /** Learned MACs one port may hold (0 = no limit); frames past it are dropped (reason limit). */
+  maxLearnedPerPort?: number;
   vlanFiltering: boolean;
   stp: { enabled: boolean; priority: number; hello: number; maxAge: number; forwardDelay: number };
   ports: PortConfig[];
@@ -88,7 +89,8 @@ export class ConfigError extends Error {
 }
 
 function describe(issue: z.core.$ZodIssue): string {
-  const anyIssue = issue as { code: string; keys?: string[]; values?: unknown[]; expected?: string };
+  const anyIssue = issue as { code: string; keys?: string[]; values?: unknown[]; expected?: string; issues?: { message: string }[] };
+  if (anyIssue.code === 'invalid_key' && anyIssue.issues?.[0]) return anyIssue.issues[0].message;
   if (anyIssue.code === 'unrecognized_keys' && anyIssue.keys) return `unknown key${anyIssue.keys.length > 1 ? 's' : ''} ${anyIssue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (anyIssue.code === 'invalid_value' && anyIssue.values) return `must be one of ${anyIssue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (anyIssue.code === 'invalid_union') return 'not a valid value here';
@@ -109,8 +111,17 @@ export function parseConfig(text: string, file = 'config'): Config {
   if (!res.success) {
     const issue = res.error.issues[0]!;
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    // find the deepest node of the path that exists, for its line
+    // the line of the offending key itself for key errors, else of the deepest node that exists
     let line: number | undefined;
+    const code = (issue as { code: string }).code;
+    const keyName = code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.[0] : code === 'invalid_key' ? path[path.length - 1] : undefined;
+    if (keyName !== undefined) {
+      const parent = code === 'invalid_key' ? doc.getIn(path.slice(0, -1), true) : path.length ? doc.getIn(path, true) : doc.contents;
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(keyName));
+        if (pair && isNode(pair.key) && pair.key.range) line = lc.linePos(pair.key.range[0]).line;
+      }
+    }
     for (let n = path.length; n >= 0 && line === undefined; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
       if (isNode(node) && node.range) line = lc.linePos(node.range[0]).line;
@@ -141,6 +152,7 @@ export function parseConfig(text: string, file = 'config'): Config {
       ageing: b.ageing ?? 300,
       maxEntries: b.maxEntries,
       limitPolicy: b.limitPolicy,
+      maxLearnedPerPort: b.maxLearnedPerPort,
       vlanFiltering: b.vlanFiltering ?? false,
       stp: {
         enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),

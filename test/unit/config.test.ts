@@ -1,0 +1,53 @@
+// The daemon's YAML config: defaults, normalisation, and errors that name the line, the key and
+// what is allowed.
+import { describe, it, expect } from 'vitest';
+import { parseConfig, ConfigError } from '../../src/control/config.js';
+
+const err = (text: string): string => {
+  try {
+    parseConfig(text, 'c.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('config was accepted');
+};
+
+describe('config', () => {
+  it('an empty file is an empty config', () => {
+    expect(parseConfig('', 'c.yaml')).toEqual({ control: undefined, metrics: undefined, bridges: [] });
+  });
+
+  it('fills the kernel defaults and normalises ports', () => {
+    const c = parseConfig('bridges:\n  br0:\n    ports:\n      - tap:tap0\n      - name: veth1\n        hairpin: true\n', 'c.yaml');
+    expect(c.bridges).toEqual([{
+      name: 'br0', mac: undefined, local: true, ageing: 300, maxEntries: undefined, limitPolicy: undefined, maxLearnedPerPort: undefined,
+      vlanFiltering: false,
+      stp: { enabled: false, priority: 32768, hello: 2, maxAge: 20, forwardDelay: 15 },
+      ports: [{ name: 'tap:tap0' }, { name: 'veth1', hairpin: true }],
+    }]);
+  });
+
+  it('stp: true and an stp block both turn STP on', () => {
+    expect(parseConfig('bridges:\n  b:\n    stp: true\n', 'c.yaml').bridges[0]!.stp.enabled).toBe(true);
+    expect(parseConfig('bridges:\n  b:\n    stp:\n      priority: 4096\n', 'c.yaml').bridges[0]!.stp).toMatchObject({ enabled: true, priority: 4096 });
+    expect(parseConfig('bridges:\n  b:\n    stp:\n      enabled: false\n      hello: 1\n', 'c.yaml').bridges[0]!.stp).toMatchObject({ enabled: false, hello: 1 });
+  });
+
+  it.each([
+    ['bridges:\n  br0:\n    ageing: soon\n', /^c\.yaml:3: bridges\.br0\.ageing: expected a number \(seconds, 0 = hub mode\)/],
+    ['bridges:\n  br0:\n    ageing: -5\n', /^c\.yaml:3: bridges\.br0\.ageing: must be 0–1000000/],
+    ['bridges:\n  br0:\n    stp:\n      forwardDelay: 1\n', /^c\.yaml:4: bridges\.br0\.stp\.forwardDelay: must be 2–30 \(forward delay, seconds\)/],
+    ['bridges:\n  br0:\n    stp:\n      maxAge: 41\n', /^c\.yaml:4: bridges\.br0\.stp\.maxAge: must be 6–40/],
+    ['bridges:\n  br0:\n    limitPolicy: lru\n', /^c\.yaml:3: bridges\.br0\.limitPolicy: must be one of "evict-oldest", "refuse-new"/],
+    ['bridges:\n  br0:\n    portz: []\n', /^c\.yaml:3: bridges\.br0: unknown key 'portz'/],
+    ['bridges:\n  br0:\n    mac: 02:00:00:00:00\n', /^c\.yaml:3: bridges\.br0\.mac: expected a MAC address like 02:00:00:00:00:01/],
+    ['bridges:\n  "this-is-too-long-a-name":\n    ageing: 1\n', /^c\.yaml:\d: bridges\.this-is-too-long-a-name: bridge name: 1–15 letters/],
+    ['bridges:\n  br0:\n    ports:\n      - name: tap:t0\n        cost: 0\n', /^c\.yaml:5: bridges\.br0\.ports\.0\.cost: /],
+    ['bridges:\n  br0:\n    ports:\n      - tap:t0\n      - tap:t0\n', /^c\.yaml:4: bridges\.br0\.ports: port 'tap:t0' listed twice/],
+    ['bridges:\n  br0: [\n', /^c\.yaml:\d: YAML syntax error/],
+    ['bridge:\n  br0: {}\n', /^c\.yaml:1: \(top level\): unknown key 'bridge'/],
+  ])('rejects %j', (text, msg) => {
+    expect(err(text)).toMatch(msg);
+  });
+});

@@ -431,7 +431,7 @@ export class Bridge {
         }
         // port numbers become names, as everywhere else in the monitor
         if (typeof rest['port'] === 'number') rest['port'] = this.portName(rest['port']);
-        for (const k of ['rootPort', 'prevRootPort']) if (typeof rest[k] === 'number') rest[k] = this.portName(rest[k] as number);
+        for (const k of ['rootPort', 'prevRootPort']) if (typeof rest[k] === 'number') rest[k] = rest[k] === 0 ? 'none' : this.portName(rest[k] as number);
         this.emit({ ...rest, type: 'stp', what: type, bridge: this.name, stpTimeMs: time });
       },
     };

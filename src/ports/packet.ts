@@ -1,8 +1,9 @@
 // PacketPort: a port on an existing netdev (veth end, vnet0, eth0) through an AF_PACKET socket.
 // Opens the promiscuous socket, turns off the receive offloads that would hand us frames
 // larger than the MTU, and puts them back on close.
-import type { PortIO, RxSink } from '../bridge/port-io.js';
-import { FdIO, type FdIOStats, native, macBytesToNumber } from '../native/index.js';
+import type { PortIO } from '../bridge/port-io.js';
+import { FdIO, native, macBytesToNumber } from '../native/index.js';
+import { FdPort } from './fd-port.js';
 
 export interface PacketPortOptions {
   /** An existing interface in this network namespace. */
@@ -25,17 +26,15 @@ export interface OffloadChange {
   to: boolean;
 }
 
-export class PacketPort implements PortIO {
+export class PacketPort extends FdPort implements PortIO {
   readonly kind = 'packet';
   readonly name: string;
   readonly mac: number;
   readonly mtu: number;
   readonly speedMbps: number;
   readonly ifindex: number;
-  readonly fd: number;
   /** What open() changed on the device (empty when nothing needed changing). */
   readonly offloadChanges: readonly OffloadChange[];
-  private readonly io: FdIO;
 
   private constructor(
     fd: number,
@@ -48,20 +47,19 @@ export class PacketPort implements PortIO {
     changes: OffloadChange[],
     batch: number,
   ) {
-    this.fd = fd;
+    super(fd, new FdIO(fd, `packet ${name}`, {
+      mode: 'packet',
+      vnetHdr,
+      maxFrameBytes: mtu + 22,
+      rxBatchFrames: batch,
+      txBatchFrames: batch,
+    }));
     this.name = name;
     this.ifindex = ifindex;
     this.mac = mac;
     this.mtu = mtu;
     this.speedMbps = speed;
     this.offloadChanges = changes;
-    this.io = new FdIO(fd, `packet ${name}`, {
-      mode: 'packet',
-      vnetHdr,
-      maxFrameBytes: mtu + 22,
-      rxBatchFrames: batch,
-      txBatchFrames: batch,
-    });
   }
 
   /** Attaches to interface `name`. Synchronous (socket calls and ioctls only). */
@@ -86,35 +84,6 @@ export class PacketPort implements PortIO {
       restoreOffloads(name, changes);
       throw err;
     }
-  }
-
-  send(buf: Uint8Array, off: number, len: number): boolean {
-    return this.io.send(buf, off, len);
-  }
-
-  flush(): void {
-    this.io.flush();
-  }
-
-  start(sink: RxSink): void {
-    this.io.start(sink);
-  }
-
-  /** errno name once the device is gone (deleted, or its namespace deleted), else null. */
-  get downReason(): string | null {
-    return this.io.downReason;
-  }
-
-  stats(): FdIOStats {
-    return this.io.stats();
-  }
-
-  ref(): void {
-    this.io.ref();
-  }
-
-  unref(): void {
-    this.io.unref();
   }
 
   /**

@@ -2,9 +2,10 @@
 // one), sets its MAC/MTU, brings it up, and moves frames through the batched native fd I/O.
 // After open() the device is only ever touched through its fd, so it keeps working when the
 // kernel side is moved into another network namespace.
-import type { PortIO, RxSink } from '../bridge/port-io.js';
+import type { PortIO } from '../bridge/port-io.js';
 import { parseMac } from '../frame/mac.js';
-import { FdIO, type FdIOStats, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
+import { FdIO, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
+import { FdPort } from './fd-port.js';
 
 export interface TapPortOptions {
   /** Device name; '' or a name with %d lets the kernel choose (tap%d). */
@@ -29,20 +30,18 @@ export interface TapPortOptions {
   offload?: boolean;
 }
 
-export class TapPort implements PortIO {
+export class TapPort extends FdPort implements PortIO {
   readonly kind = 'tap';
   readonly name: string;
   /** The TAP device's own MAC, read back after open. */
   readonly mac: number;
   readonly mtu: number;
   readonly speedMbps: number;
-  readonly fd: number;
   /** We created the device (so close() removes it), rather than attaching to an existing one. */
   readonly created: boolean;
   readonly persistent: boolean;
   /** TUN_F_* offload flags in force (0 unless opened with offload: true). */
   readonly offloadFlags: number;
-  private readonly io: FdIO;
 
   private constructor(
     fd: number,
@@ -54,23 +53,22 @@ export class TapPort implements PortIO {
     offloadFlags: number,
     opts: TapPortOptions,
   ) {
+    const batch = opts.batchFrames ?? 64;
+    // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway.
+    super(fd, new FdIO(fd, `tap ${name}`, {
+      mode: 'tap',
+      vnetHdr: opts.offload === true,
+      maxFrameBytes: mtu + 22,
+      rxBatchFrames: batch,
+      txBatchFrames: batch,
+    }));
     this.offloadFlags = offloadFlags;
-    this.fd = fd;
     this.name = name;
     this.mac = mac;
     this.mtu = mtu;
     this.created = created;
     this.persistent = persistent;
     this.speedMbps = opts.speedMbps ?? 10000;
-    const batch = opts.batchFrames ?? 64;
-    // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway.
-    this.io = new FdIO(fd, `tap ${name}`, {
-      mode: 'tap',
-      vnetHdr: opts.offload === true,
-      maxFrameBytes: mtu + 22,
-      rxBatchFrames: batch,
-      txBatchFrames: batch,
-    });
   }
 
   /**
@@ -107,35 +105,6 @@ export class TapPort implements PortIO {
       n.closeFd(t.fd);
       throw err;
     }
-  }
-
-  send(buf: Uint8Array, off: number, len: number): boolean {
-    return this.io.send(buf, off, len);
-  }
-
-  flush(): void {
-    this.io.flush();
-  }
-
-  start(sink: RxSink): void {
-    this.io.start(sink);
-  }
-
-  /** errno name once the device is gone (its namespace deleted), else null. */
-  get downReason(): string | null {
-    return this.io.downReason;
-  }
-
-  stats(): FdIOStats {
-    return this.io.stats();
-  }
-
-  ref(): void {
-    this.io.ref();
-  }
-
-  unref(): void {
-    this.io.unref();
   }
 
   /**

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { SoftbrDaemon, BIN, isRoot, prefix } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { sh, nsExec } from '../../src/lab/sh.js';
+import { parseExposition } from '../helpers/prom.js';
 
 const root = isRoot();
 const P = prefix('sbo');
@@ -27,15 +28,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function parse(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return m;
-}
+const parse = parseExposition;
 
 /** A CLI process the test watches while it runs (capture, monitor); ended by its PID. */
 class Running {

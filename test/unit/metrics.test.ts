@@ -13,6 +13,7 @@ import { createMetrics, type MetricsSource } from '../../src/metrics/metrics.js'
 import { serveMetrics, parseListenAddr } from '../../src/metrics/server.js';
 import { buildEthernet } from '../../src/frame/ethernet.js';
 import { parseMac } from '../../src/frame/mac.js';
+import { parseExposition } from '../helpers/prom.js';
 
 /** A PortIO double: counts sends, can fail them, lets the test inject frames and drop the link. */
 class TestPort implements PortIO {
@@ -37,16 +38,7 @@ const f = (dst: string, src: string, len = 60) => {
   return b;
 };
 
-/** Parses the text exposition into `name{k="v",…}` → value (labels sorted as prom-client prints them). */
-function parse(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return m;
-}
+const parse = parseExposition;
 
 function key(name: string, labels: Record<string, string> = {}): string {
   const l = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');

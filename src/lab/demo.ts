@@ -49,6 +49,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
       hosts.push({ ns, ip: `${SUBNET}.${i}`, mac, tap });
       out(`h${i}: eth0 ${mac} ${SUBNET}.${i}/24\n`);
     }
+    step(`softbr fdb flush ${br}   # forget what the hosts said while their links came up (IPv6 router solicitations)`);
+    m.bridge.flushFdb();
     step('Before any traffic');
     cmd('softbr show');
     out(fmt.formatBrctlShow(daemon.showRows()));
@@ -79,7 +81,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
       out(`  ${h.mac} (${h.ns}) → ${row ? `port ${row.portNo}, last seen ${row.ageingTimerSec.toFixed(2)} s ago` : 'not learned'}\n`);
     }
     const b = m.bridge;
-    out(`\ncounters: ${b.rxFrames} frames in, ${b.forwarded} forwarded to one port, ${b.flooded} flooded, ${b.learned} MACs learned\n`);
+    out(`\ncounters: ${b.rxFrames} frames in, ${b.forwarded} forwarded to one port, ${b.flooded} flooded; ${b.fdb.learnedCount} learned MACs in the table\n`);
     if (opts.keep) {
       out('\nlab is up; press Ctrl-C to tear it down\n');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -38,6 +38,11 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const extra: (() => void)[] = [];
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // a bug must not leave devices behind: close everything (restoring offloads) and exit non-zero
+  process.on('uncaughtException', (e) => {
+    log(`internal error, shutting down: ${e.stack ?? e.message}`);
+    try { daemon.shutdown(); server?.close(); } finally { process.exit(70); }
+  });
   try {
     await daemon.applyConfig(cfg);
     server = await serveControl(path, (req, session) => daemon.handle(req, session));

@@ -18,7 +18,6 @@ function packageVersion(): string {
 }
 
 function out(s: string): void { process.stdout.write(s); }
-function printJson(v: unknown): void { out(JSON.stringify(v) + '\n'); }
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -3,9 +3,9 @@
 import { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { SystemClock, type Clock } from '../bridge/clock.js';
-import { PORT_STATE_NAMES, type PortIO } from '../bridge/port-io.js';
+import type { PortIO } from '../bridge/port-io.js';
 import type { BridgeEvent } from '../bridge/events.js';
-import { formatMac, formatMacPlain, parseMac, randomLocalMac } from '../frame/mac.js';
+import { formatMac, parseMac, randomLocalMac } from '../frame/mac.js';
 import { UserError, type Request } from './protocol.js';
 import { STREAMING, type Session } from './server.js';
 import { str, optStr, numIn, onOff, macArg, bridgeName, portSpec } from './args.js';
@@ -13,7 +13,8 @@ import type { BridgeConfig, Config, PortConfig } from './config.js';
 import { openPort, type PortSpec } from './port-open.js';
 import { handleObserve, NOT_MINE } from './observe.js';
 import { STP_LIMITS } from './config.js';
-import type { StpInfo, StpPortInfo, BridgeInfo, MacRow, FdbRow, LinkRow } from '../cli/format/types.js';
+import type { BridgeInfo, FdbRow, LinkRow } from '../cli/format/types.js';
+import * as views from './views.js';
 
 export interface ManagedBridge {
   bridge: Bridge;
@@ -198,94 +199,18 @@ export class Daemon {
     if (stp.enabled !== s.enabled) { if (s.enabled) stp.enable(); else stp.disable(); done.push(`${m.bridge.name}: stp ${s.enabled ? 'on' : 'off'}`); }
   }
 
-  // ------------------------------------------------------------ views
+  // ------------------------------------------------------------ views (data for the CLI's tables)
 
-  bridgeId(b: Bridge): string {
-    return b.stp.snapshot().bridgeId;
+  private list(name?: string): Bridge[] {
+    if (name !== undefined) return [this.get(name).bridge];
+    return [...this.bridges.values()].map((m) => m.bridge).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  showRows(name?: string): BridgeInfo[] {
-    const list = name !== undefined ? [this.get(name)] : [...this.bridges.values()].sort((a, b) => a.bridge.name.localeCompare(b.bridge.name));
-    return list.map(({ bridge }) => ({
-      name: bridge.name,
-      bridgeId: this.bridgeId(bridge),
-      stpEnabled: bridge.stp.enabled,
-      interfaces: bridge.allPorts().filter((p) => !p.isHost).map((p) => p.name).sort(),
-    }));
-  }
-
-  macRows(name: string): (MacRow & { vid: number; kind: string; port: string })[] {
-    const { bridge } = this.get(name);
-    const now = this.clock.now();
-    return bridge.fdb.entries(now)
-      .sort((a, b) => a.mac - b.mac)
-      .map((e) => ({
-        portNo: e.port,
-        mac: formatMac(e.mac),
-        isLocal: e.kind === 'local',
-        ageingTimerSec: e.kind === 'learned' ? Math.max(0, (now - e.updated) / 1000) : 0,
-        vid: e.vid,
-        kind: e.kind,
-        port: bridge.ports[e.port]?.name ?? '',
-      }));
-  }
-
-  fdbRows(name?: string): FdbRow[] {
-    const now = this.clock.now();
-    const rows: FdbRow[] = [];
-    const list = name !== undefined ? [this.get(name)] : [...this.bridges.values()];
-    for (const { bridge } of list) {
-      const entries = bridge.fdb.entries(now);
-      for (const p of bridge.allPorts()) {
-        for (const e of entries) {
-          if (e.port !== p.no) continue;
-          rows.push({
-            mac: formatMac(e.mac),
-            ifname: p.name,
-            ...(bridge.vlanFiltering ? { vlan: e.vid } : {}),
-            flags: [] as string[],
-            master: bridge.name,
-            state: (e.kind === 'local' ? 'permanent' : e.kind === 'static' ? 'static' : '') as FdbRow['state'],
-            usedSec: Math.floor((now - e.used) / 1000),
-            updatedSec: Math.floor((now - e.updated) / 1000),
-          });
-        }
-      }
-    }
-    return rows;
-  }
-
-  linkRows(): (LinkRow & { kind: string; mac: string; up: boolean; downReason: string })[] {
-    const rows: (LinkRow & { kind: string; mac: string; up: boolean; downReason: string })[] = [];
-    for (const { bridge } of this.bridges.values()) {
-      const stp = bridge.stp.snapshot();
-      for (const p of bridge.allPorts()) {
-        if (p.isHost) continue;
-        const sp = stp.ports.find((x) => x.portNo === p.no);
-        rows.push({
-          ifindex: p.no,
-          ifname: p.name,
-          // a port whose device went away shows as iproute2 shows a link without carrier
-          flags: p.up ? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] : ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'],
-          mtu: p.io.mtu,
-          master: bridge.name,
-          state: (PORT_STATE_NAMES[p.state] ?? 'disabled') as LinkRow['state'],
-          priority: sp?.priority ?? 32,
-          cost: sp?.pathCost ?? 2,
-          hairpin: p.hairpin,
-          learning: p.learning,
-          flood: p.floodUnicast,
-          mcastFlood: p.floodMulticast,
-          bcastFlood: p.floodBroadcast,
-          kind: p.io.kind,
-          mac: formatMac(p.mac),
-          up: p.up,
-          downReason: p.downReason,
-        });
-      }
-    }
-    return rows;
-  }
+  showRows(name?: string): BridgeInfo[] { return this.list(name).map(views.bridgeInfo); }
+  macRows(name: string) { return views.macRows(this.get(name).bridge, this.clock.now()); }
+  fdbRows(name?: string): FdbRow[] { return views.fdbRows(this.list(name), this.clock.now()); }
+  linkRows(): LinkRow[] { return views.linkRows(this.list()); }
+  stpView(m: ManagedBridge) { return views.stpView(m.bridge, this.clock.now()); }
 
   // ------------------------------------------------------------ the control handler
 
@@ -404,44 +329,6 @@ export class Daemon {
       if (p) return { m, p };
     }
     throw new UserError(`${name} is not a port of any softbr bridge`);
-  }
-
-  /** `showstp` data: brctl's fields (StpInfo) plus role and enabled for --json readers. */
-  stpView(m: ManagedBridge): StpInfo & { enabled: boolean; isRoot: boolean; ports: (StpPortInfo & { role: string })[] } {
-    const b = m.bridge;
-    const s = b.stp.snapshot();
-    const next = b.fdb.nextExpiry(this.clock.now());
-    return {
-      name: b.name,
-      enabled: s.enabled,
-      isRoot: s.isRoot,
-      bridgeId: s.bridgeId,
-      designatedRoot: s.designatedRoot,
-      rootPort: s.rootPort,
-      rootPathCost: s.rootPathCost,
-      maxAge: s.maxAge, helloTime: s.helloTime, forwardDelay: s.forwardDelay,
-      bridgeMaxAge: s.bridgeMaxAge, bridgeHelloTime: s.bridgeHelloTime, bridgeForwardDelay: s.bridgeForwardDelay,
-      ageingTime: b.fdb.effectiveAgeingMs / 1000,
-      helloTimer: s.helloTimer, tcnTimer: s.tcnTimer, topologyChangeTimer: s.topologyChangeTimer,
-      gcTimer: Number.isFinite(next) ? next / 1000 : 0,
-      flags: { topologyChange: s.topologyChange, topologyChangeDetected: s.topologyChangeDetected },
-      ports: s.ports.map((p) => ({
-        name: b.ports[p.portNo]?.name ?? `port${p.portNo}`,
-        portNo: p.portNo,
-        portId: p.portIdHex,
-        state: p.stateName as StpPortInfo['state'],
-        role: p.role,
-        designatedRoot: p.designatedRoot,
-        pathCost: p.pathCost,
-        designatedBridge: p.designatedBridge,
-        messageAgeTimer: p.messageAgeTimer,
-        designatedPort: p.designatedPortHex,
-        forwardDelayTimer: p.forwardDelayTimer,
-        designatedCost: p.designatedCost,
-        holdTimer: p.holdTimer,
-        flags: { configPending: p.configPending, changeAck: p.topologyChangeAck },
-      })),
-    };
   }
 
   /** Adds a listener to every bridge's events (current and future). */

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runRows, table, fmtNs, type Row, type Result } from './harness.js';
-import { bridgeKnownUnicast, bridgeFlood, bridgeLearnChurn, fdbLookup1M, decision, calibration } from './workloads.js';
+import {
+  bridgeKnownUnicast, bridgeFlood, bridgeLearnChurn, fdbLookup1M, decision, decisionNumbers, calibration, DECISION_NUMBERS_NAME,
+} from './workloads.js';
 import { measureTable, MiB, HEAP_TARGET_BYTES } from './memory.js';
 
 const args = process.argv.slice(2);
@@ -33,6 +35,7 @@ interface Baseline {
 
 const FAST_PATH: { name: string; make: () => Row }[] = [
   { name: 'fdb (ours): known-unicast decision, 100k MACs', make: () => decision('ours') },
+  { name: DECISION_NUMBERS_NAME, make: () => decisionNumbers() },
   { name: 'bridge: known unicast, 2 ports', make: bridgeKnownUnicast },
   { name: 'bridge: broadcast flood to 8 ports', make: () => bridgeFlood(8) },
   { name: 'bridge: learn churn, 100k MACs moving', make: () => bridgeLearnChurn(100_000) },

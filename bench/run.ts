@@ -4,8 +4,8 @@
 import os from 'node:os';
 import { runRows, table, fmtRate, fmtNs, type Row, type Result } from './harness.js';
 import {
-  bridgeKnownUnicast, bridgeFlood, bridgeLearnChurn, fdbLookup1M, learnLookup, decision,
-  DECISION_NAME, IMPL_LABEL, type Impl,
+  bridgeKnownUnicast, bridgeFlood, bridgeLearnChurn, fdbLookup1M, learnLookup, decision, decisionNumbers,
+  DECISION_NAME, DECISION_NUMBERS_NAME, IMPL_LABEL, type Impl,
 } from './workloads.js';
 import { measureTable, MiB, HEAP_TARGET_BYTES } from './memory.js';
 
@@ -30,6 +30,7 @@ for (const n of [1000, 100_000]) {
   for (const impl of IMPLS) factories.push({ name: `${IMPL_LABEL[impl]}: learn+lookup, ${n / 1000}k MACs`, make: () => learnLookup(impl, n) });
 }
 for (const impl of IMPLS) factories.push({ name: DECISION_NAME(impl), make: () => decision(impl) });
+factories.splice(factories.length - 2, 0, { name: DECISION_NUMBERS_NAME, make: () => decisionNumbers() });
 
 function main(): void {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

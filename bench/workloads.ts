@@ -4,7 +4,7 @@ import { Bridge } from '../src/bridge/bridge.js';
 import { VirtualClock } from '../src/bridge/clock.js';
 import type { RxSink } from '../src/bridge/port-io.js';
 import { Fdb } from '../src/fdb/fdb.js';
-import { readMac, writeMac, MAC_BROADCAST } from '../src/frame/mac.js';
+import { readMac, readMacHi, readMacLo, writeMac, MAC_BROADCAST } from '../src/frame/mac.js';
 import { NullPort } from './null-port.js';
 import { MapFdb } from './ref-map-fdb.js';
 import { LruFdb } from './ref-lru-fdb.js';
@@ -292,6 +292,31 @@ function decideOurs(t: Fdb, r: Ring, out: DecisionCounts) {
     const ports = r.inPort;
     let c = cursor; let fwd = 0; let filtered = 0; let flood = 0;
     for (let k = 0; k < BATCH; k++) {
+      // as Bridge.receive() does it: MACs as (hi16, lo32) integers, learnHiLo + lookupHiLo
+      const off = c * FRAME_LEN;
+      const dhi = readMacHi(buf, off);
+      const dlo = readMacLo(buf, off);
+      const shi = readMacHi(buf, off + 6);
+      const slo = readMacLo(buf, off + 6);
+      const inPort = ports[c]!;
+      t.learnHiLo(0, shi, slo, inPort, NOW);
+      const o = t.lookupHiLo(0, dhi, dlo, NOW);
+      if (o < 0) flood++; else if (o === inPort) filtered++; else fwd++;
+      c = (c + 1) & mask;
+    }
+    cursor = c;
+    out.fwd += fwd; out.filtered += filtered; out.flood += flood;
+  };
+}
+/** The same decision through the number API: readMac() + learn() + lookup(). */
+function decideOursNumbers(t: Fdb, r: Ring, out: DecisionCounts) {
+  let cursor = 0;
+  const mask = r.count - 1;
+  return () => {
+    const buf = r.buf;
+    const ports = r.inPort;
+    let c = cursor; let fwd = 0; let filtered = 0; let flood = 0;
+    for (let k = 0; k < BATCH; k++) {
       const off = c * FRAME_LEN;
       const dst = readMac(buf, off);
       const src = readMac(buf, off + 6);
@@ -349,6 +374,7 @@ function decideLru(t: LruFdb, r: Ring, out: DecisionCounts) {
 }
 
 export const DECISION_NAME = (impl: Impl) => `${IMPL_LABEL[impl]}: known-unicast decision, 100k MACs`;
+export const DECISION_NUMBERS_NAME = `${IMPL_LABEL.ours}: known-unicast decision, 100k MACs, MACs as numbers`;
 
 export function decision(impl: Impl, n = 100_000): Row & { counts: DecisionCounts } {
   const { pool, ring } = decisionRing(n);
@@ -356,6 +382,14 @@ export function decision(impl: Impl, n = 100_000): Row & { counts: DecisionCount
   const counts = { fwd: 0, filtered: 0, flood: 0 };
   const fn = impl === 'ours' ? decideOurs(t as Fdb, ring, counts) : impl === 'map' ? decideMap(t as MapFdb, ring, counts) : decideLru(t as LruFdb, ring, counts);
   return { name: n === 100_000 ? DECISION_NAME(impl) : `${IMPL_LABEL[impl]}: known-unicast decision, ${n / 1000}k MACs`, batch: BATCH, fn, counts };
+}
+
+/** decision('ours') through readMac() + learn() + lookup() (the number API) instead of the (hi16, lo32) one. */
+export function decisionNumbers(n = 100_000): Row & { counts: DecisionCounts } {
+  const { pool, ring } = decisionRing(n);
+  const t = makeTable('ours', pool) as Fdb;
+  const counts = { fwd: 0, filtered: 0, flood: 0 };
+  return { name: DECISION_NUMBERS_NAME, batch: BATCH, fn: decideOursNumbers(t, ring, counts), counts };
 }
 
 // ---------------------------------------------------------------- calibration (bench:check)

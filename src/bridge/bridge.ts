@@ -1,7 +1,7 @@
 // The Bridge: ports, the ingress pipeline of DESIGN.md (validate → link-local → port state →
 // learn → decide → egress), flooding, counters and events. No I/O: drivers are handed in as
 // PortIO objects and time comes from the injected clock.
-import { readMac, formatMac, randomLocalMac, MAC_STP } from '../frame/mac.js';
+import { formatMac, randomLocalMac, macFromHiLo } from '../frame/mac.js';
 import {
   Fdb, type FdbOptions, FDB_TO_HOST,
   LEARN_NEW, LEARN_MOVED, LEARN_REFUSED_PORT, LEARN_REFUSED_TABLE, LEARN_PINNED,
@@ -12,6 +12,9 @@ import type { PortIO, RxSink } from './port-io.js';
 import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from './port-io.js';
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
+
+/** Low 32 bits of 01:80:c2:00:00:00 (MAC_STP) as an int32. */
+const STP_LO = 0xc2000000 | 0;
 
 export interface BridgeOptions extends FdbOptions {
   name: string;
@@ -69,6 +72,8 @@ export class Bridge {
   notLearnedTableFull = 0;
   /** Frames from a MAC that is static/local on another port (not moved). */
   pinnedSourceSeen = 0;
+  /** fdb.lazilyAged already counted into `aged`. */
+  private fdbLazilyAged = 0;
 
   private listeners: EventListener[] = [];
 
@@ -226,19 +231,24 @@ export class Bridge {
     if (port.capture !== null) port.capture.frame(0, buf, off, len);
     // 1 validate
     if (len < 14 || len > port.maxFrame) { port.dropMalformed++; return; }
-    const dst = readMac(buf, off);
-    const src = readMac(buf, off + 6);
+    // the MACs as hi16 and lo32 integers (readMacHi/readMacLo written out: no float math, nothing
+    // that could be boxed, and V8's inlining budget for this method left to learnHiLo/lookupHiLo)
+    const dhi = (buf[off]! << 8) | buf[off + 1]!;
+    const dlo = (buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!;
+    const shi = (buf[off + 6]! << 8) | buf[off + 7]!;
+    const slo = (buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!;
     // a group or all-zero source is never valid (the kernel drops these too)
-    if (src === 0 || (buf[off + 6]! & 1) === 1) { port.dropMalformed++; return; }
-    // 2 link-local group addresses
-    if (dst >= MAC_STP && dst <= MAC_STP + 15) {
-      if (dst === MAC_STP) {
+    if ((shi & 0x100) !== 0 || (shi | slo) === 0) { port.dropMalformed++; return; }
+    // 2 link-local group addresses 01:80:c2:00:00:0X
+    if (dhi === 0x0180 && (dlo & ~15) === STP_LO) {
+      const g = dlo & 15;
+      if (g === 0) {
         if (this.stp.enabled) {
           if (port.state !== PORT_DISABLED && !port.isHost) this.stp.receive(port.no, buf, off, len);
           return;
         }
         // STP off: BPDUs are forwarded so loops stay detectable by others (as the kernel does)
-      } else if (((this.groupFwdMask >>> (dst - MAC_STP)) & 1) === 0 || dst === MAC_STP + 1) {
+      } else if (((this.groupFwdMask >>> g) & 1) === 0 || g === 1) {
         port.dropLinkLocal++;
         return;
       }
@@ -258,21 +268,23 @@ export class Bridge {
     const now = this.clock.now();
     // 4 learn
     if (port.learning) {
-      const r = this.fdb.learn(vid, src, port.no, now);
+      const r = this.fdb.learnHiLo(vid, shi, slo, port.no, now);
       if (r !== 0) {
+        // learn() may have found the source's entry expired but not yet aged: it aged right there
+        if (this.fdb.lazilyAged !== this.fdbLazilyAged) this.agedInLearn(vid, shi, slo);
         if (r === LEARN_REFUSED_PORT) { port.dropLimit++; return; }
-        this.learnOutcome(r, vid, src, port);
+        this.learnOutcome(r, vid, shi, slo, port);
       }
     }
     if (state === PORT_LEARNING) { port.dropStpBlocked++; return; }
     // 5 decide
-    if ((buf[off]! & 1) === 1) {
-      this.flood(port, buf, off, len, vid, dst === 0xffffffffffff ? 1 : 2);
+    if ((dhi & 0x100) !== 0) {
+      this.flood(port, buf, off, len, vid, dhi === 0xffff && dlo === -1 ? 1 : 2);
       return;
     }
-    let out = this.fdb.lookup(vid, dst, now);
+    let out = this.fdb.lookupHiLo(vid, dhi, dlo, now);
     // local addresses are recorded once (vid 0) and belong to every VLAN
-    if (out === -1 && vid !== 0 && this.fdb.isLocal(0, dst)) out = FDB_TO_HOST;
+    if (out === -1 && vid !== 0 && this.fdb.isLocal(0, macFromHiLo(dhi, dlo))) out = FDB_TO_HOST;
     if (out === -1) {
       this.unknownUnicastFlooded++;
       this.flood(port, buf, off, len, vid, 0);
@@ -319,8 +331,18 @@ export class Bridge {
     }
   }
 
+  /** Counts and reports an entry learn() found expired and aged itself (before age() got to it). */
+  private agedInLearn(vid: number, hi: number, lo: number): void {
+    this.aged += this.fdb.lazilyAged - this.fdbLazilyAged;
+    this.fdbLazilyAged = this.fdb.lazilyAged;
+    if (this.listeners.length > 0) {
+      this.emit({ type: 'aged', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, port: this.portName(this.fdb.lastLazilyAgedPort) });
+    }
+  }
+
   /** Counts and reports what learn() did (the rare outcomes only reach here). */
-  private learnOutcome(r: number, vid: number, src: number, port: BridgePort): void {
+  private learnOutcome(r: number, vid: number, hi: number, lo: number, port: BridgePort): void {
+    const src = macFromHiLo(hi, lo);
     if (r === LEARN_NEW) {
       this.learned++;
       if (this.fdb.lastEvictedMac >= 0) {

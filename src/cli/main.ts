@@ -59,7 +59,7 @@ export function buildProgram(): Command {
     .action(async (br: string) => { await req('delbr', { bridge: bridgeName(br) }); });
 
   program.command('addif <bridge> <port...>')
-    .description('add ports: tap:NAME creates (or attaches to) a TAP; NAME attaches an existing netdev')
+    .description('add ports: tap:NAME creates (or attaches to) a TAP; NAME attaches an existing netdev; stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT and dgram:[NAME=][HOST:]PORT@[HOST:]PORT wait for a QEMU guest')
     .action(async (br: string, ports: string[]) => {
       bridgeName(br);
       ports.forEach((p) => portSpec(p));

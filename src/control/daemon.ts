@@ -60,7 +60,8 @@ export class Daemon {
 
   port(m: ManagedBridge, name: unknown): BridgePort {
     if (typeof name !== 'string' || !name) throw new UserError('missing port');
-    const bare = name.startsWith('tap:') ? name.slice(4) : name;
+    let bare = name;
+    try { bare = portSpec(name).name; } catch { /* not a spec: look it up as given */ }
     const p = m.bridge.portByName(bare);
     if (!p || p.isHost) throw new UserError(`interface ${bare} is not a port of bridge ${m.bridge.name}`);
     return p;
@@ -121,7 +122,7 @@ export class Daemon {
     const portMac = pc.mac ? parseMac(pc.mac) : undefined;
     if (pc.cost !== undefined) numIn(pc.cost, 'path cost', ...STP_LIMITS.pathCost, true);
     if (pc.priority !== undefined) numIn(pc.priority, 'port priority', ...STP_LIMITS.portPriority, true);
-    const io: PortIO = await openPort({ kind: spec.kind, name: spec.name }, this.log);
+    const io: PortIO = await openPort(spec, this.log);
     let port: BridgePort;
     try {
       port = m.bridge.addPort(io, {
@@ -134,7 +135,7 @@ export class Daemon {
       io.close();
       throw e;
     }
-    m.specs.set(spec.name, { kind: spec.kind, name: spec.name });
+    m.specs.set(spec.name, spec);
     return port;
   }
 

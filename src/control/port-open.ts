@@ -1,13 +1,14 @@
-// Turns a port spec (`tap:NAME` or an existing netdev NAME) into an open driver, with errors a
-// user can act on (no such device, busy, not root).
+// Turns a port spec (`tap:NAME`, an existing netdev NAME, or a socket for a QEMU guest:
+// `stream:…`, `dgram:…`, see args.ts portSpec) into an open driver, with errors a user can act on
+// (no such device, busy, not root, address in use).
 import { existsSync } from 'node:fs';
 import type { PortIO } from '../bridge/port-io.js';
-import { TapPort, PacketPort } from '../ports/index.js';
+import { TapPort, PacketPort, StreamPort, DgramPort } from '../ports/index.js';
 import { UserError } from './protocol.js';
+import type { PortSpecArgs } from './args.js';
 
-export interface PortSpec {
-  kind: 'tap' | 'dev';
-  name: string;
+/** What portSpec() parsed, plus what the daemon adds for ports it makes itself. */
+export interface PortSpec extends PortSpecArgs {
   /** MAC to give a TAP softbr opens (the host port carries the bridge MAC). */
   mac?: number;
   /** The host port: a TAP softbr creates for the bridge itself. */
@@ -19,11 +20,36 @@ function explain(e: unknown, what: string): UserError {
   const code = err.code ?? '';
   const hint = code === 'EPERM' || code === 'EACCES' ? ' (needs root)'
     : code === 'EBUSY' ? ' (another process holds it)'
-    : code === 'ENODEV' || code === 'ENXIO' ? ' (no such device)' : '';
+    : code === 'ENODEV' || code === 'ENXIO' ? ' (no such device)'
+    : code === 'EADDRINUSE' ? ' (address in use)'
+    : code === 'EADDRNOTAVAIL' ? ' (no interface here has that address)' : '';
   return new UserError(`cannot open ${what}: ${err.message}${hint}`);
 }
 
 export async function openPort(spec: PortSpec, log: (m: string) => void): Promise<PortIO> {
+  if (spec.kind === 'stream') {
+    if (spec.path === undefined && spec.port === undefined) throw new UserError(`stream port ${spec.name}: no socket path or TCP port given`);
+    const where = spec.path ?? `tcp ${spec.host ?? '127.0.0.1'}:${spec.port}`;
+    try {
+      const p = await StreamPort.open({ name: spec.name, path: spec.path, host: spec.host, port: spec.port, mac: spec.mac, log });
+      log(`${spec.name}: waiting for a QEMU guest on ${p.address}`);
+      return p;
+    } catch (e) {
+      throw explain(e, `stream socket ${where}`);
+    }
+  }
+  if (spec.kind === 'dgram') {
+    if (spec.port === undefined || spec.remotePort === undefined) throw new UserError(`dgram port ${spec.name}: local and remote UDP ports are needed`);
+    try {
+      const p = await DgramPort.open({
+        name: spec.name, localHost: spec.host, localPort: spec.port, remoteHost: spec.remoteHost, remotePort: spec.remotePort, mac: spec.mac, log,
+      });
+      log(`${spec.name}: UDP ${p.address}`);
+      return p;
+    } catch (e) {
+      throw explain(e, `UDP socket ${spec.host ?? '127.0.0.1'}:${spec.port}`);
+    }
+  }
   if (spec.kind === 'tap') {
     try {
       return TapPort.open({ name: spec.name, mac: spec.mac, up: true });

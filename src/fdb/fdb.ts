@@ -1,7 +1,24 @@
 // The forwarding database: MAC (+VLAN) → port, with ageing, moves, static/local entries and
-// table limits. Storage is an open-addressing hash over typed arrays (no objects per entry, no
-// allocation per frame); learned entries sit on an intrusive list ordered by last update, so
-// ageing and evict-oldest touch only the entries they remove.
+// table limits. No objects per entry and no allocation per frame:
+//
+//  - records: one 32-byte record per entry in a single ArrayBuffer (a slab with a free list), read
+//    through an Int32Array and a Float64Array view of the same memory, so a learn or a lookup
+//    reads one cache line of record:
+//      int32 [0] low 32 bits of the MAC   [1] tag = hi16 | vid << 16 | kind << 28 (0 = free)
+//            [2] port                     [3] place in the ageing order (free record: next free)
+//      f64   [2] updated (ms)             [3] used (ms)
+//  - slots: open addressing with linear probing over an Int32Array, twice as many slots as
+//    records. The home slot is the top bits of a multiplicative hash; a slot holds the record
+//    index + 1 in its low bits and the hash's low bits as a fingerprint above them, so probing
+//    past other keys does not touch their records.
+//  - ageing order: the learned records in order of `updated`, without any work per refresh. New
+//    entries join a FIFO ring (the clock only moves forward, so the ring is sorted by the time
+//    each entry joined); a refresh only rewrites `updated` in the record. When an entry reaches
+//    the head of the ring and turns out to have been refreshed, it is placed again by its
+//    current time: at the ring's tail when that keeps the ring sorted, else in a 4-ary min-heap
+//    (keyed by `updated`, re-keyed lazily the same way at its top). The oldest entry is the
+//    older of ring head and heap top, so ageing and evict-oldest stay exact; entries updated in
+//    the same millisecond go in the order they were placed.
 
 export const FDB_LEARNED = 0;
 /** Added by the user; never ages, never moves. */
@@ -36,12 +53,13 @@ export interface FdbOptions {
   policy?: LimitPolicy;
   /** Most learned entries per port; 0 = no per-port limit. */
   perPortLimit?: number;
-  /** Initial slots; the table grows by doubling up to maxEntries. */
+  /** Initial entries; the table grows by doubling up to maxEntries. */
   initialCapacity?: number;
 }
 
 export interface FdbEntry {
   mac: number;
+  /** 0–4095. */
   vid: number;
   port: number;
   kind: 'learned' | 'static' | 'local';
@@ -53,15 +71,24 @@ export interface FdbEntry {
 
 const NIL = -1;
 const TWO32 = 0x100000000;
+const INV_TWO32 = 1 / TWO32;
 
-function hashKey(mac: number, vid: number): number {
-  const lo = mac >>> 0;
-  const hi = (mac / TWO32) | 0;
-  let h = Math.imul(lo ^ Math.imul(hi ^ (vid << 16), 0x85ebca6b), 0x9e3779b1);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h;
+// record tag: bits 0–15 MAC high 16 bits, 16–27 vid, 28–29 kind code (1 learned, 2 static, 3 local)
+const KEY_MASK = 0x0fffffff;
+const K_LEARNED = 1;
+const K_STATIC = 2;
+const K_LOCAL = 3;
+// the hash: h = imul(lo ^ imul(hi16 | vid << 16, H1), H2); home slot = top bits of h
+const H1 = 0x85ebca6b | 0;
+const H2 = 0x9e3779b1 | 0;
+/** Bit 30 of a learned record's int32 [3]: its place is in the ring (else in the heap). */
+const RING = 1 << 30;
+/** Ring nodes allocated up front at most; the ring grows with the learned entries. */
+const RING_INITIAL_MAX = 1024;
+
+/** The table's 32-bit hash of (vid, mac): its top bits pick the home slot (for tests that build colliding keys). */
+export function hashKey(mac: number, vid: number): number {
+  return Math.imul((mac | 0) ^ Math.imul(((mac * INV_TWO32) | 0) | ((vid & 0xfff) << 16), H1), H2);
 }
 
 export class Fdb {
@@ -82,25 +109,42 @@ export class Fdb {
   lastEvictedMac = -1;
   lastEvictedVid = 0;
   lastEvictedPort = -1;
+  /**
+   * Entries learn() found expired but not yet collected by age(): they age right there (then the
+   * MAC is learned afresh). Counts up; add it to what age() returned to count every entry that
+   * aged. learn() never returns LEARN_REFRESHED when it ages one.
+   */
+  lazilyAged = 0;
+  /** Port of the entry learn() last aged that way (its mac and vid are the ones learn() was given). */
+  lastLazilyAgedPort = -1;
 
-  // entry slab
+  // ---- records (slab): ri/rf view the same memory, 8 int32 = 4 f64 per record
+  private ri: Int32Array;
+  private rf: Float64Array;
   private cap: number;
-  private emac: Float64Array;
-  private evid: Uint16Array;
-  private eport: Int32Array;
-  private eflags: Uint8Array;
-  private eupdated: Float64Array;
-  private eused: Float64Array;
-  private eprev: Int32Array;
-  private enext: Int32Array;
   private freeHead = NIL;
   private highWater = 0;
-  // learned-entry list, oldest first
-  private lruHead = NIL;
-  private lruTail = NIL;
-  // hash: slot → entry index + 1 (0 = empty)
+
+  // ---- hash slots: (record index + 1) | (h << bits); 0 = empty
   private slots: Int32Array;
-  private mask: number;
+  /** slots - 1 (slots is a power of two). */
+  private smask: number;
+  /** 32 - log2(slots): home slot = h >>> shift. */
+  private shift: number;
+
+  // ---- ageing order. A learned record's int32 [3] is RING | ring index, or its heap index.
+  /** Ring (FIFO) of records with the time each joined, oldest at rh; re[] = -1 marks a hole. */
+  private rk: Float64Array;
+  private re: Int32Array;
+  private rh = 0;
+  /** Ring nodes in use, holes included. */
+  private rn = 0;
+  private rholes = 0;
+  /** 4-ary min-heap: key (updated when placed) and record. */
+  private hk: Float64Array;
+  private he: Int32Array;
+  private hsize = 0;
+
   private perPort: Int32Array = new Int32Array(64);
 
   constructor(opts: FdbOptions = {}) {
@@ -115,16 +159,16 @@ export class Fdb {
     const want = Math.min(opts.initialCapacity ?? 1024, this.maxEntries + 64);
     while (c < want) c *= 2;
     this.cap = c;
-    this.emac = new Float64Array(c);
-    this.evid = new Uint16Array(c);
-    this.eport = new Int32Array(c);
-    this.eflags = new Uint8Array(c);
-    this.eupdated = new Float64Array(c);
-    this.eused = new Float64Array(c);
-    this.eprev = new Int32Array(c);
-    this.enext = new Int32Array(c);
+    const rb = new ArrayBuffer(c * 32);
+    this.ri = new Int32Array(rb);
+    this.rf = new Float64Array(rb);
     this.slots = new Int32Array(c * 2);
-    this.mask = c * 2 - 1;
+    this.smask = c * 2 - 1;
+    this.shift = 32 - Math.log2(c * 2);
+    this.rk = new Float64Array(Math.min(c, RING_INITIAL_MAX));
+    this.re = new Int32Array(this.rk.length);
+    this.hk = new Float64Array(16);
+    this.he = new Int32Array(16);
   }
 
   get size(): number { return this.learnedCount + this.pinnedCount; }
@@ -136,88 +180,129 @@ export class Fdb {
     if (!wasShortened) this.effectiveAgeingMs = this.ageingMs;
   }
 
-  /** Finds the entry index for (vid, mac) or -1; expiry is not checked here. */
-  private find(vid: number, mac: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = hashKey(mac, vid) & mask;
-    for (;;) {
-      const s = slots[i]!;
-      if (s === 0) return NIL;
-      const e = s - 1;
-      if (this.emac[e] === mac && this.evid[e] === vid) return e;
-      i = (i + 1) & mask;
-    }
-  }
-
-  private isExpired(e: number, now: number): boolean {
-    return this.eflags[e] === FDB_LEARNED && this.eupdated[e]! + this.effectiveAgeingMs <= now;
-  }
+  // learnHiLo() and lookupHiLo() are the per-frame calls; learn() and lookup() are the same with
+  // the MAC as one number. The MAC travels as two int32 halves (hi16, lo32) so that neither the
+  // caller nor these ever box a double (a MAC above 2^31 is not a small integer), and their
+  // bytecode is kept small on purpose: V8 inlines them into the caller only while the caller's
+  // inlining budget (920 bytes of bytecode) lasts. So the rare cases live in separate methods and
+  // the constants are written out (a module constant costs a context load and a hole check).
 
   /**
    * Port of the destination, -1 when unknown (absent or expired), FDB_TO_HOST for a local entry. Marks the entry used but
    * never refreshes its ageing: only frames *from* a MAC keep it alive.
    */
   lookup(vid: number, mac: number, now: number): number {
-    const e = this.find(vid, mac);
-    if (e === NIL) return -1;
-    const flags = this.eflags[e]!;
-    if (flags === FDB_LEARNED && this.eupdated[e]! + this.effectiveAgeingMs <= now) return -1;
-    this.eused[e] = now;
-    return flags === FDB_LOCAL ? FDB_TO_HOST : this.eport[e]!;
+    return this.lookupHiLo(vid, (mac * 2.3283064365386963e-10) | 0, mac | 0, now);
   }
 
-  /** True when (vid, mac) is a local (host) address. */
-  isLocal(vid: number, mac: number): boolean {
-    const e = this.find(vid, mac);
-    return e !== NIL && this.eflags[e] === FDB_LOCAL;
+  /** lookup() with the MAC as hi16 = its top 16 bits and lo = its low 32 bits (as int32 or uint32). */
+  lookupHiLo(vid: number, hi: number, lo: number, now: number): number {
+    const key = hi | ((vid & 0xfff) << 16);
+    const h = Math.imul(lo ^ Math.imul(key, 0x85ebca6b), 0x9e3779b1);
+    const slots = this.slots;
+    const m = this.smask;
+    const ri = this.ri;
+    const sh = this.shift;
+    const fp = h << -sh;
+    for (let i = h >>> sh; ; i = (i + 1) & m) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      const b = ((s & m) - 1) << 3;
+      if (((s ^ fp) & ~m) === 0 && ri[b] === (lo | 0) && (ri[b + 1]! & 0x0fffffff) === key) {
+        const k = ri[b + 1]! >>> 28;
+        const rf = this.rf;
+        if (k === 1 && rf[(b >> 1) + 2]! + this.effectiveAgeingMs <= now) return -1;
+        rf[(b >> 1) + 3] = now;
+        return k === 3 ? -2 : ri[b + 2]!;
+      }
+    }
   }
 
   /** Records that a frame from mac arrived on port at now. Returns a LEARN_* code. */
   learn(vid: number, mac: number, port: number, now: number): number {
-    let e = this.find(vid, mac);
-    if (e !== NIL) {
-      const flags = this.eflags[e]!;
-      if (flags !== FDB_LEARNED) return this.eport[e] === port ? LEARN_REFRESHED : LEARN_PINNED;
-      if (this.eupdated[e]! + this.effectiveAgeingMs <= now) {
-        // expired but not yet collected: forget it and learn afresh
-        this.removeEntry(e);
-        e = NIL;
-      } else {
-        const old = this.eport[e]!;
-        // a move the new port's limit refuses leaves the entry exactly as it was
-        if (old !== port && this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
-        this.eupdated[e] = now;
-        if (e !== this.lruTail) this.lruMoveToTail(e);
-        if (old === port) return LEARN_REFRESHED;
-        this.eport[e] = port;
-        this.portAdd(old, -1);
-        this.portAdd(port, 1);
-        this.lastMovedFrom = old;
-        return LEARN_MOVED;
+    return this.learnHiLo(vid, (mac * 2.3283064365386963e-10) | 0, mac | 0, port, now);
+  }
+
+  /** learn() with the MAC as hi16 and lo32, as lookupHiLo(). */
+  learnHiLo(vid: number, hi: number, lo: number, port: number, now: number): number {
+    const key = hi | ((vid & 0xfff) << 16);
+    const h = Math.imul(lo ^ Math.imul(key, 0x85ebca6b), 0x9e3779b1);
+    const slots = this.slots;
+    const m = this.smask;
+    const ri = this.ri;
+    const sh = this.shift;
+    const fp = h << -sh;
+    for (let i = h >>> sh; ; i = (i + 1) & m) {
+      const s = slots[i]!;
+      if (s === 0) return this.learnAbsent(key, lo | 0, port, now);
+      const b = ((s & m) - 1) << 3;
+      if (((s ^ fp) & ~m) === 0 && ri[b] === (lo | 0) && (ri[b + 1]! & 0x0fffffff) === key) {
+        // the per-frame case: a learned source seen again on its port, before it expired
+        const rf = this.rf;
+        if (ri[b + 1]! >>> 28 === 1 && ri[b + 2] === port && rf[(b >> 1) + 2]! + this.effectiveAgeingMs > now) {
+          rf[(b >> 1) + 2] = now;
+          return 0;
+        }
+        return this.learnFound(b >> 3, port, now);
       }
     }
+  }
+
+  /** learn() for a key that is in the table but is not a plain refresh. */
+  private learnFound(e: number, port: number, now: number): number {
+    const ri = this.ri;
+    const b = e << 3;
+    const kind = ri[b + 1]! >>> 28;
+    const old = ri[b + 2]!;
+    if (kind !== K_LEARNED) return old === port ? LEARN_REFRESHED : LEARN_PINNED;
+    if (this.rf[(e << 2) + 2]! + this.effectiveAgeingMs <= now) {
+      // expired but not yet collected: it ages here; then the MAC is learned afresh
+      const key = ri[b + 1]! & KEY_MASK;
+      const lo = ri[b]!;
+      this.lazilyAged++;
+      this.lastLazilyAgedPort = old;
+      this.removeEntry(e);
+      return this.learnAbsent(key, lo, port, now);
+    }
+    // a move the new port's limit refuses leaves the entry exactly as it was
+    if (old !== port && this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
+    this.rf[(e << 2) + 2] = now;
+    if (old === port) return LEARN_REFRESHED;
+    ri[b + 2] = port;
+    this.portAdd(old, -1);
+    this.portAdd(port, 1);
+    this.lastMovedFrom = old;
+    return LEARN_MOVED;
+  }
+
+  /** learn() for a key (hi16 | vid << 16, lo32) that is not in the table (or no longer). */
+  private learnAbsent(key: number, lo: number, port: number, now: number): number {
     if (this.effectiveAgeingMs <= 0) return LEARN_HUB;
     if (this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
     this.lastEvictedMac = -1;
     if (this.learnedCount >= this.maxEntries) {
       if (this.policy === 'refuse-new') return LEARN_REFUSED_TABLE;
-      const old = this.lruHead;
-      this.lastEvictedMac = this.emac[old]!;
-      this.lastEvictedVid = this.evid[old]!;
-      this.lastEvictedPort = this.eport[old]!;
+      const old = this.oldest();
+      this.lastEvictedMac = this.macAt(old);
+      this.lastEvictedVid = this.vidAt(old);
+      this.lastEvictedPort = this.ri[(old << 3) + 2]!;
       this.removeEntry(old);
     }
-    e = this.insert(vid, mac, port, FDB_LEARNED, now);
-    this.lruAppend(e);
+    this.insert(key, lo, port, K_LEARNED, now);
     return LEARN_NEW;
+  }
+
+  /** True when (vid, mac) is a local (host) address. */
+  isLocal(vid: number, mac: number): boolean {
+    const e = this.find(vid, mac);
+    return e !== NIL && this.ri[(e << 3) + 1]! >>> 28 === K_LOCAL;
   }
 
   /** Adds or replaces a static (or local) entry. */
   addStatic(vid: number, mac: number, port: number, local = false, now = 0): void {
     const e = this.find(vid, mac);
     if (e !== NIL) this.removeEntry(e);
-    this.insert(vid, mac, port, local ? FDB_LOCAL : FDB_STATIC, now);
+    this.insert(((mac * INV_TWO32) | 0) | ((vid & 0xfff) << 16), mac | 0, port, local ? K_LOCAL : K_STATIC, now);
   }
 
   /** Removes (vid, mac); returns whether it existed. */
@@ -240,19 +325,26 @@ export class Fdb {
   age(now: number, onAged?: (mac: number, vid: number, port: number) => void): number {
     let n = 0;
     const limit = now - this.effectiveAgeingMs;
-    while (this.lruHead !== NIL && this.eupdated[this.lruHead]! <= limit) {
-      const e = this.lruHead;
-      if (onAged) onAged(this.emac[e]!, this.evid[e]!, this.eport[e]!);
+    for (;;) {
+      // (called ~10×/s: entries refreshed since they were placed are only placed again once their
+      // old place says they might have expired, i.e. once per ageing time at most)
+      const e = this.oldest(limit);
+      if (e === NIL || this.rf[(e << 2) + 2]! > limit) break;
+      const mac = this.macAt(e);
+      const vid = this.vidAt(e);
+      const port = this.ri[(e << 3) + 2]!;
       this.removeEntry(e);
       n++;
+      if (onAged) onAged(mac, vid, port);
     }
     return n;
   }
 
   /** Milliseconds until the next entry expires (for a sleeping scheduler), or Infinity. */
   nextExpiry(now: number): number {
-    if (this.lruHead === NIL) return Infinity;
-    return Math.max(0, this.eupdated[this.lruHead]! + this.effectiveAgeingMs - now);
+    const e = this.oldest();
+    if (e === NIL) return Infinity;
+    return Math.max(0, this.rf[(e << 2) + 2]! + this.effectiveAgeingMs - now);
   }
 
   /**
@@ -261,23 +353,29 @@ export class Fdb {
    */
   flush(filter: { port?: number; vid?: number; includePinned?: boolean } = {}): number {
     let n = 0;
+    const ri = this.ri;
     for (let e = 0; e < this.highWater; e++) {
-      if (!this.isLive(e)) continue;
-      if (filter.port !== undefined && this.eport[e] !== filter.port) continue;
-      if (filter.vid !== undefined && this.evid[e] !== filter.vid) continue;
-      if (this.eflags[e] !== FDB_LEARNED && !filter.includePinned) continue;
-      this.removeEntry(e);
+      const t = ri[(e << 3) + 1]!;
+      if (t === 0) continue;
+      if (filter.port !== undefined && ri[(e << 3) + 2] !== filter.port) continue;
+      if (filter.vid !== undefined && ((t >>> 16) & 0xfff) !== filter.vid) continue;
+      if (t >>> 28 !== K_LEARNED && !filter.includePinned) continue;
+      // many removals: leave the ageing order alone here and rebuild it once below
+      this.removeEntry(e, false);
       n++;
     }
+    if (n > 0) this.orderRebuild();
     return n;
   }
 
   /** Snapshot of all entries (for show commands; allocates, never on the fast path). */
   entries(now?: number): FdbEntry[] {
     const out: FdbEntry[] = [];
+    const ri = this.ri;
     for (let e = 0; e < this.highWater; e++) {
-      if (!this.isLive(e)) continue;
-      if (now !== undefined && this.isExpired(e, now)) continue;
+      const t = ri[(e << 3) + 1]!;
+      if (t === 0) continue;
+      if (now !== undefined && t >>> 28 === K_LEARNED && this.rf[(e << 2) + 2]! + this.effectiveAgeingMs <= now) continue;
       out.push(this.entryAt(e));
     }
     return out;
@@ -290,22 +388,43 @@ export class Fdb {
 
   /** Approximate bytes held by the table's arrays. */
   memoryBytes(): number {
-    return this.cap * (8 + 2 + 4 + 1 + 8 + 8 + 4 + 4) + this.slots.byteLength + this.perPort.byteLength;
+    return this.ri.byteLength + this.slots.byteLength + this.rk.byteLength + this.re.byteLength
+      + this.hk.byteLength + this.he.byteLength + this.perPort.byteLength;
   }
 
   // ---- internals ----
 
-  private isLive(e: number): boolean {
-    // a freed slab slot carries port -2 until reused
-    return this.eport[e] !== -2;
+  /** Finds the record index for (vid, mac) or -1; expiry is not checked here. */
+  private find(vid: number, mac: number): number {
+    const lo = mac | 0;
+    const key = ((mac * INV_TWO32) | 0) | ((vid & 0xfff) << 16);
+    const h = Math.imul(lo ^ Math.imul(key, H1), H2);
+    const slots = this.slots;
+    const m = this.smask;
+    const ri = this.ri;
+    const fp = h << -this.shift;
+    for (let i = h >>> this.shift; ; i = (i + 1) & m) {
+      const s = slots[i]!;
+      if (s === 0) return NIL;
+      const b = ((s & m) - 1) << 3;
+      if (((s ^ fp) & ~m) === 0 && ri[b] === lo && (ri[b + 1]! & KEY_MASK) === key) return b >> 3;
+    }
+  }
+
+  private macAt(e: number): number {
+    return (this.ri[(e << 3) + 1]! & 0xffff) * TWO32 + (this.ri[e << 3]! >>> 0);
+  }
+
+  private vidAt(e: number): number {
+    return (this.ri[(e << 3) + 1]! >>> 16) & 0xfff;
   }
 
   private entryAt(e: number): FdbEntry {
-    const f = this.eflags[e]!;
+    const k = this.ri[(e << 3) + 1]! >>> 28;
     return {
-      mac: this.emac[e]!, vid: this.evid[e]!, port: this.eport[e]!,
-      kind: f === FDB_LOCAL ? 'local' : f === FDB_STATIC ? 'static' : 'learned',
-      updated: this.eupdated[e]!, used: this.eused[e]!,
+      mac: this.macAt(e), vid: this.vidAt(e), port: this.ri[(e << 3) + 2]!,
+      kind: k === K_LOCAL ? 'local' : k === K_STATIC ? 'static' : 'learned',
+      updated: this.rf[(e << 2) + 2]!, used: this.rf[(e << 2) + 3]!,
     };
   }
 
@@ -318,108 +437,298 @@ export class Fdb {
     this.perPort[port]! += d;
   }
 
-  private insert(vid: number, mac: number, port: number, flags: number, now: number): number {
+  /** Adds a record for key (hi16 | vid << 16) and lo32 of the given kind. */
+  private insert(key: number, lo: number, port: number, kind: number, now: number): void {
     let e: number;
     if (this.freeHead !== NIL) {
       e = this.freeHead;
-      this.freeHead = this.enext[e]!;
+      this.freeHead = this.ri[(e << 3) + 3]!;
     } else {
       if (this.highWater === this.cap) this.grow();
       e = this.highWater++;
     }
-    this.emac[e] = mac;
-    this.evid[e] = vid;
-    this.eport[e] = port;
-    this.eflags[e] = flags;
-    this.eupdated[e] = now;
-    this.eused[e] = now;
-    this.eprev[e] = NIL;
-    this.enext[e] = NIL;
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = hashKey(mac, vid) & mask;
-    while (slots[i] !== 0) i = (i + 1) & mask;
-    slots[i] = e + 1;
-    if (flags === FDB_LEARNED) {
+    const ri = this.ri;
+    const b = e << 3;
+    ri[b] = lo;
+    ri[b + 1] = key | (kind << 28);
+    ri[b + 2] = port;
+    this.rf[(e << 2) + 2] = now;
+    this.rf[(e << 2) + 3] = now;
+    this.slotPut(e);
+    if (kind === K_LEARNED) {
       this.learnedCount++;
       this.portAdd(port, 1);
+      this.place(e, now);
     } else {
       this.pinnedCount++;
     }
-    return e;
   }
 
-  private removeEntry(e: number): void {
-    const mac = this.emac[e]!;
-    const vid = this.evid[e]!;
+  /** The hash of record e's key. */
+  private hashAt(e: number): number {
+    return Math.imul(this.ri[e << 3]! ^ Math.imul(this.ri[(e << 3) + 1]! & KEY_MASK, H1), H2);
+  }
+
+  private slotPut(e: number): void {
     const slots = this.slots;
-    const mask = this.mask;
-    let i = hashKey(mac, vid) & mask;
-    while (slots[i] !== e + 1) i = (i + 1) & mask;
+    const m = this.smask;
+    const h = this.hashAt(e);
+    let i = h >>> this.shift;
+    while (slots[i] !== 0) i = (i + 1) & m;
+    slots[i] = (e + 1) | (h << -this.shift);
+  }
+
+  /** Frees record e and its slot; unlink = false leaves its place in the ageing order for orderRebuild(). */
+  private removeEntry(e: number, unlink = true): void {
+    const ri = this.ri;
+    const slots = this.slots;
+    const m = this.smask;
+    const sh = this.shift;
+    let i = this.hashAt(e) >>> sh;
+    while ((slots[i]! & m) !== e + 1) i = (i + 1) & m;
     // backward-shift deletion keeps probe chains intact without tombstones
     let j = i;
     for (;;) {
-      j = (j + 1) & mask;
+      j = (j + 1) & m;
       const s = slots[j]!;
       if (s === 0) break;
-      const k = hashKey(this.emac[s - 1]!, this.evid[s - 1]!) & mask;
+      const k = this.hashAt((s & m) - 1) >>> sh;
       // move s into the hole at i unless its home k lies cyclically in (i, j]
       if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
       slots[i] = s;
       i = j;
     }
     slots[i] = 0;
-    if (this.eflags[e] === FDB_LEARNED) {
-      this.lruUnlink(e);
+    const b = e << 3;
+    if (ri[b + 1]! >>> 28 === K_LEARNED) {
+      if (unlink) this.unplace(e);
       this.learnedCount--;
-      this.portAdd(this.eport[e]!, -1);
+      this.portAdd(ri[b + 2]!, -1);
     } else {
       this.pinnedCount--;
     }
-    this.eport[e] = -2;
-    this.enext[e] = this.freeHead;
+    ri[b + 1] = 0;
+    ri[b + 3] = this.freeHead;
     this.freeHead = e;
   }
 
   private grow(): void {
     const c = this.cap * 2;
-    const copyF64 = (a: Float64Array) => { const n = new Float64Array(c); n.set(a); return n; };
-    const copyI32 = (a: Int32Array) => { const n = new Int32Array(c); n.set(a); return n; };
-    this.emac = copyF64(this.emac);
-    this.eupdated = copyF64(this.eupdated);
-    this.eused = copyF64(this.eused);
-    this.eport = copyI32(this.eport);
-    this.eprev = copyI32(this.eprev);
-    this.enext = copyI32(this.enext);
-    const v = new Uint16Array(c); v.set(this.evid); this.evid = v;
-    const f = new Uint8Array(c); f.set(this.eflags); this.eflags = f;
+    const rb = new ArrayBuffer(c * 32);
+    const ri = new Int32Array(rb);
+    ri.set(this.ri);
+    this.ri = ri;
+    this.rf = new Float64Array(rb);
     this.cap = c;
     this.slots = new Int32Array(c * 2);
-    this.mask = c * 2 - 1;
-    for (let e = 0; e < this.highWater; e++) {
-      if (!this.isLive(e)) continue;
-      let i = hashKey(this.emac[e]!, this.evid[e]!) & this.mask;
-      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-      this.slots[i] = e + 1;
+    this.smask = c * 2 - 1;
+    this.shift = 32 - Math.log2(c * 2);
+    for (let e = 0; e < this.highWater; e++) if (ri[(e << 3) + 1] !== 0) this.slotPut(e);
+  }
+
+  // ---- ageing order (ring + heap)
+
+  /**
+   * The learned entry updated longest ago (the next to age or be evicted), or -1. With a limit it
+   * only does the work (placing refreshed entries again) needed to answer exactly when that entry
+   * was updated at or before limit; otherwise it may return an entry updated after the limit that
+   * is not the oldest. Every node's key is ≤ its record's `updated`, so a key after the limit
+   * bounds everything behind it.
+   */
+  private oldest(limit = Infinity): number {
+    const rf = this.rf;
+    // give back what a ring or heap that has emptied out no longer needs (each at most 4× its use)
+    if (this.rk.length > RING_INITIAL_MAX && (this.rn - this.rholes) * 4 < this.rk.length) this.ringResize(this.rk.length >> 1);
+    if (this.hk.length > 64 && this.hsize * 4 < this.hk.length) this.heapResize(this.hk.length >> 1);
+    // ring head: skip holes; an entry refreshed since it joined is placed again by its current time
+    while (this.rn > 0) {
+      const e = this.re[this.rh]!;
+      if (e < 0) {
+        this.ringShift();
+        this.rholes--;
+        continue;
+      }
+      const k = this.rk[this.rh]!;
+      const u = rf[(e << 2) + 2]!;
+      if (u === k || k > limit) break;
+      this.ringShift();
+      this.place(e, u);
+    }
+    // heap top: the same, re-keyed in place
+    while (this.hsize > 0) {
+      const k = this.hk[0]!;
+      const u = rf[(this.he[0]! << 2) + 2]!;
+      if (u === k || k > limit) break;
+      this.hk[0] = u;
+      this.siftDown(0);
+    }
+    if (this.rn === 0) return this.hsize > 0 ? this.he[0]! : NIL;
+    if (this.hsize > 0 && this.hk[0]! < this.rk[this.rh]!) return this.he[0]!;
+    return this.re[this.rh]!;
+  }
+
+  /** Puts learned record e into the ageing order with key u (its `updated`). */
+  private place(e: number, u: number): void {
+    const mask = this.rk.length - 1;
+    if (this.rn === 0 || u >= this.rk[(this.rh + this.rn - 1) & mask]!) {
+      if (this.rn === this.rk.length) {
+        // full: squeeze out the holes, into a ring twice as large unless that frees enough
+        this.ringResize(this.rholes * 4 >= this.rn ? this.rn : this.rn * 2);
+        this.place(e, u);
+        return;
+      }
+      const j = (this.rh + this.rn) & mask;
+      this.rk[j] = u;
+      this.re[j] = e;
+      this.rn++;
+      this.ri[(e << 3) + 3] = RING | j;
+    } else {
+      this.heapPush(e, u);
     }
   }
 
-  private lruAppend(e: number): void {
-    this.eprev[e] = this.lruTail;
-    this.enext[e] = NIL;
-    if (this.lruTail !== NIL) this.enext[this.lruTail] = e; else this.lruHead = e;
-    this.lruTail = e;
+  /** Takes learned record e out of the ageing order. */
+  private unplace(e: number): void {
+    const p = this.ri[(e << 3) + 3]!;
+    if ((p & RING) !== 0) {
+      const j = p & ~RING;
+      if (j === this.rh) {
+        this.ringShift();
+      } else {
+        this.re[j] = -1;
+        this.rholes++;
+      }
+    } else {
+      this.heapRemoveAt(p);
+    }
   }
 
-  private lruUnlink(e: number): void {
-    const p = this.eprev[e]!;
-    const n = this.enext[e]!;
-    if (p !== NIL) this.enext[p] = n; else this.lruHead = n;
-    if (n !== NIL) this.eprev[n] = p; else this.lruTail = p;
+  /** Drops the ring's head node. */
+  private ringShift(): void {
+    this.rh = (this.rh + 1) & (this.rk.length - 1);
+    this.rn--;
   }
 
-  private lruMoveToTail(e: number): void {
-    this.lruUnlink(e);
-    this.lruAppend(e);
+  /** Copies the ring without its holes into one of size (a power of two ≥ the live nodes). */
+  private ringResize(size: number): void {
+    const n = this.rk.length;
+    const rk = new Float64Array(size);
+    const re = new Int32Array(size);
+    let m = 0;
+    for (let k = 0; k < this.rn; k++) {
+      const j = (this.rh + k) & (n - 1);
+      const e = this.re[j]!;
+      if (e < 0) continue;
+      rk[m] = this.rk[j]!;
+      re[m] = e;
+      this.ri[(e << 3) + 3] = RING | m;
+      m++;
+    }
+    this.rk = rk;
+    this.re = re;
+    this.rh = 0;
+    this.rn = m;
+    this.rholes = 0;
+  }
+
+  private heapResize(size: number): void {
+    const hk = new Float64Array(size);
+    const he = new Int32Array(size);
+    hk.set(this.hk.subarray(0, this.hsize));
+    he.set(this.he.subarray(0, this.hsize));
+    this.hk = hk;
+    this.he = he;
+  }
+
+  private heapPush(e: number, key: number): void {
+    if (this.hsize === this.hk.length) this.heapResize(this.hsize * 2);
+    const n = this.hsize++;
+    this.hk[n] = key;
+    this.he[n] = e;
+    this.siftUp(n);
+  }
+
+  private heapRemoveAt(n: number): void {
+    const last = --this.hsize;
+    if (n === last) return;
+    this.hk[n] = this.hk[last]!;
+    const e = this.he[n] = this.he[last]!;
+    this.ri[(e << 3) + 3] = n;
+    if (n > 0 && this.hk[n]! < this.hk[(n - 1) >> 2]!) this.siftUp(n);
+    else this.siftDown(n);
+  }
+
+  private siftUp(n: number): void {
+    const hk = this.hk;
+    const he = this.he;
+    const ri = this.ri;
+    const k = hk[n]!;
+    const e = he[n]!;
+    while (n > 0) {
+      const p = (n - 1) >> 2;
+      if (!(k < hk[p]!)) break;
+      hk[n] = hk[p]!;
+      ri[((he[n] = he[p]!) << 3) + 3] = n;
+      n = p;
+    }
+    hk[n] = k;
+    he[n] = e;
+    ri[(e << 3) + 3] = n;
+  }
+
+  private siftDown(n: number): void {
+    const hk = this.hk;
+    const he = this.he;
+    const ri = this.ri;
+    const size = this.hsize;
+    const k = hk[n]!;
+    const e = he[n]!;
+    for (;;) {
+      const c0 = 4 * n + 1;
+      if (c0 >= size) break;
+      // the oldest of up to 4 children
+      let c = c0;
+      const end = c0 + 4 < size ? c0 + 4 : size;
+      for (let x = c0 + 1; x < end; x++) if (hk[x]! < hk[c]!) c = x;
+      if (!(hk[c]! < k)) break;
+      hk[n] = hk[c]!;
+      ri[((he[n] = he[c]!) << 3) + 3] = n;
+      n = c;
+    }
+    hk[n] = k;
+    he[n] = e;
+    ri[(e << 3) + 3] = n;
+  }
+
+  /** After flush(): drops the places of freed records, keeping everyone else's order. */
+  private orderRebuild(): void {
+    const ri = this.ri;
+    // flush() freed records without unlinking them; no record is reused before this runs
+    const live = (e: number) => e >= 0 && ri[(e << 3) + 1]! >>> 28 === K_LEARNED;
+    const n = this.rk.length;
+    let m = 0;
+    for (let k = 0; k < this.rn; k++) {
+      const j = (this.rh + k) & (n - 1);
+      const e = this.re[j]!;
+      if (!live(e)) continue;
+      const to = (this.rh + m) & (n - 1);
+      this.rk[to] = this.rk[j]!;
+      this.re[to] = e;
+      ri[(e << 3) + 3] = RING | to;
+      m++;
+    }
+    this.rn = m;
+    this.rholes = 0;
+    let h = 0;
+    for (let k = 0; k < this.hsize; k++) {
+      const e = this.he[k]!;
+      if (!live(e)) continue;
+      this.hk[h] = this.hk[k]!;
+      this.he[h] = e;
+      h++;
+    }
+    this.hsize = h;
+    for (let k = 0; k < h; k++) ri[(this.he[k]! << 3) + 3] = k;
+    for (let k = (h - 2) >> 2; k >= 0; k--) this.siftDown(k);
   }
 }

@@ -44,6 +44,25 @@ export function readMac(buf: Uint8Array, off: number): number {
     + ((buf[off + 2]! << 24) >>> 0) + ((buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!);
 }
 
+// The MAC at off as two small integers, for the per-frame path: hi16 = bytes 0–1, lo32 = bytes
+// 2–5 as an int32 (negative when byte 2 ≥ 0x80). Integer math only, and neither is ever a boxed
+// double; the 48-bit number is hi16 * 2**32 + (lo32 >>> 0) (macFromHiLo).
+
+/** Top 16 bits of the MAC at off. */
+export function readMacHi(buf: Uint8Array, off: number): number {
+  return (buf[off]! << 8) | buf[off + 1]!;
+}
+
+/** Low 32 bits of the MAC at off, as an int32. */
+export function readMacLo(buf: Uint8Array, off: number): number {
+  return (buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!;
+}
+
+/** The 48-bit number of a MAC given as hi16 and lo32 (int32 or uint32). */
+export function macFromHiLo(hi: number, lo: number): number {
+  return (hi & 0xffff) * TWO32 + (lo >>> 0);
+}
+
 export function writeMac(buf: Uint8Array, off: number, mac: number): void {
   const hi = Math.floor(mac / TWO32);
   const lo = mac >>> 0;

@@ -1,5 +1,6 @@
 // The port drivers softbr ships, behind the engine's PortIO interface (bridge/port-io.ts).
-// TapPort and PacketPort load the native addon on first open(); MemoryPort needs nothing.
+// TapPort and PacketPort load the native addon on first open(); MemoryPort and the socket ports
+// for QEMU guests (StreamPort, DgramPort) need nothing native.
 export { TapPort, type TapPortOptions } from './tap.js';
 export { PacketPort, type PacketPortOptions, type OffloadChange } from './packet.js';
 export {
@@ -10,3 +11,14 @@ export {
   type MemoryNetOptions,
   type MemoryNetMode,
 } from './memory.js';
+export {
+  StreamPort,
+  DgramPort,
+  StreamDeframer,
+  STREAM_MIN_FRAME,
+  STREAM_MAX_FRAME,
+  type StreamPortOptions,
+  type StreamPortStats,
+  type DgramPortOptions,
+  type FrameBatchSink,
+} from './qemu-socket.js';

@@ -267,7 +267,7 @@ function traceLearn(bridge: Bridge, port: BridgePort, vid: number, src: number, 
     }
     replacing = true; // expired, not yet collected: learn() forgets it and learns afresh
   }
-  const was = replacing ? ` (its expired entry on ${portName(e!.port)} is replaced)` : '';
+  const was = replacing ? ` (its entry on ${portName(e!.port)} had expired: it counts as aged and is learned afresh)` : '';
   if (fdb.effectiveAgeingMs <= 0) return { result: res('hub'), text: `ageing time is 0 (hub mode): ${mac} is not remembered` };
   if (fdb.perPortLimit > 0 && fdb.portCount(port.no) - (replacing && e!.port === port.no ? 1 : 0) >= fdb.perPortLimit) {
     return { result: res('refused-port-limit'), text: `${port.name} already has ${fdb.portCount(port.no)} learned MACs (limit ${fdb.perPortLimit}): ${mac} is not learned and the frame is dropped` };

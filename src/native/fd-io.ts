@@ -2,6 +2,7 @@
 // with the addon, the native Poller and Writer over them, and "link down once" reporting.
 // The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this.
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
+import { bufferCopy } from '../frame/bytes.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
@@ -33,15 +34,6 @@ export interface FdIOStats {
   down: string | null;
 }
 
-// Buffer.prototype.copy is a native memcpy that accepts any Uint8Array as `this` and allocates
-// nothing, unlike `set(subarray())`, which makes a view object per frame.
-const bufferCopy = Buffer.prototype.copy as (
-  this: Uint8Array,
-  target: Uint8Array,
-  targetStart: number,
-  sourceStart: number,
-  sourceEnd: number,
-) => number;
 
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;

@@ -13,18 +13,10 @@
 // Either way the order is deterministic: it depends only on the order of calls.
 import type { PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac } from '../frame/mac.js';
+import { bufferCopy } from '../frame/bytes.js';
 
 export type MemoryNetMode = 'sync' | 'manual';
 
-// A native memcpy that takes any Uint8Array as `this` and allocates nothing (unlike
-// set(subarray()), which makes a view per frame).
-const bufferCopy = Buffer.prototype.copy as (
-  this: Uint8Array,
-  target: Uint8Array,
-  targetStart: number,
-  sourceStart: number,
-  sourceEnd: number,
-) => number;
 
 export interface MemoryNetOptions {
   mode?: MemoryNetMode;

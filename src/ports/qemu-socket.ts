@@ -18,19 +18,12 @@ import { chmodSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import type { PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
+import { bufferCopy } from '../frame/bytes.js';
 
 /** Smallest and largest frame length the stream framing accepts (anything else ends the connection). */
 export const STREAM_MIN_FRAME = 14;
 export const STREAM_MAX_FRAME = 65535;
 
-// A native memcpy that takes any Uint8Array as `this` and allocates nothing.
-const bufferCopy = Buffer.prototype.copy as (
-  this: Uint8Array,
-  target: Uint8Array,
-  targetStart: number,
-  sourceStart: number,
-  sourceEnd: number,
-) => number;
 
 /** Where a deframer hands complete frames: the engine's RxSink, or a test's stand-in. */
 export type FrameBatchSink = Pick<RxSink, 'receiveBatch'>;

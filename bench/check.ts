@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runRows, table, fmtNs, type Row, type Result } from './harness.js';
+import { runRows, table, fmtNs, type Row } from './harness.js';
 import {
   bridgeKnownUnicast, bridgeFlood, bridgeLearnChurn, fdbLookup1M, decision, decisionNumbers, calibration, DECISION_NUMBERS_NAME,
 } from './workloads.js';

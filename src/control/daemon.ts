@@ -87,7 +87,12 @@ export class Daemon {
     bridge.on((e) => { for (const s of this.eventSinks) s(e); });
     if (cfg.local ?? true) {
       // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
-      const io = await openPort({ kind: 'tap', name, mac, created: true }, this.log);
+      let io: PortIO;
+      try {
+        io = await openPort({ kind: 'tap', name, mac, created: true }, this.log);
+      } catch (e) {
+        throw new UserError(`cannot create bridge ${name}: its host port: ${(e as Error).message} (choose another name, or --no-local)`);
+      }
       bridge.addPort(io, { host: true });
     }
     this.bridges.set(name, m);

@@ -1,7 +1,8 @@
 // Turns a port spec (`tap:NAME`, an existing netdev NAME, or a socket for a QEMU guest:
 // `stream:…`, `dgram:…`, see args.ts portSpec) into an open driver, with errors a user can act on
 // (no such device, busy, not root, address in use).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { PortIO } from '../bridge/port-io.js';
 import { TapPort, PacketPort, StreamPort, DgramPort } from '../ports/index.js';
 import { UserError } from './protocol.js';
@@ -51,6 +52,10 @@ export async function openPort(spec: PortSpec, log: (m: string) => void): Promis
     }
   }
   if (spec.kind === 'tap') {
+    const sys = `/sys/class/net/${spec.name}`;
+    if (existsSync(sys) && !existsSync(`${sys}/tun_flags`)) {
+      throw new UserError(`cannot create TAP ${spec.name}: a network device of that name exists and is not a TAP`);
+    }
     try {
       return TapPort.open({ name: spec.name, mac: spec.mac, up: true });
     } catch (e) {
@@ -60,6 +65,7 @@ export async function openPort(spec: PortSpec, log: (m: string) => void): Promis
   if (!existsSync(`/sys/class/net/${spec.name}`)) {
     throw new UserError(`device ${spec.name} does not exist (use tap:${spec.name} to create a TAP)`);
   }
+  refuseUnbridgeable(spec.name);
   // an idle persistent TAP (ip tuntap add) is attached through its fd; one already held by
   // QEMU/libvirt (vnet0) answers EBUSY and is attached with a packet socket instead
   if (existsSync(`/sys/class/net/${spec.name}/tun_flags`)) {
@@ -79,5 +85,19 @@ export async function openPort(spec: PortSpec, log: (m: string) => void): Promis
     return p;
   } catch (e) {
     throw explain(e, `device ${spec.name}`);
+  }
+}
+
+/** The devices the kernel refuses to enslave, refused for the same reasons (and with its words). */
+function refuseUnbridgeable(name: string): void {
+  const sys = `/sys/class/net/${name}`;
+  const read = (f: string) => { try { return readFileSync(`${sys}/${f}`, 'utf8').trim(); } catch { return ''; } };
+  if (read('type') === '772') throw new UserError(`can't add ${name} to a bridge: it is a loopback device`);
+  if (read('type') !== '1') throw new UserError(`can't add ${name} to a bridge: it is not an Ethernet device (link type ${read('type') || 'unknown'})`);
+  if (existsSync(`${sys}/bridge`)) throw new UserError(`can't add ${name}: it is a kernel bridge (add its ports instead, or connect the two with a veth)`);
+  if (existsSync(`${sys}/master`)) {
+    let master = '';
+    try { master = basename(realpathSync(`${sys}/master`)); } catch { /* raced away */ }
+    throw new UserError(`device ${name} is already a member of ${master ? `bridge ${master}` : 'another device'}; can't add it to a softbr bridge`);
   }
 }

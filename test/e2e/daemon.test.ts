@@ -187,6 +187,8 @@ describe.skipIf(!root)('bad input changes nothing', () => {
     [['addbr', `${P}bx`], /already exists/],
     [['delbr', 'nosuchbr'], /bridge nosuchbr does not exist/],
     [['addif', `${P}bx`, 'nosuchdev0'], /nosuchdev0/],
+    [['addif', `${P}bx`, 'lo'], /can't add lo to a bridge: it is a loopback device/],
+    [['addbr', 'lo'], /cannot create bridge lo: its host port: .*a network device of that name exists and is not a TAP .*--no-local/],
     [['fdb', 'add', 'zz:zz:zz:zz:zz:zz', 'dev', 'x'], /invalid MAC address 'zz:zz:zz:zz:zz:zz'/],
     [['stp', `${P}bx`, 'maybe'], /expected on or off/],
     [['hairpin', `${P}bx`, 'nope0', 'on'], /nope0 is not a port/],

@@ -3,53 +3,17 @@
 // intrusive list in update order, moved to the tail on every refresh.
 /* eslint-disable */
 
-export const FDB_LEARNED = 0;
-/** Added by the user; never ages, never moves. */
-export const FDB_STATIC = 1;
-/** The bridge's or a port's own address; never ages, never moves, frames to it go to the host. */
-export const FDB_LOCAL = 2;
-
-export type LimitPolicy = 'evict-oldest' | 'refuse-new';
-export const LIMIT_POLICIES: readonly LimitPolicy[] = ['evict-oldest', 'refuse-new'];
-
-/** lookup() result for a local entry: the frame is for the bridge itself (its host port). */
-export const FDB_TO_HOST = -2;
-
-/** Results of learn(); kept as numbers so the fast path compares integers. */
-export const LEARN_REFRESHED = 0;
-export const LEARN_NEW = 1;
-export const LEARN_MOVED = 2;
-/** Source is a static/local entry on another port: not moved. */
-export const LEARN_PINNED = 3;
-/** Table full under refuse-new: not learned (the frame is still forwarded, as the kernel does). */
-export const LEARN_REFUSED_TABLE = 4;
-/** The port's own limit is reached: not learned, and the bridge drops the frame (reason limit). */
-export const LEARN_REFUSED_PORT = 5;
-/** Ageing is 0 (hub mode): nothing is remembered. */
-export const LEARN_HUB = 6;
-
-export interface FdbOptions {
-  /** Seconds after the last frame *from* a MAC that its entry expires; 0 = hub mode. Default 300. */
-  ageingSec?: number;
-  /** Most learned entries in the table (static/local not counted). Default 1,048,576. */
-  maxEntries?: number;
-  policy?: LimitPolicy;
-  /** Most learned entries per port; 0 = no per-port limit. */
-  perPortLimit?: number;
-  /** Initial slots; the table grows by doubling up to maxEntries. */
-  initialCapacity?: number;
-}
-
-export interface FdbEntry {
-  mac: number;
-  vid: number;
-  port: number;
-  kind: 'learned' | 'static' | 'local';
-  /** ms of the last frame from this MAC (learned) or of creation (static/local). */
-  updated: number;
-  /** ms of the last frame forwarded to this MAC. */
-  used: number;
-}
+// Constants and types are the real table's: the model differs in how it stores, not in what it means.
+import {
+  FDB_LEARNED, FDB_STATIC, FDB_LOCAL, FDB_TO_HOST, LIMIT_POLICIES,
+  LEARN_REFRESHED, LEARN_NEW, LEARN_MOVED, LEARN_PINNED, LEARN_REFUSED_TABLE, LEARN_REFUSED_PORT, LEARN_HUB,
+  type LimitPolicy, type FdbOptions, type FdbEntry,
+} from '../../src/fdb/fdb.js';
+export {
+  FDB_LEARNED, FDB_STATIC, FDB_LOCAL, FDB_TO_HOST, LIMIT_POLICIES,
+  LEARN_REFRESHED, LEARN_NEW, LEARN_MOVED, LEARN_PINNED, LEARN_REFUSED_TABLE, LEARN_REFUSED_PORT, LEARN_HUB,
+  type LimitPolicy, type FdbOptions, type FdbEntry,
+};
 
 const NIL = -1;
 const TWO32 = 0x100000000;

@@ -1,5 +1,5 @@
 // Byte-for-byte checks of the CLI formatters (src/cli/format) against real output of the
-// kernel tools: the shared reference captures in ../shared/reference (read from disk), and
+// kernel tools: the reference captures in test/fixtures/reference (read from disk), and
 // edge cases captured on a kernel bridge for these tests (embedded below).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,14 +32,11 @@ import {
 } from '../../src/cli/format/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const refDir = path.resolve(repoRoot, '../shared/reference');
+const refDir = path.join(repoRoot, 'test/fixtures/reference');
 
 function ref(name: string): string {
   const file = path.join(refDir, name);
-  if (!existsSync(file)) {
-    throw new Error(`reference capture ${file} is missing: the format tests compare against `
-      + `/work/shared/reference (expected at ${refDir}, next to the repository)`);
-  }
+  if (!existsSync(file)) throw new Error(`reference capture test/fixtures/reference/${name} is missing from the repository`);
   return readFileSync(file, 'utf8');
 }
 
@@ -118,7 +115,7 @@ function linkRow(ifindex: number, ifname: string, parent: string | undefined, ma
 }
 
 // ---------------------------------------------------------------------------------------
-// Data of the shared reference captures (bridge br0 with STP, ports p1 p3 l1a l2a; br1).
+// Data of the reference captures (bridge br0 with STP, ports p1 p3 l1a l2a; br1).
 
 const REF_BR0 = '1000.3a34cf199539';
 const REF_BR1 = '8000.220aa613d615';
@@ -152,7 +149,7 @@ const refFdb: FdbRow[] = [
   fdbSelf('33:33:ff:8d:97:ed', 'l2a'),
 ];
 
-describe('shared reference captures', () => {
+describe('reference captures', () => {
   it('brctl show', () => {
     const bridges: BridgeInfo[] = [
       { name: 'br0', bridgeId: REF_BR0, stpEnabled: true, interfaces: ['p3', 'l2a', 'p1', 'l1a'] },

@@ -44,6 +44,7 @@ describe('port-kind registry', () => {
     expect(msg).toBe(`invalid port 'vde:/run/switch.sock': unknown port kind 'vde': expected ${portSpecForms()}`);
     // a word that is no kind but makes a valid interface name is still a netdev, as before
     expect(portSpec('eth0:1')).toEqual({ kind: 'dev', name: 'eth0:1' });
+    expect(userError(() => portSpec('eth0:a/b'))).toMatch(/^invalid port 'eth0:a\/b': expected tap:NAME, .*; interface names have 1–15 characters$/);
     expect(userError(() => portSpec(''))).toBe('missing port');
   });
 

@@ -32,7 +32,7 @@ export interface PortKind<S extends PortSpecBase = PortSpecBase> {
    */
   word?: string;
   forms: readonly PortForm[];
-  /** Markdown bullets for the README's port list (without the leading "- "). */
+  /** Markdown bullets for the README's port list: without the leading "- ", continuation lines indented two spaces. */
   readme: readonly string[];
   /**
    * `body` is the spec after `word:` (all of it for the kind without a word); `spec` is the whole
@@ -90,7 +90,8 @@ export function parsePortSpec(v: unknown): PortSpecBase {
     return bareKind.parse(v, v);
   } catch (e) {
     // `vde:/run/sw` is more likely a kind this build lacks than a strange interface name
-    if (e instanceof UserError && word !== undefined && /^[a-z][a-z0-9-]*$/.test(word)) {
+    // (kind words are lower-case letters and '-'; interface names mostly end in a digit)
+    if (e instanceof UserError && word !== undefined && /^[a-z][a-z-]*$/.test(word)) {
       throw badPort(v, `unknown port kind '${word}': expected ${portSpecForms()}`);
     }
     throw e;

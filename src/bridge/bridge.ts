@@ -12,6 +12,7 @@ import type { PortIO, RxSink } from './port-io.js';
 import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from './port-io.js';
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
+import { isName, NAME_RULE } from './names.js';
 
 /** Low 32 bits of 01:80:c2:00:00:00 (MAC_STP) as an int32. */
 const STP_LO = 0xc2000000 | 0;
@@ -80,8 +81,8 @@ export class Bridge {
   private listeners: EventListener[] = [];
 
   constructor(opts: BridgeOptions) {
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(opts.name)) {
-      throw new RangeError(`bridge name '${opts.name}': 1–15 characters of letters, digits, '_', '.', '-'`);
+    if (!isName(opts.name)) {
+      throw new RangeError(`bridge name '${opts.name}': ${NAME_RULE}`);
     }
     this.name = opts.name;
     this.clock = opts.clock;

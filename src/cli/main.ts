@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { call, ControlClient, ControlError } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
-import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
+import { bridgeName, macArg, numIn, onOff } from '../control/args.js';
+import { portSpec, addifHelp } from '../control/port-kinds/index.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
 
@@ -59,7 +60,9 @@ export function buildProgram(): Command {
     .action(async (br: string) => { await req('delbr', { bridge: bridgeName(br) }); });
 
   program.command('addif <bridge> <port...>')
-    .description('add ports: tap:NAME creates (or attaches to) a TAP; NAME attaches an existing netdev; stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT and dgram:[NAME=][HOST:]PORT@[HOST:]PORT wait for a QEMU guest')
+    .summary('add ports: TAPs, existing netdevs, sockets of QEMU guests')
+    .description('add ports to a bridge: TAPs softbr creates, existing netdevs, sockets that QEMU guests connect to')
+    .addHelpText('after', `\n${addifHelp()}`)
     .action(async (br: string, ports: string[]) => {
       bridgeName(br);
       ports.forEach((p) => portSpec(p));

@@ -4,6 +4,8 @@ import { parseDocument, LineCounter, isNode, isMap, isScalar } from 'yaml';
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { isValidMacString } from '../frame/mac.js';
+import { isName, NAME_RULE } from '../bridge/names.js';
+import { portSpecError } from './port-kinds/index.js';
 
 export const STP_LIMITS = {
   hello: [1, 10], maxAge: [6, 40], forwardDelay: [2, 30], priority: [0, 65535], portPriority: [0, 63], pathCost: [1, 65535],
@@ -13,8 +15,14 @@ const mac = z.string().refine(isValidMacString, { message: 'expected a MAC addre
 const num = (lo: number, hi: number, what: string) =>
   z.number({ message: `expected a number (${what})` }).min(lo, { message: `must be ${lo}–${hi} (${what})` }).max(hi, { message: `must be ${lo}–${hi} (${what})` });
 
+// a port is a spec as addif takes it; its kind's parser says what is wrong with a bad one
+const portSpecString = z.string().min(1).superRefine((s, ctx) => {
+  const problem = portSpecError(s);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const portObject = z.object({
-  name: z.string().min(1),
+  name: portSpecString,
   learning: z.boolean().optional(),
   flood: z.boolean().optional(),
   bcastFlood: z.boolean().optional(),
@@ -42,17 +50,17 @@ const bridgeObject = z.object({
   maxLearnedPerPort: num(0, 1 << 24, 'learned MACs per port, 0 = no limit').int().optional(),
   vlanFiltering: z.boolean().optional(),
   stp: z.union([z.boolean(), stpObject]).optional(),
-  ports: z.array(z.union([z.string().min(1), portObject])).optional(),
+  ports: z.array(z.union([portSpecString, portObject])).optional(),
 }).strict();
 
 const configSchema = z.object({
   control: z.string().optional(),
   metrics: z.union([z.string(), z.literal(false)]).optional(),
-  bridges: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, { message: 'bridge name: 1–15 letters, digits, _ . -' }), bridgeObject.nullable()).optional(),
+  bridges: z.record(z.string().refine(isName, { message: `bridge name: ${NAME_RULE}` }), bridgeObject.nullable()).optional(),
 }).strict();
 
 export interface PortConfig {
-  /** `tap:NAME` for a TAP softbr opens, or NAME of an existing netdev. */
+  /** A port spec as addif takes it (`tap:NAME`, NAME of an existing netdev, `stream:…`, `dgram:…`). */
   name: string;
   learning?: boolean;
   flood?: boolean;

@@ -8,9 +8,9 @@ import type { BridgeEvent } from '../bridge/events.js';
 import { formatMac, parseMac, randomLocalMac } from '../frame/mac.js';
 import { UserError, type Request } from './protocol.js';
 import { STREAMING, type Session } from './server.js';
-import { str, optStr, numIn, onOff, macArg, bridgeName, portSpec } from './args.js';
+import { str, optStr, numIn, onOff, macArg, bridgeName } from './args.js';
 import type { BridgeConfig, Config, PortConfig } from './config.js';
-import { openPort, type PortSpec } from './port-open.js';
+import { portSpec, openPort, type PortSpec } from './port-kinds/index.js';
 import { handleObserve, NOT_MINE } from './observe.js';
 import { STP_LIMITS } from './config.js';
 import type { BridgeInfo, FdbRow, LinkRow } from '../cli/format/types.js';
@@ -89,7 +89,7 @@ export class Daemon {
       // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
       let io: PortIO;
       try {
-        io = await openPort({ kind: 'tap', name, mac, created: true }, this.log);
+        io = await openPort({ kind: 'tap', name, mac }, this.log);
       } catch (e) {
         throw new UserError(`cannot create bridge ${name}: its host port: ${(e as Error).message} (choose another name, or --no-local)`);
       }

@@ -1,0 +1,40 @@
+// The port kinds softbr ships, registered in the order help and the README list them, and the
+// entry points the daemon, the CLI and the config use. Import the registry through this module
+// so that the built-in kinds are registered. A new kind: one module, and one line in BUILT_IN.
+import type { PortIO } from '../../bridge/port-io.js';
+import { registerPortKind, parsePortSpec, openPortSpec } from './registry.js';
+import { tapKind } from './tap.js';
+import { devKind } from './dev.js';
+import { streamKind } from './stream.js';
+import { dgramKind } from './dgram.js';
+
+const BUILT_IN = [
+  tapKind,
+  devKind,
+  streamKind,
+  dgramKind,
+] as const;
+for (const k of BUILT_IN) registerPortKind(k);
+
+/** A parsed spec of a built-in kind: what to open, and the short name the port shows under. */
+export type PortSpec = ReturnType<(typeof BUILT_IN)[number]['parse']>;
+
+/**
+ * A port spec as `addif` and the config take it (`tap:NAME`, NAME, `stream:…`, `dgram:…`; see
+ * each kind's module); throws UserError naming the bad value and what is allowed.
+ */
+export function portSpec(v: unknown): PortSpec {
+  return parsePortSpec(v) as PortSpec;
+}
+
+/** Opens the driver for a spec portSpec() made (or the daemon built, for a bridge's host port). */
+export function openPort(spec: PortSpec, log: (m: string) => void): Promise<PortIO> {
+  return openPortSpec(spec, log);
+}
+
+export { registerPortKind, definePortKind, portKinds, portSpecForms, portSpecError, type PortKind, type PortSpecBase, type PortForm } from './registry.js';
+export { addifHelp, readmePortList, spliceReadme } from './docs.js';
+export type { TapSpec } from './tap.js';
+export type { DevSpec } from './dev.js';
+export type { StreamSpec } from './stream.js';
+export type { DgramSpec } from './dgram.js';

@@ -1,0 +1,45 @@
+// Pieces of port-spec syntax more than one kind uses: `[NAME=]` before the address, `[HOST:]PORT`
+// addresses and interface names. Errors name the whole spec and the part that is wrong.
+import { isIPv4, isIPv6 } from 'node:net';
+import { isName, isInterfaceName, NAME_MAX, NAME_RULE } from '../../bridge/names.js';
+import { badPort, portSpecForms } from './registry.js';
+
+/** `[NAME=]REST` → the user's port name (validated) and REST. */
+export function splitName(spec: string, body: string, word: string): { name: string | undefined; rest: string } {
+  const eq = body.indexOf('=');
+  if (eq < 0) return { name: undefined, rest: body };
+  const name = body.slice(0, eq);
+  // an '=' inside a path (after a '/') is part of the path
+  if (name.includes('/')) return { name: undefined, rest: body };
+  if (!isName(name)) throw badPort(spec, `port name '${name}' must be ${NAME_RULE} (${word}:NAME=…)`);
+  return { name, rest: body.slice(eq + 1) };
+}
+
+function ipPort(spec: string, s: string, what: string): number {
+  if (!/^\d{1,5}$/.test(s) || Number(s) < 1 || Number(s) > 65535) throw badPort(spec, `${what} '${s}' is not a port number from 1 to 65535`);
+  return Number(s);
+}
+
+/** `[HOST:]PORT` or `[V6HOST]:PORT`; HOST is an IP address, default 127.0.0.1. */
+export function hostPort(spec: string, s: string, what: string): { host: string; port: number } {
+  let host = '127.0.0.1';
+  let port = s;
+  const m = /^\[([^\]]+)\]:(.*)$/.exec(s);
+  if (m) {
+    host = m[1]!;
+    port = m[2]!;
+    if (!isIPv6(host)) throw badPort(spec, `${what} host '${host}' is not an IPv6 address`);
+  } else if (s.includes(':')) {
+    const i = s.lastIndexOf(':');
+    host = s.slice(0, i);
+    port = s.slice(i + 1);
+    if (!isIPv4(host)) throw badPort(spec, `${what} host '${host}' is not an IP address (write IPv6 as [ADDR]:PORT; names are not resolved)`);
+  }
+  return { host, port: ipPort(spec, port, `${what} port`) };
+}
+
+/** The NAME of `tap:NAME` or of an existing netdev. */
+export function interfaceName(spec: string, name: string): string {
+  if (!isInterfaceName(name)) throw badPort(spec, `expected ${portSpecForms()}; interface names have 1–${NAME_MAX} characters`);
+  return name;
+}

@@ -1,0 +1,150 @@
+// The port-kind registry: specs go to the kind their word names, bad specs name what is allowed,
+// the README's port list is what the registry says, and a kind registered later shows up in the
+// parser, the opener, `addif --help` and the config schema without any other edit.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import {
+  portSpec, openPort, portKinds, portSpecForms, addifHelp, readmePortList, spliceReadme,
+  registerPortKind, definePortKind, type PortSpecBase,
+} from '../../src/control/port-kinds/index.js';
+import { UserError } from '../../src/control/protocol.js';
+import { parseConfig } from '../../src/control/config.js';
+import { Daemon } from '../../src/control/daemon.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { MemoryPort } from '../../src/ports/memory.js';
+
+const README = new URL('../../README.md', import.meta.url);
+
+function userError(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as Error).message;
+  }
+  throw new Error('accepted');
+}
+
+function addifHelpText(): string {
+  const addif = buildProgram().commands.find((c) => c.name() === 'addif')!;
+  let text = '';
+  addif.configureOutput({ writeOut: (s) => { text += s; } });
+  addif.outputHelp();
+  return text;
+}
+
+describe('port-kind registry', () => {
+  it('lists the built-in kinds in the order help and errors show them', () => {
+    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram']);
+    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT or dgram:[NAME=][HOST:]PORT@[HOST:]PORT');
+  });
+
+  it('an unknown kind word is named, with every form that is allowed', () => {
+    const msg = userError(() => portSpec('vde:/run/switch.sock'));
+    expect(msg).toBe(`invalid port 'vde:/run/switch.sock': unknown port kind 'vde': expected ${portSpecForms()}`);
+    // a word that is no kind but makes a valid interface name is still a netdev, as before
+    expect(portSpec('eth0:1')).toEqual({ kind: 'dev', name: 'eth0:1' });
+    expect(userError(() => portSpec('eth0:a/b'))).toMatch(/^invalid port 'eth0:a\/b': expected tap:NAME, .*; interface names have 1–15 characters$/);
+    expect(userError(() => portSpec(''))).toBe('missing port');
+  });
+
+  it.each([
+    ['tap:tap0', { kind: 'tap', name: 'tap0' }, 'tap:tap0'],
+    ['veth1@if5', { kind: 'dev', name: 'veth1@if5' }, 'veth1@if5'],
+    ['stream:/run/vm1.sock', { kind: 'stream', name: 'vm1', path: '/run/vm1.sock' }, 'stream:vm1=/run/vm1.sock'],
+    ['stream:tcp:[::1]:5555', { kind: 'stream', name: 'stream5555', host: '::1', port: 5555 }, 'stream:stream5555=tcp:[::1]:5555'],
+    ['dgram:10.0.0.1:5555@5556', { kind: 'dgram', name: 'dgram5555', host: '10.0.0.1', port: 5555, remoteHost: '127.0.0.1', remotePort: 5556 },
+      'dgram:dgram5555=10.0.0.1:5555@127.0.0.1:5556'],
+  ])('%s parses to its kind, and the spec written out in full parses the same', (spec, parsed, full) => {
+    expect(portSpec(spec)).toEqual(parsed);
+    expect(portSpec(full)).toEqual(parsed);
+  });
+
+  it('names are checked by the one rule: . and .. are no port names', () => {
+    expect(userError(() => portSpec('stream:..=/tmp/x.sock'))).toMatch(/port name '\.\.' must be 1–15 letters/);
+    expect(userError(() => portSpec('tap:..'))).toMatch(/^invalid port 'tap:\.\.': expected tap:NAME/);
+  });
+});
+
+describe('README port list', () => {
+  it('is what the registry says (run `npm run docs` after changing a kind)', () => {
+    const readme = readFileSync(README, 'utf8');
+    expect(spliceReadme(readme)).toBe(readme);
+    expect(readmePortList()).toMatch(/^- `tap:NAME` creates/);
+  });
+
+  it('a stale list is rewritten and a README without markers is refused', () => {
+    const readme = readFileSync(README, 'utf8');
+    const stale = readme.replace('- `tap:NAME` creates', '- `tap:NAME` makes');
+    expect(stale).not.toBe(readme);
+    expect(spliceReadme(stale)).toBe(readme);
+    expect(() => spliceReadme('# no list here\n')).toThrow(/no port list between/);
+  });
+});
+
+// registering changes the registry for the rest of this file, so this block comes last and
+// registers in beforeAll (a describe body runs when the file is collected, before any test)
+describe('a kind registered later', () => {
+  interface LoopSpec extends PortSpecBase { kind: 'loop' }
+  const opened: string[] = [];
+  beforeAll(() => registerPortKind(definePortKind<LoopSpec>({
+    kind: 'loop',
+    word: 'loop',
+    forms: [{ syntax: 'loop:NAME', help: 'an in-memory port with nothing on the other side' }],
+    readme: ['`loop:NAME` is an in-memory port.'],
+    parse(body, spec) {
+      if (!/^lo[0-9]$/.test(body)) throw new UserError(`invalid port '${spec}': expected loop:lo0 … loop:lo9`);
+      return { kind: 'loop', name: body };
+    },
+    async open(spec) {
+      opened.push(spec.name);
+      return new MemoryPort({ name: spec.name });
+    },
+  })));
+
+  it('is parsed and opened through the registry', async () => {
+    expect(portSpec('loop:lo1')).toEqual({ kind: 'loop', name: 'lo1' });
+    expect(userError(() => portSpec('loop:x'))).toBe("invalid port 'loop:x': expected loop:lo0 … loop:lo9");
+    const p = await openPort(portSpec('loop:lo2'), () => {});
+    expect(p.name).toBe('lo2');
+    expect(opened).toEqual(['lo2']);
+    p.close();
+  });
+
+  it('appears in the forms errors list and in addif --help', () => {
+    expect(portSpecForms()).toMatch(/, dgram:\[NAME=\]\[HOST:\]PORT@\[HOST:\]PORT or loop:NAME$/);
+    expect(userError(() => portSpec('what/ever'))).toContain('or loop:NAME; interface names');
+    expect(addifHelp()).toMatch(/ {2}loop:NAME\n {6}an in-memory port with nothing on the other side$/);
+    const help = addifHelpText();
+    expect(help).toContain('  tap:NAME\n');
+    expect(help).toContain('  loop:NAME\n      an in-memory port with nothing on the other side\n');
+  });
+
+  it('is accepted by the config schema, whose errors are its parser\'s', () => {
+    const ok = parseConfig('bridges:\n  b0:\n    ports:\n      - loop:lo3\n      - name: loop:lo4\n        hairpin: true\n', 'c.yaml');
+    expect(ok.bridges[0]!.ports).toEqual([{ name: 'loop:lo3' }, { name: 'loop:lo4', hairpin: true }]);
+    expect(() => parseConfig('bridges:\n  b0:\n    ports:\n      - tap:t0\n      - loop:nope\n', 'c.yaml'))
+      .toThrow(/^c\.yaml:5: bridges\.b0\.ports\.1: invalid port 'loop:nope': expected loop:lo0 … loop:lo9$/);
+    expect(() => parseConfig('bridges:\n  b0:\n    ports:\n      - name: loop:nope\n', 'c.yaml'))
+      .toThrow(/^c\.yaml:4: bridges\.b0\.ports\.0\.name: invalid port 'loop:nope': expected loop:lo0/);
+  });
+
+  it('is opened by the daemon like a built-in kind', async () => {
+    const d = new Daemon({ tickMs: 0, log: () => {} });
+    try {
+      const m = await d.addBridge({ name: 'regbr', local: false, ports: [{ name: 'loop:lo5' }] });
+      expect(m.bridge.portByName('lo5')).toBeDefined();
+      expect(m.specs.get('lo5')).toEqual({ kind: 'loop', name: 'lo5' });
+      expect(opened).toContain('lo5');
+    } finally {
+      d.shutdown();
+    }
+  });
+
+  it('cannot take a word or a kind that is taken', () => {
+    const dup = { forms: [], readme: [], parse: () => ({ kind: 'x', name: 'x' }), open: () => Promise.reject(new Error('no')) };
+    expect(() => registerPortKind({ ...dup, kind: 'loop2', word: 'stream' })).toThrow(/word stream: is claimed by kinds stream and loop2/);
+    expect(() => registerPortKind({ ...dup, kind: 'tap', word: 'tap2' })).toThrow(/port kind tap is registered twice/);
+    expect(() => registerPortKind({ ...dup, kind: 'bare2' })).toThrow(/kinds dev and bare2 both take bare names/);
+  });
+});

@@ -1,7 +1,7 @@
 // What every file of softbr_native shares: the virtio-net header layout and the constants of the
 // receive layout, errno naming and Node-style errors, argument checks, name-based interface
-// ioctls, big-endian byte access, and per-errno counters. Declarations only where a body is
-// more than a line; the bodies are in common.cc.
+// ioctls, big-endian byte access, and per-errno counters. One-line helpers are inline here;
+// the others live in common.cc.
 #pragma once
 
 #include <napi.h>

@@ -1,11 +1,22 @@
 {
-  # softbr's native addon: TAP and AF_PACKET syscalls with batched I/O (src/native/addon.cc).
+  # softbr's native addon: TAP and AF_PACKET syscalls with batched I/O (src/native/*.cc; the
+  # header comment of addon.cc says which file does what).
   # npm runs `node-gyp rebuild` for this file during `npm install`; the result is
   # build/Release/softbr_native.node, loaded by src/native/index.ts.
   "targets": [
     {
       "target_name": "softbr_native",
-      "sources": ["src/native/addon.cc"],
+      "sources": [
+        "src/native/addon.cc",
+        "src/native/common.cc",
+        "src/native/checksum.cc",
+        "src/native/tap.cc",
+        "src/native/packet.cc",
+        "src/native/link.cc",
+        "src/native/poller.cc",
+        "src/native/writer.cc",
+        "src/native/gso.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",

@@ -24,6 +24,16 @@ export interface RxSink {
   linkUp?(): void;
 }
 
+/**
+ * Frames a driver dropped where the engine cannot see them (too short or long to deliver,
+ * refused by the kernel on send), under the engine's drop reasons. Read at scrape time.
+ */
+export interface DriverDrops {
+  malformed: number;
+  no_buffer: number;
+  tx_error: number;
+}
+
 /** What the engine needs of a port driver. */
 export interface PortIO {
   /** Driver kind: 'tap', 'packet', 'memory', 'host', … */
@@ -48,4 +58,6 @@ export interface PortIO {
   start(sink: RxSink): void;
   /** Stop receiving, release the device (delete it if the driver created it). */
   close(): void;
+  /** The driver's own drops, added to the port's drop counters when they are read (never per frame). */
+  driverDrops?(): DriverDrops;
 }

@@ -109,10 +109,12 @@ export class BridgePort {
     if (f.hairpin !== undefined) this.hairpin = f.hairpin;
   }
 
+  /** The engine's counters plus what the driver dropped before or after the engine saw the frames. */
   drops(): Record<DropReason, number> {
+    const d = this.io.driverDrops?.();
     return {
-      malformed: this.dropMalformed, stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
-      no_buffer: this.dropNoBuffer, tx_error: this.dropTxError, limit: this.dropLimit,
+      malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
+      no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
       link_local: this.dropLinkLocal, vlan: this.dropVlan,
     };
   }

@@ -43,6 +43,10 @@ export interface PollerStats {
   frames: number;
   /** Frames longer than a receive slot, dropped. */
   truncated: number;
+  /** Frames shorter than an Ethernet header, dropped. */
+  runts: number;
+  /** Reads shorter than the virtio-net header (vnet mode), dropped. */
+  shortVnetHdr: number;
   /** Segmentation-offload super-frames that could not be segmented (not TCP/UDP, malformed), dropped. */
   gso: number;
   /** Segmentation-offload super-frames (peer with TSO/USO on) cut into MTU-sized frames. */
@@ -51,14 +55,17 @@ export interface PollerStats {
   csumFixed: number;
   /** 802.1Q tags put back that AF_PACKET had moved into metadata. */
   vlanRestored: number;
-  softErrors: number;
+  /** Failed reads by errno name (EAGAIN and EINTR are not failures). */
+  errors: Record<string, number>;
   lastErrno: string | null;
-  failed: boolean;
 }
 
 export interface WriterStats {
   frames: number;
+  /** Frames not sent, in all. */
   dropped: number;
+  /** Frames not sent, by the errno name that stopped them. */
+  drops: Record<string, number>;
   lastErrno: string | null;
 }
 
@@ -85,14 +92,20 @@ export interface NativePollerCtor {
     maxFrames: number,
     maxBatches: number,
     onBatch: (count: number) => void,
-    /** fatal: polling has stopped for good (once). Not fatal: ENETDOWN, polling goes on. */
-    onError: (errnoName: string, errno: number, fatal: boolean) => void,
+    /**
+     * A read failed. Polling goes on unless the callback stops or closes the poller: what the
+     * errno means is decided in TypeScript (errno-policy.ts).
+     */
+    onError: (errnoName: string, errno: number) => void,
   ): NativePoller;
 }
 
 /** Writes frame i = buf[offs[i] .. offs[i]+lens[i]) for i < count in one call. */
 export interface NativeWriter {
-  /** Frames written (the rest dropped), or -errno when the device is gone for good. */
+  /**
+   * 0 when every frame went out, else the errno of the last failure (the frames not sent are
+   * counted under their errno in stats().drops).
+   */
   writeBatch(count: number): number;
   stats(): WriterStats;
 }

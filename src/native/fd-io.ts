@@ -1,7 +1,9 @@
 // Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx/tx buffers shared
-// with the addon, the native Poller and Writer over them, and "link down once" reporting.
+// with the addon, the native Poller and Writer over them, "link down once" reporting, acting on
+// the errnos the addon reports (as errno-policy.ts says) and the driver's drop counts.
 // The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this.
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
+import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
 import { bufferCopy } from '../frame/bytes.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
@@ -26,6 +28,13 @@ export interface FdIOOptions {
   txBatchFrames?: number;
 }
 
+/** Frames the addon dropped, by the engine's drop reasons; structurally bridge/port-io.ts's DriverDrops. */
+export interface FdDrops {
+  malformed: number;
+  no_buffer: number;
+  tx_error: number;
+}
+
 export interface FdIOStats {
   rx: PollerStats;
   tx: WriterStats;
@@ -37,6 +46,17 @@ export interface FdIOStats {
 
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
+}
+
+/** The rule for an errno number, looked up by name once per distinct errno (no string per failed batch). */
+const rulesByErrno = new Map<number, ErrnoRule>();
+function ruleFor(errno: number): ErrnoRule {
+  let r = rulesByErrno.get(errno);
+  if (r === undefined) {
+    r = errnoRule(errnoName(errno));
+    rulesByErrno.set(errno, r);
+  }
+  return r;
 }
 
 export class FdIO {
@@ -102,7 +122,7 @@ export class FdIO {
         const s = this.sink;
         if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
       },
-      (name: string, _errno: number, fatal: boolean) => (fatal ? this.fail(name, false) : this.deviceDown(name)),
+      (name: string, errno: number) => this.readFailed(name, errno),
     );
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
   }
@@ -139,10 +159,10 @@ export class FdIO {
     this.txCount = 0;
     this.txPos = 0;
     if (this.closed || this.dead !== null) return;
-    const r = this.writer.writeBatch(count);
-    // Transient drops (queue full, device down) are in writer stats; only a vanished device
-    // ends the port.
-    if (r < 0) this.fail(errnoName(-r), true);
+    const errno = this.writer.writeBatch(count);
+    // The frames not sent are counted in writer stats (see drops()); only an errno the policy
+    // calls fatal ends the port.
+    if (errno !== 0 && ruleFor(errno).tx.down) this.fail(errnoName(errno), true);
   }
 
   start(sink: FdSink): void {
@@ -172,6 +192,17 @@ export class FdIO {
     return { rx: this.poller.stats(), tx: this.writer.stats(), txRefused: this.txRefused, down: this.dead };
   }
 
+  /**
+   * What the addon dropped, by drop reason: frames it could not deliver whole (longer than a
+   * slot, shorter than an Ethernet or virtio-net header, unsegmentable GSO) are malformed; sends
+   * that failed count as errno-policy.ts classifies their errno. For scrape time, not per frame.
+   */
+  drops(): FdDrops {
+    const rx = this.poller.stats();
+    const tx = classifyTxDrops(this.writer.stats().drops);
+    return { malformed: rx.truncated + rx.runts + rx.shortVnetHdr + rx.gso, no_buffer: tx.no_buffer, tx_error: tx.tx_error };
+  }
+
   /** Stops polling and closes the fd. Idempotent. */
   close(): void {
     if (this.closed) return;
@@ -183,6 +214,13 @@ export class FdIO {
     this.poller.close();
     native().closeFd(this.fd);
     this.sink = null;
+  }
+
+  /** A read failed: the policy says whether the device is gone, only down for now, or neither. */
+  private readFailed(name: string, errno: number): void {
+    const action = ruleFor(errno).rx;
+    if (action === 'down') this.fail(name, false);
+    else if (action === 'carrier') this.deviceDown(name);
   }
 
   private fail(name: string, fromTx: boolean): void {

@@ -1,6 +1,7 @@
 // What every fd-backed port driver (TAP, AF_PACKET) shares: the batched native I/O behind the
-// PortIO send/flush/start calls, link-down reporting, stats and event-loop ref control.
-import type { RxSink } from '../bridge/port-io.js';
+// PortIO send/flush/start calls, link-down reporting, stats, the addon's drop counts and
+// event-loop ref control.
+import type { DriverDrops, RxSink } from '../bridge/port-io.js';
 import { FdIO, type FdIOStats } from '../native/index.js';
 
 export abstract class FdPort {
@@ -31,6 +32,10 @@ export abstract class FdPort {
 
   stats(): FdIOStats {
     return this.io.stats();
+  }
+
+  driverDrops(): DriverDrops {
+    return this.io.drops();
   }
 
   ref(): void {

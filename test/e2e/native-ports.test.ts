@@ -7,7 +7,11 @@ import type { PortIO, RxSink } from '../../src/bridge/port-io.js';
 import { addonPath, nativeAvailable } from '../../src/native/index.js';
 import { PacketPort } from '../../src/ports/packet.js';
 import { TapPort } from '../../src/ports/tap.js';
-import { formatMac } from '../../src/frame/mac.js';
+import { formatMac, parseMac } from '../../src/frame/mac.js';
+import { Bridge } from '../../src/bridge/bridge.js';
+import { SystemClock } from '../../src/bridge/clock.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { parseExposition } from '../helpers/prom.js';
 import { NetnsSandbox, canUseNetns, linkExists, listLinks, listNamespaces, sweepStale } from '../helpers/netns.js';
 
 const why = !canUseNetns()
@@ -286,6 +290,73 @@ describe.skipIf(why !== '')('native ports on real devices (root)', () => {
     expect(events).toEqual([]);
     ta.close();
     tb.close();
+  });
+
+  it('frames dropped below the engine are counted as the port\'s malformed drops, and good frames still forward', async () => {
+    const sb = sandbox();
+    const h7 = sb.addNs('h7');
+    const h8 = sb.addNs('h8');
+    const td = keep(TapPort.open({ name: sb.name('td') }));
+    const te = keep(TapPort.open({ name: sb.name('te') }));
+    sb.moveLink(td.name, h7);
+    sb.moveLink(te.name, h8);
+    // The kernel side of td gets a larger MTU than the port (opened at 1500) takes.
+    sb.ip('-n', h7, 'link', 'set', td.name, 'mtu', '4000');
+    sb.addrUp(h7, td.name, '10.199.4.1/24');
+    sb.addrUp(h8, te.name, '10.199.4.2/24');
+    // An L3 (TUN) device has no link header, so a 10-byte packet written into it reaches an
+    // AF_PACKET socket on it as a 10-byte "frame" (an Ethernet device refuses to carry one).
+    const tun = sb.name('tu');
+    sb.ip('tuntap', 'add', 'dev', tun, 'mode', 'tun');
+    sb.trackLink(tun);
+    sb.ip('link', 'set', tun, 'up');
+    const pt = keep(PacketPort.open({ name: tun }));
+
+    const br = new Bridge({ name: sb.name('br'), clock: new SystemClock(), mac: parseMac('02:5b:00:00:04:f0') });
+    // Bridge-side MACs of their own: a TAP's MAC is its kernel side's, the host behind the port.
+    const pd = br.addPort(td, { mac: parseMac('02:5b:00:00:04:01') });
+    const pe = br.addPort(te, { mac: parseMac('02:5b:00:00:04:02') });
+    const pu = br.addPort(pt, { mac: parseMac('02:5b:00:00:04:03') });
+    const metrics = createMetrics({ bridges: new Map([[br.name, { bridge: br }]]) });
+    const malformed = async (port: string): Promise<number | undefined> =>
+      parseExposition(await metrics.registry.metrics()).get(`softbr_port_drops_total{bridge="${br.name}",port="${port}",reason="malformed"}`);
+    try {
+      const ping = await sb.exec(h7, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', '10.199.4.2']);
+      expect(ping.stdout).toMatch(/2 received/);
+      expect(await malformed(td.name)).toBe(0);
+      expect(await malformed(tun)).toBe(0);
+
+      // Oversize: the TAP cuts each frame to its receive slot, longer than the port accepts.
+      const big = await sb.exec(h7, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-s', '3000', '10.199.4.2']);
+      expect(big.stdout).toMatch(/0 received/);
+      expect(pd.drops().malformed).toBe(3);
+      expect(await malformed(td.name)).toBe(3);
+
+      // Runts (10 and 13 bytes) never reach the engine: the addon drops and counts them, and the
+      // port's malformed drops include its count. The 14- and 40-byte frames between them (to an
+      // unknown unicast MAC, 44:00:00:00:00:00) are flooded as usual.
+      const floodedBefore = pe.txFlooded;
+      const py = [
+        'import fcntl, os, struct',
+        "fd = os.open('/dev/net/tun', os.O_RDWR)",
+        `fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'${tun}', 0x0001 | 0x1000))  # TUNSETIFF, IFF_TUN | IFF_NO_PI`,
+        "good = bytes([0x44]) + bytes(5) + bytes.fromhex('025b000004aa') + bytes.fromhex('88b5')",
+        'for f in (bytes([0x44]) + bytes(9), good, bytes([0x44]) + bytes(12), good + bytes(26)): os.write(fd, f)',
+      ].join('\n');
+      sb.sh('python3', ['-c', py]);
+      expect(await waitFor(() => pu.rxFrames === 2, 3000)).toBe(true);
+      expect(pe.txFlooded - floodedBefore).toBeGreaterThanOrEqual(2);
+      expect(br.fdb.get(0, parseMac('02:5b:00:00:04:aa'))?.port).toBe(pu.no);
+      expect(pt.stats().rx.runts).toBe(2);
+      expect(pu.dropMalformed).toBe(0); // the engine never saw them
+      expect(pu.drops().malformed).toBe(2);
+      expect(await malformed(tun)).toBe(2);
+
+      const again = await sb.exec(h7, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', '10.199.4.2']);
+      expect(again.stdout).toMatch(/2 received/);
+    } finally {
+      metrics.close();
+    }
   });
 
   it('TAP lifecycle: kernel-chosen names, persistent create/attach, errors', () => {

@@ -1,0 +1,513 @@
+// The receive side: a uv_poll handle on the Node loop per fd; each wakeup reads up to
+// maxBatches batches of up to maxFrames frames (read() on a TAP, recvmmsg() on AF_PACKET) into
+// the rx buffer JS allocated once, completes partial checksums, segments GSO super-frames, puts
+// VLAN tags back, and makes one JS call per batch. Frames it drops are counted by cause; read
+// errors are counted by errno and handed to JS, which decides what they mean.
+#include <endian.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <memory>
+#include <vector>
+
+#include "checksum.h"
+#include "common.h"
+#include "gso.h"
+
+namespace softbr {
+namespace {
+
+class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Poller",
+                       {InstanceMethod("start", &Poller::Start), InstanceMethod("stop", &Poller::Stop),
+                        InstanceMethod("close", &Poller::Close), InstanceMethod("ref", &Poller::RefJs),
+                        InstanceMethod("unref", &Poller::UnrefJs), InstanceMethod("stats", &Poller::Stats)});
+  }
+
+  // new Poller(fd, mode, vnetHdr, rxBuf: Uint8Array, offs: Int32Array, lens: Int32Array,
+  //            slotBytes, maxFrames, maxBatches, onBatch(count), onError(name, errno))
+  // onError comes for every failed read (EAGAIN and EINTR are not failures). Polling goes on
+  // unless JS, which decides what the errno means, stops or closes the poller from inside it.
+  explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+    Napi::Env env = info.Env();
+    env_ = env;
+    if (info.Length() < 11 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray() ||
+        !info[9].IsFunction() || !info[10].IsFunction()) {
+      ThrowType(env, "Poller(fd, mode, vnetHdr, buf, offs, lens, slotBytes, maxFrames, maxBatches, onBatch, onError)");
+      return;
+    }
+    fd_ = info[0].As<Napi::Number>().Int32Value();
+    mode_ = info[1].As<Napi::Number>().Int32Value();
+    vnet_ = info[2].ToBoolean();
+    Napi::Uint8Array buf = info[3].As<Napi::Uint8Array>();
+    Napi::Int32Array offs = info[4].As<Napi::Int32Array>();
+    Napi::Int32Array lens = info[5].As<Napi::Int32Array>();
+    slot_ = info[6].As<Napi::Number>().Uint32Value();
+    maxFrames_ = info[7].As<Napi::Number>().Uint32Value();
+    maxBatches_ = info[8].As<Napi::Number>().Uint32Value();
+    if (slot_ < 64 + VLAN_RESERVE || maxFrames_ == 0 || maxBatches_ == 0 || offs.ElementLength() < maxFrames_ ||
+        lens.ElementLength() < maxFrames_ || buf.ByteLength() < static_cast<size_t>(slot_) * maxFrames_) {
+      Napi::RangeError::New(env, "Poller: buffers too small for slotBytes * maxFrames").ThrowAsJavaScriptException();
+      return;
+    }
+    outCap_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength() : lens.ElementLength());
+    // Bytes past the receive slots hold frames cut out of GSO super-frames (vnet mode only;
+    // otherwise a plain TAP may pack frames into the whole buffer).
+    gsoBase_ = vnet_ ? static_cast<size_t>(slot_) * maxFrames_ : buf.ByteLength();
+    gsoPos_ = gsoBase_;
+    // Keep the JS arrays alive while we hold raw pointers into their backing stores.
+    bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
+    offsRef_ = Napi::Persistent(static_cast<Napi::Object>(offs));
+    lensRef_ = Napi::Persistent(static_cast<Napi::Object>(lens));
+    buf_ = buf.Data();
+    bufLen_ = buf.ByteLength();
+    offs_ = offs.Data();
+    lens_ = lens.Data();
+    onBatch_ = Napi::Persistent(info[9].As<Napi::Function>());
+    onError_ = Napi::Persistent(info[10].As<Napi::Function>());
+    ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Poller");
+    if (mode_ == MODE_TAP && vnet_) {
+      if (bufLen_ < gsoBase_ + slot_) {
+        Napi::RangeError::New(env, "Poller: vnet mode needs a segment area of one slot after the receive slots")
+            .ThrowAsJavaScriptException();
+        return;
+      }
+      hdrs_.resize(1);
+      overflow_.reset(new uint8_t[OVERFLOW_BYTES]);
+      scratch_.resize(slot_ + OVERFLOW_BYTES + 8);
+    }
+    if (mode_ == MODE_PACKET) {
+      msgs_.resize(maxFrames_);
+      iovs_.resize(3 * maxFrames_);
+      hdrs_.resize(maxFrames_);
+      cmsg_.resize(maxFrames_ * CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 64);
+      // GSO needs the vnet header and a segment area of at least one slot. new[] without ()
+      // leaves the memory untouched, so only pages a super-frame actually lands in get used.
+      if (vnet_ && bufLen_ >= gsoBase_ + slot_) {
+        overflow_.reset(new uint8_t[static_cast<size_t>(maxFrames_) * OVERFLOW_BYTES]);
+        scratch_.resize(slot_ + OVERFLOW_BYTES + 8);
+      }
+    }
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    handle_ = new uv_poll_t;
+    if (uv_poll_init(loop, handle_, fd_) != 0) {
+      delete handle_;
+      handle_ = nullptr;
+      Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
+      return;
+    }
+    handle_->data = this;
+    // Env teardown (process exit, worker termination) must not find a live handle.
+    napi_add_env_cleanup_hook(env, CleanupHook, this);
+    hookAdded_ = true;
+  }
+
+  ~Poller() override { CloseHandle(); }
+
+ private:
+  static void CleanupHook(void* arg) {
+    Poller* p = static_cast<Poller*>(arg);
+    p->hookAdded_ = false;
+    p->CloseHandle();
+  }
+
+  void CloseHandle() {
+    if (hookAdded_) {
+      napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+      hookAdded_ = false;
+    }
+    closed_ = true;
+    active_ = false;
+    if (handle_) {
+      handle_->data = nullptr;
+      // uv_close stops the poll and removes the fd from epoll right now; the memory is
+      // freed on the loop's next close phase.
+      uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      handle_ = nullptr;
+    }
+    if (selfRef_) {
+      selfRef_ = false;
+      Unref();
+    }
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    if (closed_) return info.Env().Undefined();
+    int r = uv_poll_start(handle_, UV_READABLE, OnPoll);
+    active_ = r == 0;
+    if (r != 0) {
+      Napi::Error::New(info.Env(), std::string("uv_poll_start: ") + uv_strerror(r)).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    // While polling, the JS object must not be collected out from under the handle.
+    if (!selfRef_) {
+      selfRef_ = true;
+      Ref();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    active_ = false;
+    if (handle_) uv_poll_stop(handle_);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    CloseHandle();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RefJs(const Napi::CallbackInfo& info) {
+    if (handle_) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value UnrefJs(const Napi::CallbackInfo& info) {
+    if (handle_) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("wakeups", static_cast<double>(wakeups_));
+    o.Set("batches", static_cast<double>(batches_));
+    o.Set("frames", static_cast<double>(frames_));
+    o.Set("truncated", static_cast<double>(truncated_));
+    o.Set("runts", static_cast<double>(runts_));
+    o.Set("shortVnetHdr", static_cast<double>(shortVnet_));
+    o.Set("gso", static_cast<double>(gso_));
+    o.Set("gsoSegmented", static_cast<double>(gsoSegmented_));
+    o.Set("csumFixed", static_cast<double>(csumFixed_));
+    o.Set("vlanRestored", static_cast<double>(vlanRestored_));
+    o.Set("errors", errors_.ToObject(env));
+    o.Set("lastErrno", errors_.last() ? Napi::Value(Napi::String::New(env, ErrnoName(errors_.last()))) : env.Null());
+    return o;
+  }
+
+  static void OnPoll(uv_poll_t* h, int status, int events) {
+    Poller* p = static_cast<Poller*>(h->data);
+    if (p) p->Readable(status);
+  }
+
+  // Which error a POLLERR wakeup stands for (libuv reports it only as UV_EBADF).
+  int ProbeError() {
+    if (mode_ == MODE_PACKET) {
+      int err = 0;
+      socklen_t l = sizeof err;
+      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &l) < 0) return errno;
+      return err;
+    }
+    // A TAP reports POLLERR only when detached from its netdev; a read says which errno.
+    uint8_t tmp[64];
+    ssize_t r = read(fd_, tmp, sizeof tmp);
+    if (r < 0 && errno != EAGAIN) return errno;
+    return 0;
+  }
+
+  void Readable(int status) {
+    wakeups_++;
+    Napi::HandleScope scope(env_);
+    if (status < 0) {
+      // libuv stopped the handle on POLLERR: resume, find out what it was and let JS decide
+      // (ENETDOWN queued on an AF_PACKET socket when its device went down is harmless; a TAP
+      // detached from its netdev is not, and JS stops the poller).
+      if (!closed_ && active_ && handle_) uv_poll_start(handle_, UV_READABLE, OnPoll);
+      int e = ProbeError();
+      if (e != 0 && !Report(e)) return;
+    }
+    for (uint32_t b = 0; b < maxBatches_ && active_; b++) {
+      int err = 0;
+      bool drained = false;
+      bool alive = mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
+      if (!alive) return;  // closed from inside a callback
+      if (err != 0) {
+        Report(err);
+        return;
+      }
+      if (drained) return;  // the kernel queue is empty (EAGAIN or a short batch)
+    }
+    // Cap reached with frames still queued: epoll is level-triggered, so we are woken again on
+    // the next loop turn after the other ports had theirs.
+  }
+
+  void Call(Napi::FunctionReference& fn, size_t argc, const napi_value* argv) {
+    napi_value result;
+    napi_status s = napi_make_callback(env_, *ctx_, Value(), fn.Value(), argc, argv, &result);
+    if (s == napi_pending_exception) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env_, &exc);
+      // Same fate as an exception thrown from any event callback: 'uncaughtException'.
+      napi_fatal_exception(env_, exc);
+    }
+  }
+
+  // Counts a failed read and hands the errno to JS. Returns false if JS stopped or closed the
+  // poller meanwhile.
+  bool Report(int e) {
+    errors_.Add(e);
+    napi_value argv[2] = {Napi::String::New(env_, ErrnoName(e)), Napi::Number::New(env_, e)};
+    Call(onError_, 2, argv);
+    return !closed_ && active_;
+  }
+
+  // Hands the frames collected so far (offs_/lens_[0 .. outN_)) to JS in one call. Returns
+  // false if JS closed the poller meanwhile.
+  bool FlushOut() {
+    if (outN_ > 0) {
+      batches_++;
+      frames_ += outN_;
+      napi_value argv[1] = {Napi::Number::New(env_, outN_)};
+      outN_ = 0;
+      gsoPos_ = gsoBase_;
+      tapPos_ = 0;
+      Call(onBatch_, 1, argv);
+    }
+    return !closed_;
+  }
+
+  bool ReadTap(bool* drained, int* err) {
+    // Frames are packed (8-byte aligned) rather than one per slot: TAP reads return exact
+    // lengths, so small frames leave room for more. A read needs a whole slot free.
+    // tapPos_ goes back to 0 whenever FlushOut hands the collected frames to JS.
+    tapPos_ = 0;
+    while (outN_ < maxFrames_ && tapPos_ + slot_ <= gsoBase_) {
+      uint8_t* f = buf_ + tapPos_;
+      ssize_t r;
+      if (vnet_) {
+        // With IFF_VNET_HDR + offloads the kernel hands over TSO super-frames: the part past
+        // the slot lands in the overflow area and SegmentGso cuts the frame up.
+        struct iovec iov[3] = {{&hdrs_[0], VNET_HDR_LEN}, {f, slot_}, {overflow_.get(), OVERFLOW_BYTES}};
+        r = readv(fd_, iov, 3);
+      } else {
+        r = read(fd_, f, slot_);
+      }
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) *err = errno;
+        *drained = true;
+        break;
+      }
+      size_t len = static_cast<size_t>(r);
+      if (vnet_) {
+        if (len < VNET_HDR_LEN) {
+          shortVnet_++;
+          continue;
+        }
+        len -= VNET_HDR_LEN;
+        const VnetHdr h = hdrs_[0];
+        if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+          if (Segment(f, slot_, overflow_.get(), len, h, VlanTag{false, 0, 0})) gsoSegmented_++;
+          else if (closed_) return false;
+          else gso_++;
+          continue;
+        }
+        if (len > slot_) {
+          truncated_++;
+          continue;
+        }
+        if ((h.flags & VNET_F_NEEDS_CSUM) &&
+            CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset)))
+          csumFixed_++;
+      } else if (len > slot_) {
+        // Some kernels report the full length of what tun cut; others return what fit, a frame
+        // filling the slot, which is longer than the port accepts: the engine counts that one.
+        truncated_++;
+        continue;
+      }
+      if (len < ETH_MIN_FRAME) {
+        runts_++;
+        continue;
+      }
+      offs_[outN_] = static_cast<int32_t>(tapPos_);
+      lens_[outN_] = static_cast<int32_t>(len);
+      outN_++;
+      tapPos_ += (len + 7) & ~static_cast<size_t>(7);
+    }
+    return FlushOut();
+  }
+
+  bool ReadPacket(bool* drained, int* err) {
+    const size_t cs = CMSG_SPACE(sizeof(struct tpacket_auxdata));
+    for (uint32_t i = 0; i < maxFrames_; i++) {
+      struct msghdr& m = msgs_[i].msg_hdr;
+      memset(&m, 0, sizeof m);
+      struct iovec* iov = &iovs_[3 * i];
+      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
+      int k = 0;
+      if (vnet_) {
+        iov[k].iov_base = &hdrs_[i];
+        iov[k].iov_len = VNET_HDR_LEN;
+        k++;
+      }
+      iov[k].iov_base = slot + VLAN_RESERVE;
+      iov[k].iov_len = slot_ - VLAN_RESERVE;
+      k++;
+      if (overflow_) {  // the tail of a segmentation-offload super-frame lands here
+        iov[k].iov_base = overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES;
+        iov[k].iov_len = OVERFLOW_BYTES;
+        k++;
+      }
+      m.msg_iov = iov;
+      m.msg_iovlen = k;
+      m.msg_control = &cmsg_[i * cs];
+      m.msg_controllen = cs;
+      msgs_[i].msg_len = 0;
+    }
+    int r;
+    do {
+      r = recvmmsg(fd_, msgs_.data(), maxFrames_, MSG_DONTWAIT, nullptr);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno != EAGAIN) *err = errno;
+      *drained = true;
+      return true;
+    }
+    *drained = static_cast<uint32_t>(r) < maxFrames_;
+    const size_t inSlot = slot_ - VLAN_RESERVE;
+    for (int i = 0; i < r; i++) {
+      struct msghdr& m = msgs_[i].msg_hdr;
+      size_t len = msgs_[i].msg_len;
+      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
+      uint8_t* f = slot + VLAN_RESERVE;
+      if (m.msg_flags & MSG_TRUNC) {
+        truncated_++;
+        continue;
+      }
+      // The 802.1Q tag AF_PACKET moved into metadata, if any.
+      bool tagged = false;
+      uint16_t tpid = 0, tci = 0;
+      for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+          tagged = true;
+          tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
+          tci = aux.tp_vlan_tci;
+        }
+      }
+      if (vnet_) {
+        if (len < VNET_HDR_LEN) {
+          shortVnet_++;
+          continue;
+        }
+        len -= VNET_HDR_LEN;
+        const VnetHdr& h = hdrs_[i];
+        if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+          // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
+          // MTU-sized frames as the NIC would have.
+          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
+          if (!Segment(f, inSlot, over, len, h, VlanTag{tagged, tpid, tci})) {
+            if (closed_) return false;
+            gso_++;
+          } else {
+            gsoSegmented_++;
+          }
+          continue;
+        }
+        if (len > inSlot) {  // larger than the MTU allows and not GSO: not a valid frame
+          truncated_++;
+          continue;
+        }
+        if (h.flags & VNET_F_NEEDS_CSUM) {
+          if (CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset))) csumFixed_++;
+        }
+      }
+      if (len > inSlot) {
+        truncated_++;
+        continue;
+      }
+      if (len < ETH_MIN_FRAME) {
+        runts_++;
+        continue;
+      }
+      uint32_t off = VLAN_RESERVE;
+      if (tagged) {
+        memmove(slot, f, 12);
+        Put16(slot + 12, tpid);
+        Put16(slot + 14, tci);
+        off = 0;
+        len += 4;
+        vlanRestored_++;
+      }
+      offs_[outN_] = static_cast<int32_t>(static_cast<size_t>(i) * slot_ + off);
+      lens_[outN_] = static_cast<int32_t>(len);
+      outN_++;
+      if (outN_ == outCap_ && !FlushOut()) return false;
+    }
+    return FlushOut();
+  }
+
+  // SegmentOut: room for one output frame of len bytes in the segment area after the receive
+  // slots, handing the frames collected so far to JS first when the area or the arrays are full.
+  uint8_t* Emit(size_t len) override {
+    if (outN_ == outCap_ || gsoPos_ + len > bufLen_) {
+      if (!FlushOut()) return nullptr;
+      if (gsoPos_ + len > bufLen_) return nullptr;
+    }
+    uint8_t* p = buf_ + gsoPos_;
+    offs_[outN_] = static_cast<int32_t>(gsoPos_);
+    lens_[outN_] = static_cast<int32_t>(len);
+    outN_++;
+    gsoPos_ += (len + 7) & ~static_cast<size_t>(7);
+    return p;
+  }
+
+  // GSO needs the overflow area and a segment area of at least one slot (see the constructor).
+  bool Segment(const uint8_t* f, size_t inSlot, const uint8_t* over, size_t len, const VnetHdr& h, const VlanTag& tag) {
+    if (!over || gsoBase_ + slot_ > bufLen_) return false;
+    return SegmentGso(f, inSlot, over, len, h, tag, scratch_.data(), scratch_.size(), slot_, *this);
+  }
+
+  napi_env env_ = nullptr;
+  int fd_ = -1;
+  int mode_ = MODE_TAP;
+  bool vnet_ = false;
+  uint8_t* buf_ = nullptr;
+  size_t bufLen_ = 0;
+  int32_t* offs_ = nullptr;
+  int32_t* lens_ = nullptr;
+  uint32_t slot_ = 0, maxFrames_ = 0, maxBatches_ = 0;
+  uint32_t outCap_ = 0;  // entries in offs_/lens_
+  uint32_t outN_ = 0;    // entries collected for the next JS call
+  size_t gsoBase_ = 0;   // segment area: buf_[gsoBase_ .. bufLen_)
+  size_t gsoPos_ = 0;
+  size_t tapPos_ = 0;    // TAP: where the next read goes
+  std::unique_ptr<uint8_t[]> overflow_;  // maxFrames_ * OVERFLOW_BYTES, touched only by GSO frames
+  std::vector<uint8_t> scratch_;
+  Napi::ObjectReference bufRef_, offsRef_, lensRef_;
+  Napi::FunctionReference onBatch_, onError_;
+  std::unique_ptr<Napi::AsyncContext> ctx_;
+  std::vector<struct mmsghdr> msgs_;
+  std::vector<struct iovec> iovs_;
+  std::vector<VnetHdr> hdrs_;
+  std::vector<uint8_t> cmsg_;
+  uv_poll_t* handle_ = nullptr;
+  bool closed_ = false, selfRef_ = false, hookAdded_ = false, active_ = false;
+  // Frames dropped here are counted, never lost silently: truncated (longer than a slot), runts
+  // (shorter than an Ethernet header), shortVnet (less than a virtio-net header), gso (a
+  // super-frame that could not be segmented). TypeScript sums them into the port's malformed.
+  uint64_t wakeups_ = 0, batches_ = 0, frames_ = 0, truncated_ = 0, runts_ = 0, shortVnet_ = 0, gso_ = 0,
+           gsoSegmented_ = 0, csumFixed_ = 0, vlanRestored_ = 0;
+  ErrnoCounts errors_;  // failed reads by errno
+};
+
+}  // namespace
+
+void RegisterPoller(Napi::Env env, Napi::Object exports, Napi::Object c) {
+  exports.Set("Poller", Poller::Init(env));
+}
+
+}  // namespace softbr

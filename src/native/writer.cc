@@ -1,0 +1,174 @@
+// The transmit side: JS copies frames into the tx buffer it allocated once and calls
+// writeBatch(count); one write()/writev() per frame on a TAP, one sendmmsg() per batch on
+// AF_PACKET. Frames that fail are counted by errno; the errno goes back to JS to interpret.
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "common.h"
+
+namespace softbr {
+namespace {
+
+class Writer : public Napi::ObjectWrap<Writer> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Writer",
+                       {InstanceMethod("writeBatch", &Writer::WriteBatch), InstanceMethod("stats", &Writer::Stats)});
+  }
+
+  // new Writer(fd, mode, vnetHdr, txBuf: Uint8Array, offs: Int32Array, lens: Int32Array)
+  explicit Writer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Writer>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 6 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray()) {
+      ThrowType(env, "Writer(fd, mode, vnetHdr, buf, offs, lens)");
+      return;
+    }
+    fd_ = info[0].As<Napi::Number>().Int32Value();
+    mode_ = info[1].As<Napi::Number>().Int32Value();
+    vnet_ = info[2].ToBoolean();
+    Napi::Uint8Array buf = info[3].As<Napi::Uint8Array>();
+    Napi::Int32Array offs = info[4].As<Napi::Int32Array>();
+    Napi::Int32Array lens = info[5].As<Napi::Int32Array>();
+    bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
+    offsRef_ = Napi::Persistent(static_cast<Napi::Object>(offs));
+    lensRef_ = Napi::Persistent(static_cast<Napi::Object>(lens));
+    buf_ = buf.Data();
+    bufLen_ = buf.ByteLength();
+    offs_ = offs.Data();
+    lens_ = lens.Data();
+    max_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength()
+                                                                              : lens.ElementLength());
+    memset(&zeroHdr_, 0, sizeof zeroHdr_);
+    if (mode_ == MODE_PACKET) {
+      msgs_.resize(max_);
+      iovs_.resize(2 * max_);
+    }
+  }
+
+ private:
+  // Returns 0 when every frame went out, else the errno of the last failure; the frames not
+  // sent are counted under their errno in stats().drops. What the errno means (queue full,
+  // device gone) is for JS to decide.
+  Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t count = info[0].As<Napi::Number>().Uint32Value();
+    if (count > max_) count = max_;
+    // Validate every slot against the buffer so a JS bug cannot make us read outside it.
+    for (uint32_t i = 0; i < count; i++) {
+      if (offs_[i] < 0 || lens_[i] < 0 || static_cast<size_t>(offs_[i]) + static_cast<size_t>(lens_[i]) > bufLen_) {
+        Napi::RangeError::New(env, "writeBatch: frame outside the tx buffer").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+    }
+    int r = mode_ == MODE_TAP ? WriteTap(count) : WritePacket(count);
+    return Napi::Number::New(env, r);
+  }
+
+  // Errors that concern one frame only (too long, refused by the device): the rest of the batch
+  // may still go. Any other error (queue full, device down or gone) would fail the rest too.
+  static bool FrameOnly(int e) { return e == EMSGSIZE || e == EINVAL; }
+
+  int WriteTap(uint32_t count) {
+    int sent = 0, err = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      ssize_t r;
+      do {
+        if (vnet_) {  // IFF_VNET_HDR: every write starts with a header; zero = plain frame
+          struct iovec iov[2] = {{&zeroHdr_, VNET_HDR_LEN}, {buf_ + offs_[i], static_cast<size_t>(lens_[i])}};
+          r = writev(fd_, iov, 2);
+        } else {
+          r = write(fd_, buf_ + offs_[i], static_cast<size_t>(lens_[i]));
+        }
+      } while (r < 0 && errno == EINTR);
+      if (r < 0) {
+        err = errno;
+        if (FrameOnly(err)) {
+          drops_.Add(err);
+          continue;
+        }
+        drops_.Add(err, count - i);
+        break;
+      }
+      sent++;
+    }
+    frames_ += sent;
+    return err;
+  }
+
+  int WritePacket(uint32_t count) {
+    for (uint32_t i = 0; i < count; i++) {
+      struct msghdr& m = msgs_[i].msg_hdr;
+      memset(&m, 0, sizeof m);
+      struct iovec* iov = &iovs_[2 * i];
+      int k = 0;
+      if (vnet_) {  // with PACKET_VNET_HDR every send starts with a header; zero = no offload
+        iov[k].iov_base = &zeroHdr_;
+        iov[k].iov_len = VNET_HDR_LEN;
+        k++;
+      }
+      iov[k].iov_base = buf_ + offs_[i];
+      iov[k].iov_len = static_cast<size_t>(lens_[i]);
+      k++;
+      m.msg_iov = iov;
+      m.msg_iovlen = k;
+    }
+    int sent = 0, err = 0;
+    uint32_t i = 0;
+    while (i < count) {
+      int r = sendmmsg(fd_, &msgs_[i], count - i, MSG_DONTWAIT);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        err = errno;
+        if (FrameOnly(err)) {
+          drops_.Add(err);
+          i++;
+          continue;
+        }
+        drops_.Add(err, count - i);
+        break;
+      }
+      sent += r;
+      i += static_cast<uint32_t>(r);
+    }
+    frames_ += sent;
+    return err;
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("frames", static_cast<double>(frames_));
+    o.Set("dropped", static_cast<double>(drops_.total()));
+    o.Set("drops", drops_.ToObject(env));
+    o.Set("lastErrno", drops_.last() ? Napi::Value(Napi::String::New(env, ErrnoName(drops_.last()))) : env.Null());
+    return o;
+  }
+
+  int fd_ = -1;
+  int mode_ = MODE_TAP;
+  bool vnet_ = false;
+  uint8_t* buf_ = nullptr;
+  size_t bufLen_ = 0;
+  int32_t* offs_ = nullptr;
+  int32_t* lens_ = nullptr;
+  uint32_t max_ = 0;
+  Napi::ObjectReference bufRef_, offsRef_, lensRef_;
+  std::vector<struct mmsghdr> msgs_;
+  std::vector<struct iovec> iovs_;
+  VnetHdr zeroHdr_;
+  uint64_t frames_ = 0;
+  ErrnoCounts drops_;  // frames not sent, by the errno that stopped them
+};
+
+}  // namespace
+
+void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object c) {
+  exports.Set("Writer", Writer::Init(env));
+}
+
+}  // namespace softbr

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../control/config.js';
 import { serveControl } from '../control/server.js';
 import { controlPath } from '../control/protocol.js';
 import { serveMetrics } from '../metrics/server.js';
+import { isRoot } from '../lab/host.js';
 
 export interface DaemonCliOptions {
   config?: string;
@@ -17,7 +18,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
   let cfg: Config = { bridges: [] };
   if (opts.config) cfg = loadConfig(opts.config); // throws ConfigError before anything is created
-  if (process.getuid && process.getuid() !== 0) {
+  if (!isRoot()) {
     throw new Error('softbr daemon needs root (it opens TAP devices and raw sockets): run it with sudo');
   }
   const path = controlPath(opts.control ?? cfg.control);

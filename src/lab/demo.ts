@@ -3,7 +3,8 @@
 // newcomer watches learning happen. Everything it creates is removed at the end (or on Ctrl-C).
 import { Daemon } from '../control/daemon.js';
 import { Lab } from './netns.js';
-import { sh, nsExec, isRoot } from './sh.js';
+import { sh } from './sh.js';
+import { isRoot } from './host.js';
 import * as fmt from '../cli/format/index.js';
 
 export interface DemoOptions {
@@ -16,9 +17,8 @@ const SUBNET = '10.77.0';
 export async function runDemo(opts: DemoOptions = {}): Promise<void> {
   const out = opts.out ?? ((s: string) => process.stdout.write(s));
   if (!isRoot()) throw new Error('softbr demo needs root: it creates TAP devices and network namespaces (try: sudo softbr demo)');
-  const tag = `sbd${process.pid % 100000}`;
-  const br = `${tag}br`;
-  const lab = new Lab(tag);
+  const lab = new Lab('d');
+  const br = lab.name('br');
   const daemon = new Daemon({ log: () => {} });
   let cleaned = false;
   const cleanup = async () => {
@@ -63,7 +63,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
       const B = hosts[b]!;
       step(`h${a + 1} pings h${b + 1}: the first ARP is broadcast (flooded to every port), the replies are unicast`);
       cmd(`ip netns exec ${A.ns} ping -c 2 -i 0.2 ${B.ip}`);
-      const r = await nsExec(A.ns, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', B.ip], { allowFail: true });
+      const r = await lab.exec(A.ns, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', B.ip], { allowFail: true });
       out(r.stdout.split('\n').filter((l) => /bytes from|packet loss|rtt/.test(l)).join('\n') + '\n');
       if (r.code !== 0) throw new Error(`ping from h${a + 1} to h${b + 1} failed: ${r.stdout}${r.stderr}`);
     }

@@ -1,21 +1,22 @@
 // End-to-end: the real daemon forwarding between TAP devices whose kernel side is a host in a
 // network namespace, driven through the CLI exactly as a user would.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { SoftbrDaemon, isRoot, prefix } from '../helpers/softbr.js';
+import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
-import { sh, nsExec, nsSpawn } from '../../src/lab/sh.js';
+import { isRoot } from '../../src/lab/host.js';
+import { sh } from '../../src/lab/sh.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = isRoot();
-const P = prefix('sbe');
+const lab = new Lab('e');
+const P = lab.prefix;
 const BR = `${P}br`;
 const NET = '10.201.0';
 
 interface Host { ns: string; ip: string; mac: string; tap: string }
 
 describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
-  const lab = new Lab(P);
   const d = new SoftbrDaemon(P);
   const hosts: Host[] = [];
 
@@ -42,7 +43,7 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
     expect(left.stdout).not.toContain(P);
   });
 
-  const ping = (from: Host, to: string, n = 3) => nsExec(from.ns, 'ping', ['-c', String(n), '-i', '0.2', '-W', '2', to], { allowFail: true });
+  const ping = (from: Host, to: string, n = 3) => lab.exec(from.ns, 'ping', ['-c', String(n), '-i', '0.2', '-W', '2', to], { allowFail: true });
 
   it('shows the bridge with its ports as brctl show does', async () => {
     const out = await d.ok('show');
@@ -81,9 +82,9 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
     const [h1, h2, h3] = hosts as [Host, Host, Host];
     await d.ok('fdb', 'flush', BR);
     // h1 knows h2's MAC already (static neighbour), so its first frame is unicast to an unknown MAC
-    await nsExec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
-    await nsExec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
-    const dump = nsSpawn(h3.ns, 'tcpdump', ['-i', 'eth0', '-n', '-l', '-p', 'icmp']);
+    await lab.exec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    await lab.exec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    const dump = lab.spawn(h3.ns, 'tcpdump', ['-i', 'eth0', '-n', '-l', '-p', 'icmp']);
     let seen = '';
     dump.stdout!.on('data', (x) => { seen += x; });
     let ready = '';
@@ -99,17 +100,17 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
       const after = seen.split('\n').filter((l) => l.includes('echo')).length;
       expect(after, seen).toBe(1);
     } finally {
-      dump.kill('SIGTERM');
-      await nsExec(h1.ns, 'ip', ['neigh', 'del', h2.ip, 'dev', 'eth0'], { allowFail: true });
-      await nsExec(h2.ns, 'ip', ['neigh', 'del', h1.ip, 'dev', 'eth0'], { allowFail: true });
+      await lab.kill(dump);
+      await lab.exec(h1.ns, 'ip', ['neigh', 'del', h2.ip, 'dev', 'eth0'], { allowFail: true });
+      await lab.exec(h2.ns, 'ip', ['neigh', 'del', h1.ip, 'dev', 'eth0'], { allowFail: true });
     }
   });
 
   it('entries age out after setageing', async () => {
     const [h1, h2] = hosts as [Host, Host];
     // permanent neighbours: after this ping h1 and h2 send nothing more (no ARP refresh)
-    await nsExec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
-    await nsExec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    await lab.exec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    await lab.exec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
     expect((await ping(h1, h2.ip, 1)).code).toBe(0);
     const learned = async () => (JSON.parse(await d.ok('showmacs', BR, '--json')) as { mac: string; isLocal: boolean; ageingTimerSec: number }[]).filter((m) => !m.isLocal);
     expect((await learned()).map((m) => m.mac)).toEqual(expect.arrayContaining([h1.mac, h2.mac]));
@@ -120,8 +121,8 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
     expect(left.map((m) => m.mac)).not.toContain(h2.mac);
     // anything still there was heard from within the last second
     for (const m of left) expect(m.ageingTimerSec).toBeLessThan(1);
-    await nsExec(h1.ns, 'ip', ['neigh', 'del', h2.ip, 'dev', 'eth0'], { allowFail: true });
-    await nsExec(h2.ns, 'ip', ['neigh', 'del', h1.ip, 'dev', 'eth0'], { allowFail: true });
+    await lab.exec(h1.ns, 'ip', ['neigh', 'del', h2.ip, 'dev', 'eth0'], { allowFail: true });
+    await lab.exec(h2.ns, 'ip', ['neigh', 'del', h1.ip, 'dev', 'eth0'], { allowFail: true });
     await d.ok('setageing', BR, '300');
   });
 
@@ -135,17 +136,17 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
     await d.ok('addif', BR, `tap:${h2.tap}`);
     await lab.plug(h2.tap, h2.ns, { rename: 'eth1', cidr: `${NET}.2/24` });
     // h2's NIC is new (new MAC): let h1 resolve it again
-    await nsExec(h1.ns, 'ip', ['neigh', 'flush', 'all']);
+    await lab.exec(h1.ns, 'ip', ['neigh', 'flush', 'all']);
     expect((await ping(h1, h2.ip, 3)).code).toBe(0);
   });
 
   it('attaches an existing veth by name and forwards through it', async () => {
-    const [inRoot, peer] = await lab.addVeth('va', 'vb');
+    const { a: inRoot, b: peer } = await lab.addVeth('va', 'vb');
     const ns = await lab.addNamespace('h4');
     await lab.plug(peer, ns, { cidr: `${NET}.4/24` });
     await sh('ip', ['link', 'set', inRoot, 'up']);
     await d.ok('addif', BR, inRoot);
-    const r = await nsExec(ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', hosts[0]!.ip], { allowFail: true });
+    const r = await lab.exec(ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', hosts[0]!.ip], { allowFail: true });
     expect(r.code, r.stdout).toBe(0);
     const links = JSON.parse(await d.ok('link', 'show', '--json')) as { ifname: string; state: string }[];
     expect(links.find((l) => l.ifname === inRoot)?.state).toBe('forwarding');
@@ -153,11 +154,10 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
 
   it('deleting a host namespace under traffic takes its port down; the others keep pinging', async () => {
     const [h1, h2, h3] = hosts as [Host, Host, Host];
-    const flood = nsSpawn(h3.ns, 'ping', ['-i', '0.01', h1.ip]);
+    const flood = lab.spawn(h3.ns, 'ping', ['-i', '0.01', h1.ip]);
     await new Promise((r) => setTimeout(r, 300));
-    await sh('ip', ['netns', 'del', h3.ns]);
-    lab.namespaces.splice(lab.namespaces.indexOf(h3.ns), 1);
-    flood.kill('SIGTERM');
+    await lab.deleteNamespace(h3.ns);
+    await lab.kill(flood);
     let down = false;
     for (let i = 0; i < 30 && !down; i++) {
       const links = JSON.parse(await d.ok('link', 'show', '--json')) as { ifname: string; flags: string[]; state: string }[];

@@ -1,7 +1,8 @@
 // The README's first quick-start line: `softbr demo` builds its lab, shows learning happen,
 // and leaves nothing behind.
 import { describe, it, expect } from 'vitest';
-import { runCli, isRoot } from '../helpers/softbr.js';
+import { runCli } from '../helpers/softbr.js';
+import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
 
 describe.skipIf(!isRoot())('softbr demo', () => {

@@ -7,13 +7,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SoftbrDaemon, BIN, isRoot, prefix } from '../helpers/softbr.js';
+import { SoftbrDaemon, BIN } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
-import { sh, nsExec } from '../../src/lab/sh.js';
+import { isRoot } from '../../src/lab/host.js';
+import { sh } from '../../src/lab/sh.js';
 import { parseExposition } from '../helpers/prom.js';
 
 const root = isRoot();
-const P = prefix('sbo');
+const lab = new Lab('o');
+const P = lab.prefix;
 const BR = `${P}br`;
 const NET = '10.202.0';
 
@@ -51,7 +53,6 @@ class Running {
 }
 
 describe.skipIf(!root)('observing the daemon: metrics, capture, trace, monitor', () => {
-  const lab = new Lab(P);
   const d = new SoftbrDaemon(P);
   const hosts: Host[] = [];
   const running: Running[] = [];
@@ -67,7 +68,7 @@ describe.skipIf(!root)('observing the daemon: metrics, capture, trace, monitor',
     expect(r.status).toBe(200);
     return r.text();
   };
-  const ping = (from: Host, to: Host, n: number) => nsExec(from.ns, 'ping', ['-c', String(n), '-i', '0.2', '-W', '2', '-q', to.ip], { allowFail: true });
+  const ping = (from: Host, to: Host, n: number) => lab.exec(from.ns, 'ping', ['-c', String(n), '-i', '0.2', '-W', '2', '-q', to.ip], { allowFail: true });
 
   beforeAll(async () => {
     const port = await freePort();
@@ -80,13 +81,13 @@ describe.skipIf(!root)('observing the daemon: metrics, capture, trace, monitor',
       await d.ok('addif', BR, `tap:${tap}`);
       const ns = await lab.addNamespace(`h${i}`);
       // IPv6 off before the NIC arrives, so it sends no DAD/MLD/router solicitations
-      await nsExec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      await lab.exec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
       await lab.plug(tap, ns, { rename: 'eth0', cidr: `${NET}.${i}/24` });
       hosts.push({ ns, ip: `${NET}.${i}`, mac: await lab.macOf(ns, 'eth0'), tap });
     }
     const [h1, h2] = hosts as [Host, Host];
-    await nsExec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
-    await nsExec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    await lab.exec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    await lab.exec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
   });
 
   afterAll(async () => {

@@ -12,9 +12,10 @@ import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SoftbrDaemon, isRoot, prefix } from '../helpers/softbr.js';
+import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
-import { sh, nsSpawn } from '../../src/lab/sh.js';
+import { isRoot } from '../../src/lab/host.js';
+import { sh } from '../../src/lab/sh.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
@@ -35,7 +36,8 @@ const missing = !isRoot() ? 'not root'
   : '';
 if (missing) process.stderr.write(`qemu.test.ts: skipped: ${missing}\n`);
 
-const P = prefix('sbq');
+const lab = new Lab('q');
+const P = lab.prefix;
 const BR = `${P}br`;
 const NET = '10.209.0';
 // guest MACs: QEMU's 52:54:00 prefix, one per test, distinct per test process
@@ -72,7 +74,6 @@ function freeTcpPort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` — skipped: ${missing}` : ''}`, () => {
-  const lab = new Lab(P);
   const d = new SoftbrDaemon(P);
   let dir = '';
   let dnsmasq: ChildProcess | undefined;
@@ -89,7 +90,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await d.ok('addif', BR, `tap:${tap}`);
     const ns = await lab.addNamespace('dh');
     await lab.plug(tap, ns, { rename: 'eth0', cidr: `${NET}.1/24` });
-    dnsmasq = nsSpawn(ns, 'dnsmasq', [
+    dnsmasq = lab.spawn(ns, 'dnsmasq', [
       '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--conf-file=/dev/null', '--user=root',
       '--port=0', '--interface=eth0', '--bind-interfaces',
       `--dhcp-range=${NET}.100,${NET}.150,1m`, '--dhcp-authoritative',
@@ -108,9 +109,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
   afterAll(async () => {
     for (const g of guests) await stopGuest(g);
     if (dnsmasq && dnsmasq.exitCode === null) {
-      const done = new Promise((r) => dnsmasq!.once('exit', r));
-      dnsmasq.kill('SIGTERM');
-      await done;
+      await lab.kill(dnsmasq);
     }
     const code = await d.stop();
     await sh('ip', ['link', 'del', qemuTap], { allowFail: true });

@@ -14,14 +14,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { SoftbrDaemon, isRoot, prefix } from '../helpers/softbr.js';
+import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
-import { sh, nsExec } from '../../src/lab/sh.js';
+import { isRoot } from '../../src/lab/host.js';
+import { sh } from '../../src/lab/sh.js';
 import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/bridge/port-io.js';
 
 const root = isRoot();
 const hasBrctl = ['/usr/sbin/brctl', '/sbin/brctl', '/usr/bin/brctl', '/bin/brctl'].some((f) => existsSync(f));
-const P = prefix('sbs');
+const lab = new Lab('s');
+const P = lab.prefix;
 const NET = '10.203.0';
 const pidByte = (process.pid % 256).toString(16).padStart(2, '0');
 /** Bridge MACs fix the initial order: K1 < K2 < S, all at priority 32768 → K1 is root. */
@@ -48,7 +50,6 @@ interface BridgeView {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () => {
-  const lab = new Lab(P);
   const d = new SoftbrDaemon(P);
   const SBR = `${P}s`;
   const kernel = { K1: { ns: `${P}k1`, br: `${P}b1` }, K2: { ns: `${P}k2`, br: `${P}b2` } };
@@ -68,17 +69,13 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
 
   /** A veth whose ends go into namespaces (null = stay in the root namespace for softbr). */
   async function veth(a: string, nsA: string | null, b: string, nsB: string | null): Promise<void> {
-    await sh('ip', ['link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
-    lab.links.push(a);
-    for (const [dev, ns] of [[a, nsA], [b, nsB]] as const) {
-      if (ns) await sh('ip', ['link', 'set', dev, 'netns', ns]);
-    }
+    await lab.addVeth(a.slice(P.length), b.slice(P.length), { nsA: nsA ?? undefined, nsB: nsB ?? undefined });
   }
 
   async function enslave(k: 'K1' | 'K2', dev: string): Promise<void> {
     const { ns, br } = kernel[k];
-    await nsExec(ns, 'ip', ['link', 'set', dev, 'master', br]);
-    await nsExec(ns, 'ip', ['link', 'set', dev, 'up']);
+    await lab.exec(ns, 'ip', ['link', 'set', dev, 'master', br]);
+    await lab.exec(ns, 'ip', ['link', 'set', dev, 'up']);
   }
 
   beforeAll(async () => {
@@ -86,10 +83,10 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     for (const k of ['K1', 'K2'] as const) {
       const { ns, br } = kernel[k];
       await lab.addNamespace(ns.slice(P.length));
-      await nsExec(ns, 'ip', ['link', 'add', br, 'address', MAC[k], 'type', 'bridge',
+      await lab.exec(ns, 'ip', ['link', 'add', br, 'address', MAC[k], 'type', 'bridge',
         'stp_state', '1', 'forward_delay', '200', 'hello_time', '100', 'max_age', '600']);
-      await nsExec(ns, 'ip', ['link', 'set', br, 'up']);
-      expect((await nsExec(ns, 'cat', [`/sys/class/net/${br}/bridge/stp_state`])).stdout.trim()).toBe('1');
+      await lab.exec(ns, 'ip', ['link', 'set', br, 'up']);
+      expect((await lab.exec(ns, 'cat', [`/sys/class/net/${br}/bridge/stp_state`])).stdout.trim()).toBe('1');
     }
     for (const h of hosts) await lab.addNamespace(h.ns.slice(P.length));
 
@@ -141,7 +138,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     const { ns, br } = kernel[k];
     const script = `b=/sys/class/net/${br}; echo $(cat $b/bridge/bridge_id $b/bridge/root_id $b/bridge/root_path_cost); `
       + `for p in $b/brif/*; do echo $(basename $p) $(cat $p/state $p/designated_root $p/designated_bridge $p/designated_port $p/path_cost); done`;
-    const lines = (await nsExec(ns, 'sh', ['-c', script])).stdout.trim().split('\n');
+    const lines = (await lab.exec(ns, 'sh', ['-c', script])).stdout.trim().split('\n');
     const [bridgeId, rootId, cost] = lines[0]!.split(' ');
     const ports = new Map<string, PortView>();
     for (const l of lines.slice(1)) {
@@ -235,16 +232,16 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
    * softbr ages on every tick, so its own entries do go after 2 × forward delay.
    */
   async function forgetNeighbours(): Promise<void> {
-    for (const h of hosts) await nsExec(h.ns, 'ip', ['neigh', 'flush', 'all']);
+    for (const h of hosts) await lab.exec(h.ns, 'ip', ['neigh', 'flush', 'all']);
   }
 
   async function pingAll(): Promise<void> {
     for (const [a, b] of [[0, 1], [0, 2], [1, 2], [2, 0]] as const) {
-      const r = await nsExec(hosts[a]!.ns, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', hosts[b]!.ip], { allowFail: true });
+      const r = await lab.exec(hosts[a]!.ns, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', hosts[b]!.ip], { allowFail: true });
       if (r.code !== 0 && process.env['STPK_DEBUG']) {
-        for (const k of ['K1', 'K2'] as const) console.log(k, (await nsExec(kernel[k].ns, 'bridge', ['fdb', 'show', 'br', kernel[k].br])).stdout, (await nsExec(kernel[k].ns, 'brctl', ['showstp', kernel[k].br])).stdout);
+        for (const k of ['K1', 'K2'] as const) console.log(k, (await lab.exec(kernel[k].ns, 'bridge', ['fdb', 'show', 'br', kernel[k].br])).stdout, (await lab.exec(kernel[k].ns, 'brctl', ['showstp', kernel[k].br])).stdout);
         console.log('S', await d.ok('fdb', 'show'));
-        for (const h of hosts) console.log(h.ns, (await nsExec(h.ns, 'ip', ['link', 'show', 'eth0'])).stdout);
+        for (const h of hosts) console.log(h.ns, (await lab.exec(h.ns, 'ip', ['link', 'show', 'eth0'])).stdout);
       }
       expect(r.code, `h${a} → h${b}: ${r.stdout}${r.stderr}`).toBe(0);
     }
@@ -266,7 +263,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
   });
 
   it.skipIf(!hasBrctl)('softbr showstp has the layout of brctl showstp, line by line', async () => {
-    const kb = (await nsExec(kernel.K1.ns, 'brctl', ['showstp', kernel.K1.br])).stdout;
+    const kb = (await lab.exec(kernel.K1.ns, 'brctl', ['showstp', kernel.K1.br])).stdout;
     const sb = await d.ok('showstp', SBR);
     console.log(`----- softbr showstp ${SBR} -----\n${sb}----- brctl showstp ${kernel.K1.br} (kernel, ns ${kernel.K1.ns}) -----\n${kb}-----`);
     const dir = process.env['STP_COMPARE_DIR'];
@@ -308,7 +305,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
 
   it('a kernel bridge priority change (K2 to 2048): K2 becomes root and both sides agree', async () => {
     const t = Date.now();
-    await nsExec(kernel.K2.ns, 'ip', ['link', 'set', kernel.K2.br, 'type', 'bridge', 'priority', '2048']);
+    await lab.exec(kernel.K2.ns, 'ip', ['link', 'set', kernel.K2.br, 'type', 'bridge', 'priority', '2048']);
     const v = await settle('K2');
     log(`K2 became root for everybody in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(v.K2.bridgeId).toBe(`0800.${MAC.K2.replaceAll(':', '')}`);
@@ -321,7 +318,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
   it('cut K1–K2: K1 reaches the root through softbr, nothing blocks; restore: the same tree as before', async () => {
     const whole = await views();
     let t = Date.now();
-    await nsExec(kernel.K1.ns, 'ip', ['link', 'set', `${P}12`, 'down']);
+    await lab.exec(kernel.K1.ns, 'ip', ['link', 'set', `${P}12`, 'down']);
     // carrier gone at both ends: K1 takes its blocked port to softbr as root port at once
     const rest = LINKS.slice(0, 2);
     let v = await settle('K2', { links: rest, blocking: 0 });
@@ -333,7 +330,7 @@ describe.skipIf(!root)('STP interop: softbr and kernel bridges in one loop', () 
     await pingAll(); // h1 ↔ h2 now crosses softbr
 
     t = Date.now();
-    await nsExec(kernel.K1.ns, 'ip', ['link', 'set', `${P}12`, 'up']);
+    await lab.exec(kernel.K1.ns, 'ip', ['link', 'set', `${P}12`, 'up']);
     v = await settle('K2');
     log(`K1–K2 restored: back to the earlier tree after ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expectAgreement(v, 'K2', [`K1:${P}1s`]);

@@ -11,8 +11,6 @@ export const BIN = join(REPO, 'bin/softbr.js');
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 
-export function isRoot(): boolean { return process.getuid?.() === 0; }
-
 export class SoftbrDaemon {
   readonly dir: string;
   readonly control: string;
@@ -76,9 +74,4 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
       res({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
-}
-
-/** A short per-test prefix for namespaces and devices (≤ 8 chars). */
-export function prefix(tag: string): string {
-  return `${tag}${process.pid % 10000}`.slice(0, 8);
 }

@@ -1,0 +1,41 @@
+// What this host lets us do and what it holds: root or not, whether namespaces and TAPs can be
+// made, and the namespaces and root-namespace links that exist now. The one isRoot() of the project.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { sh } from './sh.js';
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Whether namespaces and TAPs can be made here (root, /dev/net/tun, iproute2). */
+export function canUseNetns(): boolean {
+  if (!isRoot() || !existsSync('/dev/net/tun')) return false;
+  try {
+    // synchronous on purpose: tests call this at load time to decide describe.skipIf
+    execFileSync('ip', ['netns', 'list'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Names of the named network namespaces (`ip netns list`). */
+export async function listNamespaces(): Promise<string[]> {
+  const r = await sh('ip', ['netns', 'list'], { allowFail: true });
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]!).filter((l) => l.length > 0);
+}
+
+/** Interface names in the root namespace. */
+export async function listLinks(): Promise<string[]> {
+  const r = await sh('ip', ['-o', 'link', 'show'], { allowFail: true });
+  return r.stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((l) => l.length > 0);
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return (await listLinks()).includes(name);
+}
+
+export async function nsExists(name: string): Promise<boolean> {
+  return (await listNamespaces()).includes(name);
+}

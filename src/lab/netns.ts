@@ -7,9 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn as spawnChild } from 'node:child_process';
 import { sh, type ShOptions, type ShResult } from './sh.js';
 import { listLinks, listNamespaces } from './host.js';
+import { NAME_MAX } from '../bridge/names.js';
 
 /** Interface names are at most 15 characters (IFNAMSIZ − 1); namespaces follow suit. */
-export const MAX_NAME = 15;
+export const MAX_NAME = NAME_MAX;
 /** PIDs are at most PID_MAX_LIMIT (4 194 304): zero-padded to 7 digits the owner is readable back. */
 const PID_DIGITS = 7;
 const OWNER = new RegExp(`^sb[a-z]{1,2}(\\d{${PID_DIGITS}})`);

@@ -17,7 +17,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SoftbrDaemon, isRoot, prefix } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { sh, nsExec } from '../../src/lab/sh.js';
-import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/bridge/port-io.js';
+import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/stp/port-state.js';
 
 const root = isRoot();
 const hasBrctl = ['/usr/sbin/brctl', '/sbin/brctl', '/usr/bin/brctl', '/bin/brctl'].some((f) => existsSync(f));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { call, ControlClient } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
-import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
+import { bridgeName, portSpec, macArg, numIn, onOff, portFlagArg, PORT_FLAG_WORDS } from '../control/args.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
@@ -113,8 +113,8 @@ export function buildProgram(): Command {
     .action(async (br: string, port: string, p: string) => { await req('setportprio', { bridge: bridgeName(br), port, priority: numIn(p, 'port priority', ...STP_LIMITS.portPriority, true) }); });
   program.command('hairpin <bridge> <port> <state>').description('let frames go back out of the port they came in on')
     .action(async (br: string, port: string, st: string) => { await req('hairpin', { bridge: bridgeName(br), port, on: onOff(st, 'hairpin mode') }); });
-  program.command('setportflag <bridge> <port> <flag> <state>').description('port flag: learning, flood, mcast_flood, bcast_flood, hairpin')
-    .action(async (br: string, port: string, flag: string, st: string) => { await req('setflag', { bridge: bridgeName(br), port, flag, on: onOff(st, flag) }); });
+  program.command('setportflag <bridge> <port> <flag> <state>').description(`port flag: ${Object.keys(PORT_FLAG_WORDS).join(', ')}`)
+    .action(async (br: string, port: string, flag: string, st: string) => { bridgeName(br); portFlagArg(flag); await req('setflag', { bridge: br, port, flag, on: onOff(st, flag) }); });
 
   const fdb = program.command('fdb').description('forwarding database, as iproute2\'s bridge fdb');
   fdb.command('show').description('list FDB entries')

@@ -3,6 +3,7 @@
 import { UserError } from './protocol.js';
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseMac } from '../frame/mac.js';
+import { VLAN_ID_MAX } from '../frame/ethernet.js';
 
 export function str(args: Record<string, unknown>, key: string, what = key): string {
   const v = args[key];
@@ -34,6 +35,24 @@ export function onOff(v: unknown, what: string): boolean {
 
 export function macArg(v: unknown): number {
   return parseMac(String(v));
+}
+
+/** setportflag's words (brctl's and iproute2's) and the port flag each one sets. */
+export const PORT_FLAG_WORDS = {
+  learning: 'learning', flood: 'floodUnicast', mcast_flood: 'floodMulticast', bcast_flood: 'floodBroadcast', hairpin: 'hairpin',
+} as const;
+
+export type PortFlagKey = (typeof PORT_FLAG_WORDS)[keyof typeof PORT_FLAG_WORDS];
+
+/** The port flag a setportflag word names. */
+export function portFlagArg(word: string): PortFlagKey {
+  if (!Object.hasOwn(PORT_FLAG_WORDS, word)) throw new UserError(`unknown port flag '${word}': allowed ${Object.keys(PORT_FLAG_WORDS).join(', ')}`);
+  return PORT_FLAG_WORDS[word as keyof typeof PORT_FLAG_WORDS];
+}
+
+/** An 802.1Q VLAN id, 0 (untagged) to 4095. */
+export function vlanArg(v: unknown): number {
+  return numIn(v, 'vlan', 0, VLAN_ID_MAX, true);
 }
 
 export const BRIDGE_NAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;

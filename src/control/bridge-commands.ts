@@ -2,8 +2,7 @@
 // flags (hairpin, setportflag), `bridge link show`, and ping (is a daemon there).
 import { formatMac } from '../frame/mac.js';
 import { registerCommand } from './commands.js';
-import { UserError } from './protocol.js';
-import { str, optStr, onOff, macArg, bridgeName } from './args.js';
+import { str, optStr, onOff, macArg, bridgeName, portFlagArg } from './args.js';
 
 registerCommand('ping', ({ daemon }) => ({ pid: process.pid, bridges: daemon.bridges.size }));
 
@@ -30,15 +29,11 @@ registerCommand('hairpin', ({ daemon, args: a }) => {
   return null;
 });
 
-/** setportflag's words (brctl/iproute2) → the port's flag fields. */
-const PORT_FLAGS = { learning: 'learning', flood: 'floodUnicast', mcast_flood: 'floodMulticast', bcast_flood: 'floodBroadcast', hairpin: 'hairpin' } as const;
-
 registerCommand('setflag', ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
   const p = daemon.port(m, a['port']);
   const flag = str(a, 'flag');
-  if (!Object.hasOwn(PORT_FLAGS, flag)) throw new UserError(`unknown port flag '${flag}': allowed ${Object.keys(PORT_FLAGS).join(', ')}`);
-  p.setFlags({ [PORT_FLAGS[flag as keyof typeof PORT_FLAGS]]: onOff(a['on'], flag) });
+  p.setFlags({ [portFlagArg(flag)]: onOff(a['on'], flag) });
   return null;
 });
 

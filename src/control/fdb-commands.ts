@@ -4,7 +4,7 @@ import { formatMac, isMulticast } from '../frame/mac.js';
 import type { BridgePort } from '../bridge/port.js';
 import { registerCommand } from './commands.js';
 import { UserError } from './protocol.js';
-import { str, optStr, numIn, macArg, bridgeName } from './args.js';
+import { str, optStr, numIn, macArg, vlanArg, bridgeName } from './args.js';
 import type { Daemon, ManagedBridge } from './daemon.js';
 
 /** `dev PORT` of iproute2's fdb verbs: a port of whichever bridge has it. */
@@ -14,10 +14,6 @@ function findPortAnywhere(daemon: Daemon, name: string): { m: ManagedBridge; p: 
     if (p) return { m, p };
   }
   throw new UserError(`${name} is not a port of any softbr bridge`);
-}
-
-function vlanArg(v: unknown): number {
-  return v === undefined ? 0 : numIn(v, 'vlan', 0, 4095, true);
 }
 
 /**
@@ -47,14 +43,14 @@ registerCommand('fdb-add', ({ daemon, args: a }) => {
   const mac = macArg(a['mac']);
   const { m, p } = findPortAnywhere(daemon, str(a, 'port', 'dev'));
   if (isMulticast(mac)) throw new UserError(`${formatMac(mac)} is a multicast address; only unicast MACs can be static FDB entries`);
-  m.bridge.addStatic(mac, p.name, vlanArg(a['vlan']));
+  m.bridge.addStatic(mac, p.name, (a['vlan'] === undefined ? 0 : vlanArg(a['vlan'])));
   return null;
 });
 
 registerCommand('fdb-del', ({ daemon, args: a }) => {
   const mac = macArg(a['mac']);
   const { m } = findPortAnywhere(daemon, str(a, 'port', 'dev'));
-  const vid = vlanArg(a['vlan']);
+  const vid = (a['vlan'] === undefined ? 0 : vlanArg(a['vlan']));
   if (!refusalIsUserError(() => m.bridge.removeFdb(mac, vid))) throw new UserError(`no FDB entry for ${formatMac(mac)} on bridge ${m.bridge.name}`);
   return null;
 });

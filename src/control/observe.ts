@@ -6,7 +6,7 @@ import type { ManagedBridge } from './daemon.js';
 import { UserError } from './protocol.js';
 import { STREAMING, type Session } from './server.js';
 import { registerCommand } from './commands.js';
-import { macArg, numIn, str } from './args.js';
+import { macArg, numIn, str, vlanArg } from './args.js';
 import { parseDirection, parseEtherType } from './observe-args.js';
 import type { CaptureEvent } from './wire-types.js';
 import type { BridgePort } from '../bridge/port.js';
@@ -45,7 +45,7 @@ registerCommand('trace', ({ daemon, args: a }) => {
   const port = anyPort(m, str(a, 'in', 'ingress port (--in)'), 'ingress port');
   const src = macArg(a['src']);
   const dst = macArg(a['dst']);
-  const vlan = a['vlan'] === undefined || a['vlan'] === null ? undefined : numIn(a['vlan'], 'vlan', 0, 4095, true);
+  const vlan = a['vlan'] === undefined || a['vlan'] === null ? undefined : vlanArg(a['vlan']);
   const etherType = a['etherType'] === undefined || a['etherType'] === null ? undefined : parseEtherType(a['etherType']);
   return traceFrame(m.bridge, { inPort: port.name, src, dst, vlan, etherType });
 });

@@ -3,7 +3,7 @@
 // message), anything else is an internal error (the client is pointed to the daemon log, which
 // has the stack; the CLI exits 1).
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
@@ -17,6 +17,7 @@ import { main } from '../../src/cli/main.js';
 import { Bridge } from '../../src/bridge/bridge.js';
 import type { PortIO, RxSink } from '../../src/bridge/port-io.js';
 import { parseMac } from '../../src/frame/mac.js';
+import { REPO } from '../helpers/softbr.js';
 
 class TestPort implements PortIO {
   readonly kind = 'test';
@@ -67,8 +68,24 @@ describe('control command table and errors', () => {
     expect(() => registerCommand('show', () => null)).toThrow("control command 'show' is registered twice");
   });
 
+  it('the README lists exactly the registered commands', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const list = /Commands: ([a-z, -]+)\./.exec(readme.replace(/\s+/g, ' '))?.[1];
+    expect(list?.split(', ').sort()).toEqual(commandNames());
+  });
+
   it('an unknown command is the user\'s error, named as before', async () => {
     expect(await failure(call(sock, 'frobnicate'))).toEqual({ cls: 'UserError', message: "unknown command 'frobnicate'" });
+  });
+
+  it('setflag knows its flag words and nothing else (not even an object\'s own properties)', async () => {
+    const p1 = bridge.portByName('p1')!;
+    await call(sock, 'setflag', { bridge: 'br0', port: 'p1', flag: 'mcast_flood', on: 'off' });
+    expect(p1.floodMulticast).toBe(false);
+    await call(sock, 'setflag', { bridge: 'br0', port: 'p1', flag: 'mcast_flood', on: 'on' });
+    expect(p1.floodMulticast).toBe(true);
+    expect(await failure(call(sock, 'setflag', { bridge: 'br0', port: 'p1', flag: 'toString', on: 'on' })))
+      .toEqual({ cls: 'UserError', message: "unknown port flag 'toString': allowed learning, flood, mcast_flood, bcast_flood, hairpin" });
   });
 
   it('a registered command answers until it is removed again', async () => {
@@ -124,6 +141,7 @@ describe('control command table and errors', () => {
     // checked by the CLI before it connects
     [['setbridgeprio', 'br0', '70000'], "invalid bridge priority '70000': expected an integer from 0 to 65535"],
     [['fdb', 'add', 'zz', 'dev', 'p1'], "invalid MAC address 'zz': expected six hex pairs like aa:bb:cc:dd:ee:ff"],
+    [['setportflag', 'br0', 'p1', 'sticky', 'on'], "unknown port flag 'sticky': allowed learning, flood, mcast_flood, bcast_flood, hairpin"],
     // refused by the daemon
     [['delbr', 'nobr'], 'bridge nobr does not exist'],
     [['sethello', 'br0', '11'], "invalid hello time '11': expected a number from 1 to 10"],

@@ -9,7 +9,7 @@ import {
 import { Stp, type StpSnapshot } from '../stp/index.js';
 import type { Clock } from './clock.js';
 import type { PortIO, RxSink } from './port-io.js';
-import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from './port-io.js';
+import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';

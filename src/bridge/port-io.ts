@@ -1,16 +1,6 @@
 // The contract between the engine and a port driver (tap, AF_PACKET, socket, memory):
 // drivers deliver received frames in batches and accept sends that they flush once per batch.
 
-/** Port states with the Linux kernel's numbering (BR_STATE_*). */
-export const PORT_DISABLED = 0;
-export const PORT_LISTENING = 1;
-export const PORT_LEARNING = 2;
-export const PORT_FORWARDING = 3;
-export const PORT_BLOCKING = 4;
-export type PortStateNum = 0 | 1 | 2 | 3 | 4;
-export const PORT_STATE_NAMES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const;
-export type PortStateName = (typeof PORT_STATE_NAMES)[number];
-
 /** Where a driver hands what it receives. */
 export interface RxSink {
   /**

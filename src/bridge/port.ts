@@ -1,7 +1,7 @@
 // One port of a bridge: its driver, STP-driven state, forwarding flags and counters. Counters are
 // plain number fields the metrics layer reads at scrape time; nothing here allocates per frame.
 import type { PortIO } from './port-io.js';
-import { PORT_DISABLED } from './port-io.js';
+import { PORT_DISABLED } from '../stp/port-state.js';
 
 /** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
 export interface PortCapture {

@@ -4,7 +4,7 @@
 // fdb.get(), never lookup()/learn()). Keep it in step with Bridge.receive() when that changes.
 import type { Bridge } from './bridge.js';
 import type { BridgePort, DropReason } from './port.js';
-import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from './port-io.js';
+import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
 import { formatMac, isMulticast, MAC_BROADCAST, MAC_STP } from '../frame/mac.js';
 import type { FdbEntry } from '../fdb/fdb.js';
 

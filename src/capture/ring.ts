@@ -3,6 +3,7 @@
 // *capture* loses the frame (counted in `dropped`); forwarding is never slowed or dropped.
 // Nothing here allocates per frame: bytes go into one Uint8Array, metadata into typed arrays.
 import type { PortCapture } from '../bridge/port.js';
+import { UserError } from '../user-error.js';
 
 export const DIR_IN = 0;
 export const DIR_OUT = 1;
@@ -184,7 +185,7 @@ export function attachCapture(port: HasCapture, hook: PortCapture): void {
   const list = cur instanceof CaptureFanout ? cur.hooks : [cur];
   if (list.includes(hook)) return;
   if (list.length >= MAX_CAPTURES_PER_PORT) {
-    throw new RangeError(`port ${port.name} already has ${list.length} captures running (at most ${MAX_CAPTURES_PER_PORT}); stop one first`);
+    throw new UserError(`port ${port.name} already has ${list.length} captures running (at most ${MAX_CAPTURES_PER_PORT}); stop one first`);
   }
   port.capture = new CaptureFanout([...list, hook]);
 }

@@ -2,10 +2,11 @@
 // thin client of the daemon's control socket; `daemon` and `demo` run in this process.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { call, ControlClient, ControlError } from '../control/client.js';
+import { call, ControlClient } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
-import { bridgeName, macArg, numIn, onOff } from '../control/args.js';
+import { bridgeName, macArg, numIn, onOff, portFlagArg, PORT_FLAG_WORDS } from '../control/args.js';
 import { portSpec, addifHelp } from '../control/port-kinds/index.js';
+import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
 
@@ -42,7 +43,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no log lines on stderr')
     .action(async (o: { config?: string; metrics: string | false; quiet?: boolean }) => {
       // loaded here so that client verbs start without the daemon's modules (yaml, zod, prom-client, the addon)
-      const { runDaemon } = await import('./run-daemon.js');
+      const { runDaemon } = await import('../control/run-daemon.js');
       await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet });
     });
 
@@ -99,23 +100,24 @@ export function buildProgram(): Command {
   const secs = (verb: string, what: string, cmd: string) => program.command(`${verb} <bridge> <seconds>`)
     .description(`set ${what}`)
     .action(async (br: string, s: string) => { await req(cmd, { bridge: bridgeName(br), seconds: s }); });
+  const range = (r: readonly [number, number]) => `${r[0]}–${r[1]}`;
   secs('setageing', 'MAC ageing time in seconds (0 = hub mode: forget at once)', 'setageing');
-  secs('setfd', 'STP forward delay (2–30 s)', 'setfd');
-  secs('sethello', 'STP hello time (1–10 s)', 'sethello');
-  secs('setmaxage', 'STP max age (6–40 s)', 'setmaxage');
+  secs('setfd', `STP forward delay (${range(STP_LIMITS.forwardDelay)} s)`, 'setfd');
+  secs('sethello', `STP hello time (${range(STP_LIMITS.hello)} s)`, 'sethello');
+  secs('setmaxage', `STP max age (${range(STP_LIMITS.maxAge)} s)`, 'setmaxage');
 
   program.command('stp <bridge> <state>').description('turn spanning tree on or off')
     .action(async (br: string, st: string) => { await req('stp', { bridge: bridgeName(br), on: onOff(st, 'STP state') }); });
-  program.command('setbridgeprio <bridge> <prio>').description('STP bridge priority (0–65535)')
-    .action(async (br: string, p: string) => { await req('setbridgeprio', { bridge: bridgeName(br), priority: numIn(p, 'bridge priority', 0, 65535, true) }); });
-  program.command('setpathcost <bridge> <port> <cost>').description('STP path cost of a port (1–65535)')
-    .action(async (br: string, port: string, c: string) => { await req('setpathcost', { bridge: bridgeName(br), port, cost: numIn(c, 'path cost', 1, 65535, true) }); });
-  program.command('setportprio <bridge> <port> <prio>').description('STP port priority (0–63)')
-    .action(async (br: string, port: string, p: string) => { await req('setportprio', { bridge: bridgeName(br), port, priority: numIn(p, 'port priority', 0, 63, true) }); });
+  program.command('setbridgeprio <bridge> <prio>').description(`STP bridge priority (${range(STP_LIMITS.priority)})`)
+    .action(async (br: string, p: string) => { await req('setbridgeprio', { bridge: bridgeName(br), priority: numIn(p, 'bridge priority', ...STP_LIMITS.priority, true) }); });
+  program.command('setpathcost <bridge> <port> <cost>').description(`STP path cost of a port (${range(STP_LIMITS.pathCost)})`)
+    .action(async (br: string, port: string, c: string) => { await req('setpathcost', { bridge: bridgeName(br), port, cost: numIn(c, 'path cost', ...STP_LIMITS.pathCost, true) }); });
+  program.command('setportprio <bridge> <port> <prio>').description(`STP port priority (${range(STP_LIMITS.portPriority)})`)
+    .action(async (br: string, port: string, p: string) => { await req('setportprio', { bridge: bridgeName(br), port, priority: numIn(p, 'port priority', ...STP_LIMITS.portPriority, true) }); });
   program.command('hairpin <bridge> <port> <state>').description('let frames go back out of the port they came in on')
     .action(async (br: string, port: string, st: string) => { await req('hairpin', { bridge: bridgeName(br), port, on: onOff(st, 'hairpin mode') }); });
-  program.command('setportflag <bridge> <port> <flag> <state>').description('port flag: learning, flood, mcast_flood, bcast_flood, hairpin')
-    .action(async (br: string, port: string, flag: string, st: string) => { await req('setflag', { bridge: bridgeName(br), port, flag, on: onOff(st, flag) }); });
+  program.command('setportflag <bridge> <port> <flag> <state>').description(`port flag: ${Object.keys(PORT_FLAG_WORDS).join(', ')}`)
+    .action(async (br: string, port: string, flag: string, st: string) => { bridgeName(br); portFlagArg(flag); await req('setflag', { bridge: br, port, flag, on: onOff(st, flag) }); });
 
   const fdb = program.command('fdb').description('forwarding database, as iproute2\'s bridge fdb');
   fdb.command('show').description('list FDB entries')
@@ -183,6 +185,10 @@ function fdbArgs(mac: string, dev: string, kind: string | undefined): void {
   if (kind !== undefined && kind !== 'static' && kind !== 'master') throw new UserError(`unknown entry kind '${kind}': allowed static`);
 }
 
+/**
+ * Runs the CLI; returns the exit code: 0, 2 for bad user input (a usage error, or a UserError from
+ * here or from the daemon), 1 for anything else (no daemon, a dropped connection, an internal error).
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   program.exitOverride();
@@ -191,12 +197,8 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UserError || e instanceof ControlError || e instanceof RangeError) {
-      process.stderr.write(`softbr: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`softbr: ${(e as Error).message ?? String(e)}\n`);
-    return 1;
+    process.stderr.write(`softbr: ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof UserError ? 2 : 1;
   }
 }
 

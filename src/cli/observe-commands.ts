@@ -6,9 +6,11 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ControlClient } from '../control/client.js';
 import { UserError } from '../control/protocol.js';
-import { bridgeName, macArg, numIn } from '../control/args.js';
-import { parseDirection, parseEtherType, type CaptureEvent } from '../control/observe.js';
+import { bridgeName, macArg, numIn, vlanArg } from '../control/args.js';
+import { parseDirection, parseEtherType } from '../control/observe-args.js';
+import type { CaptureEvent } from '../control/wire-types.js';
 import { formatTrace, type TraceResult } from '../bridge/trace.js';
+import { VLAN_ID_MAX } from '../frame/ethernet.js';
 import type { CaptureResult } from '../capture/capture.js';
 import { PcapWriter, PCAP_SNAPLEN } from '../capture/pcap.js';
 import { formatCaptureLine } from '../capture/summary.js';
@@ -24,14 +26,14 @@ export function registerObserveCommands(program: Command, req: Req, sock: () => 
     .requiredOption('--in <port>', 'port the frame arrives on (the bridge name for its host port)')
     .requiredOption('--src <mac>', 'source MAC')
     .requiredOption('--dst <mac>', 'destination MAC')
-    .option('--vlan <vid>', '802.1Q VLAN id of a tagged frame (0–4095)')
+    .option('--vlan <vid>', `802.1Q VLAN id of a tagged frame (0–${VLAN_ID_MAX})`)
     .option('--ethertype <type>', 'EtherType: 0x0800, a decimal number, or ipv4, arp, ipv6, vlan, lldp', 'ipv4')
     .option('--json', 'the whole trace as one JSON object')
     .action(async (br: string, o: { in: string; src: string; dst: string; vlan?: string; ethertype: string; json?: boolean }) => {
       bridgeName(br);
       macArg(o.src);
       macArg(o.dst);
-      const vlan = o.vlan === undefined ? undefined : numIn(o.vlan, 'vlan', 0, 4095, true);
+      const vlan = o.vlan === undefined ? undefined : vlanArg(o.vlan);
       const etherType = parseEtherType(o.ethertype);
       const r = await req<TraceResult>('trace', { bridge: br, in: o.in, src: o.src, dst: o.dst, vlan, etherType });
       out(o.json ? JSON.stringify(r) + '\n' : formatTrace(r));

@@ -2,7 +2,8 @@
 // value and what is allowed, and nothing is changed when validation fails. Port specs are
 // parsed by their kinds (port-kinds/).
 import { UserError } from './protocol.js';
-import { parseMac, MacParseError } from '../frame/mac.js';
+import { parseMac } from '../frame/mac.js';
+import { VLAN_ID_MAX } from '../frame/ethernet.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 
 export function str(args: Record<string, unknown>, key: string, what = key): string {
@@ -34,12 +35,25 @@ export function onOff(v: unknown, what: string): boolean {
 }
 
 export function macArg(v: unknown): number {
-  try {
-    return parseMac(String(v));
-  } catch (e) {
-    if (e instanceof MacParseError) throw new UserError(e.message);
-    throw e;
-  }
+  return parseMac(String(v));
+}
+
+/** setportflag's words (brctl's and iproute2's) and the port flag each one sets. */
+export const PORT_FLAG_WORDS = {
+  learning: 'learning', flood: 'floodUnicast', mcast_flood: 'floodMulticast', bcast_flood: 'floodBroadcast', hairpin: 'hairpin',
+} as const;
+
+export type PortFlagKey = (typeof PORT_FLAG_WORDS)[keyof typeof PORT_FLAG_WORDS];
+
+/** The port flag a setportflag word names. */
+export function portFlagArg(word: string): PortFlagKey {
+  if (!Object.hasOwn(PORT_FLAG_WORDS, word)) throw new UserError(`unknown port flag '${word}': allowed ${Object.keys(PORT_FLAG_WORDS).join(', ')}`);
+  return PORT_FLAG_WORDS[word as keyof typeof PORT_FLAG_WORDS];
+}
+
+/** An 802.1Q VLAN id, 0 (untagged) to 4095. */
+export function vlanArg(v: unknown): number {
+  return numIn(v, 'vlan', 0, VLAN_ID_MAX, true);
 }
 
 export function bridgeName(v: unknown): string {

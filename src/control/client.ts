@@ -1,6 +1,8 @@
 // The control socket client used by every CLI verb: one request, one reply (or a stream of events).
+// A reply the daemon marks as the user's fault rejects with UserError; everything else that goes
+// wrong (no daemon, a dropped connection, an internal error) with ControlError.
 import { connect, type Socket } from 'node:net';
-import type { Reply } from './protocol.js';
+import { UserError, type Reply } from './protocol.js';
 
 export class ControlError extends Error {}
 
@@ -46,7 +48,7 @@ export class ControlClient {
       if (!w) continue;
       if ('event' in r) { w.onEvent?.(r.event); continue; }
       this.waiting.delete(r.id);
-      if (r.ok) w.resolve(r.result); else w.reject(new ControlError(r.error));
+      if (r.ok) w.resolve(r.result); else w.reject(r.kind === 'user' ? new UserError(r.error) : new ControlError(r.error));
     }
   }
 

@@ -6,10 +6,8 @@ import { readFileSync } from 'node:fs';
 import { isValidMacString } from '../frame/mac.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpecError } from './port-kinds/index.js';
-
-export const STP_LIMITS = {
-  hello: [1, 10], maxAge: [6, 40], forwardDelay: [2, 30], priority: [0, 65535], portPriority: [0, 63], pathCost: [1, 65535],
-} as const;
+import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
+import { UserError } from './protocol.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
 const num = (lo: number, hi: number, what: string) =>
@@ -92,10 +90,6 @@ export interface Config {
   bridges: BridgeConfig[];
 }
 
-export class ConfigError extends Error {
-  constructor(message: string, readonly line?: number) { super(message); }
-}
-
 function describe(issue: z.core.$ZodIssue): string {
   const anyIssue = issue as { code: string; keys?: string[]; values?: unknown[]; expected?: string; issues?: { message: string }[] };
   if (anyIssue.code === 'invalid_key' && anyIssue.issues?.[0]) return anyIssue.issues[0].message;
@@ -105,14 +99,14 @@ function describe(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Parses and validates YAML text; throws ConfigError naming file:line, the key and what is allowed. */
+/** Parses and validates YAML text; throws a UserError naming file:line, the key and what is allowed. */
 export function parseConfig(text: string, file = 'config'): Config {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = lc.linePos(e.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`, line);
+    throw new UserError(`${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`);
   }
   const raw = doc.toJS() ?? {};
   const res = configSchema.safeParse(raw);
@@ -135,7 +129,7 @@ export function parseConfig(text: string, file = 'config'): Config {
       if (isNode(node) && node.range) line = lc.linePos(node.range[0]).line;
     }
     const key = path.length ? path.join('.') : '(top level)';
-    throw new ConfigError(`${file}:${line ?? 1}: ${key}: ${describe(issue)}`, line);
+    throw new UserError(`${file}:${line ?? 1}: ${key}: ${describe(issue)}`);
   }
   const c = res.data;
   const bridges: BridgeConfig[] = [];
@@ -148,7 +142,7 @@ export function parseConfig(text: string, file = 'config'): Config {
       const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p };
       if (seen.has(pc.name)) {
         const line = lineOf(doc, lc, ['bridges', name, 'ports']);
-        throw new ConfigError(`${file}:${line}: bridges.${name}.ports: port '${pc.name}' listed twice`, line);
+        throw new UserError(`${file}:${line}: bridges.${name}.ports: port '${pc.name}' listed twice`);
       }
       seen.add(pc.name);
       ports.push(pc);
@@ -164,10 +158,10 @@ export function parseConfig(text: string, file = 'config'): Config {
       vlanFiltering: b.vlanFiltering ?? false,
       stp: {
         enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),
-        priority: stpObj.priority ?? 32768,
-        hello: stpObj.hello ?? 2,
-        maxAge: stpObj.maxAge ?? 20,
-        forwardDelay: stpObj.forwardDelay ?? 15,
+        priority: stpObj.priority ?? STP_DEFAULTS.priority,
+        hello: stpObj.hello ?? STP_DEFAULTS.hello,
+        maxAge: stpObj.maxAge ?? STP_DEFAULTS.maxAge,
+        forwardDelay: stpObj.forwardDelay ?? STP_DEFAULTS.forwardDelay,
       },
       ports,
     });
@@ -185,7 +179,7 @@ export function loadConfig(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read config ${file}: ${(e as Error).message}`);
+    throw new UserError(`cannot read config ${file}: ${(e as Error).message}`);
   }
   return parseConfig(text, file);
 }

@@ -1,19 +1,19 @@
-// The daemon's state and verbs: bridges it runs, the ports it opened, and one handler per control
-// command. Everything here is off the fast path; frames flow driver → Bridge → driver without it.
+// The daemon's state and what it does: the bridges it runs, the ports it opened, config apply and
+// the views behind the CLI's tables. The control commands that call these live in the modules
+// that register them (commands.ts). Everything here is off the fast path; frames flow
+// driver → Bridge → driver without it.
 import { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { SystemClock, type Clock } from '../bridge/clock.js';
 import type { PortIO } from '../bridge/port-io.js';
 import type { BridgeEvent } from '../bridge/events.js';
-import { formatMac, parseMac, randomLocalMac } from '../frame/mac.js';
-import { UserError, type Request } from './protocol.js';
-import { STREAMING, type Session } from './server.js';
-import { str, optStr, numIn, onOff, macArg, bridgeName } from './args.js';
+import { parseMac, randomLocalMac } from '../frame/mac.js';
+import { STP_LIMITS } from '../stp/constants.js';
+import { UserError } from './protocol.js';
+import { numIn, bridgeName } from './args.js';
 import type { BridgeConfig, Config, PortConfig } from './config.js';
 import { portSpec, openPort, type PortSpec } from './port-kinds/index.js';
-import { handleObserve, NOT_MINE } from './observe.js';
-import { STP_LIMITS } from './config.js';
-import type { BridgeInfo, FdbRow, LinkRow } from '../cli/format/types.js';
+import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
 import * as views from './views.js';
 
 export interface ManagedBridge {
@@ -217,125 +217,6 @@ export class Daemon {
   fdbRows(name?: string): FdbRow[] { return views.fdbRows(this.list(name), this.clock.now()); }
   linkRows(): LinkRow[] { return views.linkRows(this.list()); }
   stpView(m: ManagedBridge) { return views.stpView(m.bridge, this.clock.now()); }
-
-  // ------------------------------------------------------------ the control handler
-
-  async handle(req: Request, session: Session): Promise<unknown> {
-    const a = req.args ?? {};
-    switch (req.cmd) {
-      case 'ping': return { pid: process.pid, bridges: this.bridges.size };
-      case 'addbr': {
-        await this.addBridge({ name: bridgeName(a['bridge']), local: a['local'] === undefined ? true : onOff(a['local'], 'local'), mac: optStr(a, 'mac') !== undefined ? formatMac(macArg(a['mac'])) : undefined });
-        return null;
-      }
-      case 'delbr': { this.deleteBridge(bridgeName(a['bridge'])); return null; }
-      case 'addif': {
-        const m = this.get(a['bridge']);
-        const p = await this.addPort(m, { name: str(a, 'port') });
-        return { port: p.name, no: p.no };
-      }
-      case 'delif': { this.removePort(this.get(a['bridge']), str(a, 'port')); return null; }
-      case 'show': return this.showRows(a['bridge'] === undefined ? undefined : bridgeName(a['bridge']));
-      case 'showmacs': return this.macRows(bridgeName(a['bridge']));
-      case 'setageing': {
-        const m = this.get(a['bridge']);
-        m.bridge.setAgeing(numIn(a['seconds'], 'ageing time', 0, 1_000_000));
-        return null;
-      }
-      case 'setfd': return this.stpSet(a, (m, v) => m.bridge.stp.setForwardDelay(v * 1000), 'forward delay', STP_LIMITS.forwardDelay);
-      case 'sethello': return this.stpSet(a, (m, v) => m.bridge.stp.setHelloTime(v * 1000), 'hello time', STP_LIMITS.hello);
-      case 'setmaxage': return this.stpSet(a, (m, v) => m.bridge.stp.setMaxAge(v * 1000), 'max age', STP_LIMITS.maxAge);
-      case 'setbridgeprio': {
-        const m = this.get(a['bridge']);
-        m.bridge.stp.setBridgePriority(numIn(a['priority'], 'bridge priority', ...STP_LIMITS.priority, true));
-        return null;
-      }
-      case 'stp': {
-        const m = this.get(a['bridge']);
-        if (onOff(a['on'], 'stp state')) m.bridge.stp.enable(); else m.bridge.stp.disable();
-        return null;
-      }
-      case 'setpathcost': {
-        const m = this.get(a['bridge']);
-        const p = this.port(m, a['port']);
-        m.bridge.stp.setPathCost(p.no, numIn(a['cost'], 'path cost', ...STP_LIMITS.pathCost, true));
-        return null;
-      }
-      case 'setportprio': {
-        const m = this.get(a['bridge']);
-        const p = this.port(m, a['port']);
-        m.bridge.stp.setPortPriority(p.no, numIn(a['priority'], 'port priority', ...STP_LIMITS.portPriority, true));
-        return null;
-      }
-      case 'showstp': {
-        const m = this.get(a['bridge']);
-        return this.stpView(m);
-      }
-      case 'hairpin': {
-        const m = this.get(a['bridge']);
-        this.port(m, a['port']).hairpin = onOff(a['on'], 'hairpin mode');
-        return null;
-      }
-      case 'setflag': {
-        const m = this.get(a['bridge']);
-        const p = this.port(m, a['port']);
-        const flag = str(a, 'flag');
-        const allowed = ['learning', 'flood', 'mcast_flood', 'bcast_flood', 'hairpin'];
-        const key = ({ learning: 'learning', flood: 'floodUnicast', mcast_flood: 'floodMulticast', bcast_flood: 'floodBroadcast', hairpin: 'hairpin' } as const)[flag as 'learning'];
-        if (!key) throw new UserError(`unknown port flag '${flag}': allowed ${allowed.join(', ')}`);
-        p.setFlags({ [key]: onOff(a['on'], flag) });
-        return null;
-      }
-      case 'fdb-show': return this.fdbRows(a['bridge'] === undefined ? undefined : bridgeName(a['bridge']));
-      case 'fdb-add': {
-        const mac = macArg(a['mac']);
-        const { m, p } = this.findPortAnywhere(str(a, 'port', 'dev'));
-        if (mac % 0x20000000000 >= 0x10000000000) throw new UserError(`${formatMac(mac)} is a multicast address; only unicast MACs can be static FDB entries`);
-        m.bridge.addStatic(mac, p.name, a['vlan'] === undefined ? 0 : numIn(a['vlan'], 'vlan', 0, 4095, true));
-        return null;
-      }
-      case 'fdb-del': {
-        const mac = macArg(a['mac']);
-        const { m } = this.findPortAnywhere(str(a, 'port', 'dev'));
-        const vid = a['vlan'] === undefined ? 0 : numIn(a['vlan'], 'vlan', 0, 4095, true);
-        if (!m.bridge.removeFdb(mac, vid)) throw new UserError(`no FDB entry for ${formatMac(mac)} on bridge ${m.bridge.name}`);
-        return null;
-      }
-      case 'fdb-flush': {
-        const m = this.get(a['bridge']);
-        return { flushed: m.bridge.flushFdb({ port: optStr(a, 'port') }) };
-      }
-      case 'link-show': return this.linkRows();
-      case 'monitor': {
-        const only = a['bridge'] === undefined ? undefined : this.get(a['bridge']).bridge.name;
-        const sink = (e: BridgeEvent & { time: number }) => { if (!only || e.bridge === only) session.event(req.id, e); };
-        this.eventSinks.add(sink);
-        session.onClose(() => this.eventSinks.delete(sink));
-        session.event(req.id, { type: 'hello', bridges: [...this.bridges.keys()] });
-        return STREAMING;
-      }
-      default: {
-        // trace, capture, capture-stop live in observe.ts
-        const observed = handleObserve(this, req, session);
-        if (observed !== NOT_MINE) return observed;
-        throw new UserError(`unknown command '${req.cmd}'`);
-      }
-    }
-  }
-
-  private stpSet(a: Record<string, unknown>, set: (m: ManagedBridge, v: number) => void, what: string, range: readonly [number, number]): null {
-    const m = this.get(a['bridge']);
-    set(m, numIn(a['seconds'], what, range[0], range[1]));
-    return null;
-  }
-
-  private findPortAnywhere(name: string): { m: ManagedBridge; p: BridgePort } {
-    for (const m of this.bridges.values()) {
-      const p = m.bridge.portByName(name);
-      if (p) return { m, p };
-    }
-    throw new UserError(`${name} is not a port of any softbr bridge`);
-  }
 
   /** Adds a listener to every bridge's events (current and future). */
   onEvent(fn: (e: BridgeEvent & { time: number }) => void): () => void {

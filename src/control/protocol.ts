@@ -2,6 +2,10 @@
 // `{"id":1,"cmd":"show","args":{...}}`; the reply carries the same id with ok/result or ok:false/error.
 // Streaming commands (monitor, capture) answer with many `{"id":1,"event":{...}}` lines until the
 // client closes the connection or the stream ends with a final ok reply.
+import { UserError } from '../user-error.js';
+
+// control's users import the error class with the protocol that carries it
+export { UserError };
 
 export const DEFAULT_CONTROL_PATH = '/run/softbr/control.sock';
 
@@ -11,14 +15,28 @@ export interface Request {
   args?: Record<string, unknown>;
 }
 
+/**
+ * An error reply says whose fault it was: 'user' (bad input: the client shows the message as it
+ * stands and the CLI exits 2) or 'internal' (the daemon failed: details are in its log).
+ */
+export type ErrorKind = 'user' | 'internal';
+
 export type Reply =
   | { id: number; ok: true; result?: unknown }
-  | { id: number; ok: false; error: string }
+  | { id: number; ok: false; error: string; kind?: ErrorKind }
   | { id: number; event: unknown };
 
 export function controlPath(explicit?: string): string {
   return explicit ?? process.env['SOFTBR_CONTROL'] ?? DEFAULT_CONTROL_PATH;
 }
 
-/** An error whose message is meant for the user as it stands (bad argument, unknown bridge…). */
-export class UserError extends Error {}
+/**
+ * The reply for a request that failed with e: a UserError's message as it stands; anything else
+ * is logged with its stack and answered with a pointer to that log.
+ */
+export function errorReply(id: number, cmd: string, e: unknown, log: (msg: string) => void): Reply {
+  if (e instanceof UserError) return { id, ok: false, error: e.message, kind: 'user' };
+  const err = e instanceof Error ? e : new Error(String(e));
+  log(`internal error in '${cmd}': ${err.stack ?? err.message}`);
+  return { id, ok: false, error: `internal error: ${err.message} (see the daemon log)`, kind: 'internal' };
+}

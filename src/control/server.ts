@@ -1,10 +1,12 @@
 // The control socket server: accepts connections on a unix socket (mode 0600), splits lines,
 // parses requests and hands them to a handler; replies and stream events are written back as lines.
+// Every handler error passes here on its way to the client, so this is where user errors and
+// internal ones part (errorReply).
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync, unlinkSync, chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
-import type { Request, Reply } from './protocol.js';
+import { errorReply, type Request, type Reply } from './protocol.js';
 
 export interface Session {
   /** Sends a stream event for request id. */
@@ -31,10 +33,16 @@ async function claimPath(path: string): Promise<void> {
   unlinkSync(path);
 }
 
-export async function serveControl(path: string, handler: Handler): Promise<Server> {
+export interface ServeOptions {
+  /** Where internal errors go, with their stacks (default: stderr, as the daemon logs). */
+  log?: (msg: string) => void;
+}
+
+export async function serveControl(path: string, handler: Handler, opts: ServeOptions = {}): Promise<Server> {
   mkdirSync(dirname(path), { recursive: true });
   await claimPath(path);
-  const server = createServer((sock) => handleConnection(sock, handler));
+  const log = opts.log ?? ((m: string) => process.stderr.write(`softbr: ${m}\n`));
+  const server = createServer((sock) => handleConnection(sock, handler, log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => { server.off('error', reject); resolve(); });
@@ -44,7 +52,7 @@ export async function serveControl(path: string, handler: Handler): Promise<Serv
   return server;
 }
 
-function handleConnection(sock: Socket, handler: Handler): void {
+function handleConnection(sock: Socket, handler: Handler, log: (msg: string) => void): void {
   let buf = '';
   const closers: (() => void)[] = [];
   let closed = false;
@@ -80,14 +88,14 @@ function handleConnection(sock: Socket, handler: Handler): void {
       req = JSON.parse(line) as Request;
       if (typeof req !== 'object' || req === null || typeof req.cmd !== 'string' || typeof req.id !== 'number') throw new Error('bad');
     } catch {
-      write({ id: 0, ok: false, error: 'malformed request: expected one JSON object per line with numeric id and string cmd' });
+      write({ id: 0, ok: false, error: 'malformed request: expected one JSON object per line with numeric id and string cmd', kind: 'user' });
       return;
     }
     try {
       const result = await handler(req, session);
       if (result !== STREAMING) write({ id: req.id, ok: true, result });
     } catch (e) {
-      write({ id: req.id, ok: false, error: (e as Error).message });
+      write(errorReply(req.id, req.cmd, e, log));
     }
   }
 }

@@ -1,9 +1,10 @@
 // The data behind every table: plain JSON-able rows built from bridges (what `show`, `showmacs`,
 // `fdb show`, `link show` and `showstp` print), in the shapes the CLI's formatters take.
 import type { Bridge } from '../bridge/bridge.js';
-import { PORT_STATE_NAMES } from '../bridge/port-io.js';
+import { PORT_STATE_NAMES } from '../stp/port-state.js';
 import { formatMac } from '../frame/mac.js';
-import type { BridgeInfo, MacRow, FdbRow, LinkRow, StpInfo, StpPortInfo } from '../cli/format/types.js';
+import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
+import type { BridgeInfo, MacRow, FdbRow, LinkRow, StpInfo, StpPortInfo } from './wire-types.js';
 
 export function bridgeInfo(bridge: Bridge): BridgeInfo {
   return {
@@ -68,8 +69,8 @@ export function linkRows(bridges: Bridge[]): LinkRow[] {
         flags: p.up ? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] : ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'],
         mtu: p.io.mtu,
         master: bridge.name,
-        state: (PORT_STATE_NAMES[p.state] ?? 'disabled') as LinkRow['state'],
-        priority: sp?.priority ?? 32,
+        state: PORT_STATE_NAMES[p.state] ?? 'disabled',
+        priority: sp?.priority ?? DEFAULT_PORT_PRIORITY,
         cost: sp?.pathCost ?? 2,
         hairpin: p.hairpin,
         learning: p.learning,

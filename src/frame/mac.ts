@@ -1,19 +1,18 @@
 // MAC addresses as 48-bit numbers (hi16 * 2**32 + lo32): parse, format, read/write in buffers,
 // and the address-class tests (broadcast, multicast, link-local) the fast path needs.
+import { UserError } from '../user-error.js';
 
 export const MAC_BROADCAST = 0xffffffffffff;
 /** 01:80:c2:00:00:00 — the IEEE 802.1D bridge group address (STP BPDUs). */
 export const MAC_STP = 0x0180c2000000;
 const TWO32 = 0x100000000;
 
-export class MacParseError extends Error {}
-
 const MAC_RE = /^([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})$/;
 
-/** Parses `aa:bb:cc:dd:ee:ff` (or with dashes). Anything else throws with the bad value named. */
+/** Parses `aa:bb:cc:dd:ee:ff` (or with dashes). Anything else throws a UserError naming the bad value. */
 export function parseMac(s: string): number {
   const m = MAC_RE.exec(typeof s === 'string' ? s.trim() : '');
-  if (!m) throw new MacParseError(`invalid MAC address '${s}': expected six hex pairs like aa:bb:cc:dd:ee:ff`);
+  if (!m) throw new UserError(`invalid MAC address '${s}': expected six hex pairs like aa:bb:cc:dd:ee:ff`);
   let v = 0;
   for (let i = 1; i <= 6; i++) v = v * 256 + parseInt(m[i]!, 16);
   return v;

@@ -1,12 +1,11 @@
 // What this host lets us do and what it holds: root or not, whether namespaces and TAPs can be
-// made, and the namespaces and root-namespace links that exist now. The one isRoot() of the project.
+// made, and the namespaces and root-namespace links that exist now.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { sh } from './sh.js';
+import { isRoot } from '../is-root.js';
 
-export function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
+export { isRoot };
 
 /** Whether namespaces and TAPs can be made here (root, /dev/net/tun, iproute2). */
 export function canUseNetns(): boolean {

@@ -25,7 +25,7 @@ import type { PortIO, RxSink } from '../bridge/port-io.js';
 import {
   PORT_BLOCKING, PORT_DISABLED, PORT_FORWARDING, PORT_LEARNING, PORT_LISTENING, PORT_STATE_NAMES,
   type PortStateName,
-} from '../bridge/port-io.js';
+} from '../stp/port-state.js';
 import type { BridgePort, PortCapture } from '../bridge/port.js';
 import { MemoryLink, MemoryNet, MemoryPort } from '../ports/memory.js';
 import { MAC_BROADCAST, MAC_STP, parseMac, readMac, writeMac } from '../frame/mac.js';

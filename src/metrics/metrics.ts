@@ -5,7 +5,7 @@ import { Registry, Counter, Gauge, collectDefaultMetrics, type Metric } from 'pr
 import type { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { DROP_REASONS } from '../bridge/port.js';
-import { PORT_STATE_NAMES } from '../bridge/port-io.js';
+import { PORT_STATE_NAMES } from '../stp/port-state.js';
 import type { StpSnapshot } from '../stp/types.js';
 
 /** What the metrics read: the daemon's bridges (a Daemon fits; so does a test's own map). */

@@ -3,17 +3,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMetrics, type MetricsSource } from './metrics.js';
+import { UserError } from '../user-error.js';
 
 export const DEFAULT_METRICS_ADDR = '127.0.0.1:9477';
 
-export class MetricsAddrError extends Error {}
 
 /** Parses `host:port`, `[v6addr]:port` or `:port` (all interfaces). Throws naming the bad value. */
 export function parseListenAddr(addr: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) {
-    throw new MetricsAddrError(`invalid metrics address '${addr}': expected HOST:PORT (e.g. ${DEFAULT_METRICS_ADDR}, [::1]:9477 or :9477) with a port from 0 to 65535`);
+    throw new UserError(`invalid metrics address '${addr}': expected HOST:PORT (e.g. ${DEFAULT_METRICS_ADDR}, [::1]:9477 or :9477) with a port from 0 to 65535`);
   }
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? '::' : host, port };
@@ -52,7 +52,7 @@ export async function serveMetrics(source: MetricsSource, addr: string = DEFAULT
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       metrics.close();
-      reject(new MetricsAddrError(e.code === 'EADDRINUSE'
+      reject(new UserError(e.code === 'EADDRINUSE'
         ? `cannot serve metrics on ${addr}: the address is already in use (choose another with --metrics HOST:PORT, or --no-metrics)`
         : `cannot serve metrics on ${addr}: ${e.message}`));
     });

@@ -26,6 +26,28 @@ export const MIN_PORT_NO = 1;
 export const MAX_PORT_NO = 1023;
 
 /**
+ * The ranges above in the units users type (seconds for the times): what the CLI, the daemon's
+ * commands and the config schema accept, so a value they let through is one the engine takes.
+ */
+export const STP_LIMITS = {
+  hello: [MIN_HELLO_MS / 1000, MAX_HELLO_MS / 1000],
+  maxAge: [MIN_MAX_AGE_MS / 1000, MAX_MAX_AGE_MS / 1000],
+  forwardDelay: [MIN_FORWARD_DELAY_MS / 1000, MAX_FORWARD_DELAY_MS / 1000],
+  priority: [MIN_BRIDGE_PRIORITY, MAX_BRIDGE_PRIORITY],
+  portPriority: [MIN_PORT_PRIORITY, MAX_PORT_PRIORITY],
+  pathCost: [MIN_PATH_COST, MAX_PATH_COST],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** The defaults above in the same units as STP_LIMITS (what a config without the key gets). */
+export const STP_DEFAULTS = {
+  hello: DEFAULT_HELLO_MS / 1000,
+  maxAge: DEFAULT_MAX_AGE_MS / 1000,
+  forwardDelay: DEFAULT_FORWARD_DELAY_MS / 1000,
+  priority: DEFAULT_BRIDGE_PRIORITY,
+  portPriority: DEFAULT_PORT_PRIORITY,
+} as const;
+
+/**
  * The kernel's MESSAGE_AGE_INCR is (HZ/256)+1 jiffies: 4 ms at HZ=1000 and at HZ=250 — "at least
  * one STP tick" (1/256 s) so a relayed BPDU always carries a larger age than the one received.
  */

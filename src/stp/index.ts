@@ -4,3 +4,4 @@ export * from './types.js';
 export * from './bpdu.js';
 export * from './bridge-id.js';
 export * from './constants.js';
+export * from './port-state.js';

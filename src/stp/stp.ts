@@ -8,7 +8,7 @@
 import { formatMac } from '../frame/mac.js';
 import {
   PORT_BLOCKING, PORT_DISABLED, PORT_FORWARDING, PORT_LEARNING, PORT_LISTENING, PORT_STATE_NAMES,
-} from '../bridge/port-io.js';
+} from './port-state.js';
 import {
   type BridgeId, bridgeIdEquals, compareBridgeId, formatBridgeId, formatPortId, makePortId,
 } from './bridge-id.js';

@@ -11,7 +11,7 @@ export interface StpHost {
    * host. Must not call back into the same engine synchronously (calls made anyway are queued).
    */
   sendBpdu(portNo: number, frame: Uint8Array): void;
-  /** The engine decided a new state for a port (PORT_* constants from src/bridge/port-io.ts). */
+  /** The engine decided a new state for a port (PORT_* constants from ./port-state.ts). */
   setPortState(portNo: number, state: number): void;
   /**
    * Topology change started (true) or ended (false). While on, the host ages its FDB faster.

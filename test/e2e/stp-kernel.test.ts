@@ -18,7 +18,7 @@ import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
-import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/bridge/port-io.js';
+import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/stp/port-state.js';
 
 const root = isRoot();
 const hasBrctl = ['/usr/sbin/brctl', '/sbin/brctl', '/usr/bin/brctl', '/bin/brctl'].some((f) => existsSync(f));

@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { VirtualClock } from '../../src/bridge/clock.js';
-import { PORT_FORWARDING, PORT_LEARNING, PORT_BLOCKING, PORT_LISTENING } from '../../src/bridge/port-io.js';
+import { PORT_FORWARDING, PORT_LEARNING, PORT_BLOCKING, PORT_LISTENING } from '../../src/stp/port-state.js';
 import type { BridgePort } from '../../src/bridge/port.js';
 import { MAC_BROADCAST, MAC_STP, parseMac, writeMac } from '../../src/frame/mac.js';
 import { CapturePort, CaptureLog } from '../helpers/capture-port.js';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Bridge, type BridgeOptions } from '../../src/bridge/bridge.js';
 import { VirtualClock } from '../../src/bridge/clock.js';
-import { PORT_FORWARDING, PORT_LEARNING, PORT_BLOCKING } from '../../src/bridge/port-io.js';
+import { PORT_FORWARDING, PORT_LEARNING, PORT_BLOCKING } from '../../src/stp/port-state.js';
 import type { BridgeEvent } from '../../src/bridge/events.js';
 import { MAC_BROADCAST, MAC_STP, parseMac, formatMac, readMac } from '../../src/frame/mac.js';
 import { buildTcnBpdu } from '../../src/stp/bpdu.js';

@@ -1,13 +1,14 @@
 // The daemon's YAML config: defaults, normalisation, and errors that name the line, the key and
 // what is allowed.
 import { describe, it, expect } from 'vitest';
-import { parseConfig, ConfigError } from '../../src/control/config.js';
+import { parseConfig } from '../../src/control/config.js';
+import { UserError } from '../../src/control/protocol.js';
 
 const err = (text: string): string => {
   try {
     parseConfig(text, 'c.yaml');
   } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
+    expect(e).toBeInstanceOf(UserError);
     return (e as Error).message;
   }
   throw new Error('config was accepted');

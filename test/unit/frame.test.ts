@@ -1,10 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import {
-  parseMac, formatMac, formatMacPlain, isValidMacString, MacParseError, readMac, writeMac, macToBytes,
+  parseMac, formatMac, formatMacPlain, isValidMacString, readMac, writeMac, macToBytes,
   isMulticast, isBroadcast, isUnicast, isZeroMac, isLinkLocal, randomLocalMac, MAC_BROADCAST, MAC_STP,
   buildEthernet, vlanIdOf, innerEtherType, etherTypeAt, dstMac, srcMac, isLlc, isStpLlc,
   ETHERTYPE_IPV4, ETHERTYPE_ARP, ETHERTYPE_VLAN, ETH_HLEN,
 } from '../../src/frame/index.js';
+import { UserError } from '../../src/user-error.js';
 
 describe('parseMac / formatMac', () => {
   const cases: [string, number][] = [
@@ -47,13 +48,13 @@ describe('parseMac / formatMac', () => {
   const bad = ['', 'aa:bb:cc:dd:ee', 'aa:bb:cc:dd:ee:ff:00', 'gg:bb:cc:dd:ee:ff', 'aabbccddeeff', 'a:b:c:d:e:f',
     'aa:bb:cc:dd:ee:fff', 'aa bb cc dd ee ff', 'zz'];
   it.each(bad)('rejects %j with a message naming the value', (s) => {
-    expect(() => parseMac(s)).toThrow(MacParseError);
+    expect(() => parseMac(s)).toThrow(UserError);
     expect(() => parseMac(s)).toThrow(`'${s}'`);
     expect(isValidMacString(s)).toBe(false);
   });
 
-  it('rejects a non-string with a MacParseError', () => {
-    expect(() => parseMac(undefined as unknown as string)).toThrow(MacParseError);
+  it('rejects a non-string with a UserError', () => {
+    expect(() => parseMac(undefined as unknown as string)).toThrow(UserError);
     expect(() => parseMac(42 as unknown as string)).toThrow(/'42'/);
   });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/bridge/clock.js';
 import {
   PORT_BLOCKING, PORT_DISABLED, PORT_FORWARDING, PORT_LEARNING, PORT_LISTENING,
-} from '../../src/bridge/port-io.js';
+} from '../../src/stp/port-state.js';
 import {
   Stp, buildConfigBpdu, buildTcnBpdu, parseBpdu, pathCostForSpeed,
   type ConfigBpdu, type ConfigBpduFields, type StpEvent, type StpHost, type StpOptions,

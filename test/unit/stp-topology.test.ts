@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { VirtualClock } from '../../src/bridge/clock.js';
-import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/bridge/port-io.js';
+import { PORT_BLOCKING, PORT_FORWARDING, PORT_STATE_NAMES } from '../../src/stp/port-state.js';
 import {
   Stp, formatBridgeId, parseBpdu, pathCostForSpeed, type Bpdu, type StpEvent, type StpHost,
 } from '../../src/stp/index.js';

@@ -1,6 +1,6 @@
-// The observe verbs over a real control socket, in process: `trace` and `capture` through
-// handleObserve (as daemon.handle will delegate to it), capture-stop, client disconnects, and the
-// CLI commands (`softbr trace`, `softbr capture -w`) with their argument errors.
+// The observe verbs over a real control socket, in process: `trace` and `capture` through the
+// daemon's command table (controlHandler), capture-stop, client disconnects, and the CLI commands
+// (`softbr trace`, `softbr capture -w`) with their argument errors.
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,10 @@ import { Command } from 'commander';
 import { Daemon } from '../../src/control/daemon.js';
 import { serveControl } from '../../src/control/server.js';
 import { ControlClient, call } from '../../src/control/client.js';
-import { handleObserve, NOT_MINE, parseEtherType, type CaptureEvent } from '../../src/control/observe.js';
+import { controlHandler } from '../../src/control/handler.js';
+import { dispatch } from '../../src/control/commands.js';
+import { parseEtherType } from '../../src/control/observe-args.js';
+import type { CaptureEvent } from '../../src/control/wire-types.js';
 import { registerObserveCommands } from '../../src/cli/observe-commands.js';
 import { Bridge } from '../../src/bridge/bridge.js';
 import type { PortIO, RxSink } from '../../src/bridge/port-io.js';
@@ -53,10 +56,7 @@ describe('observe verbs over the control socket', () => {
     p1 = bridge.addPort(io1);
     bridge.addPort(io2);
     daemon.bridges.set('br0', { bridge, specs: new Map() });
-    server = await serveControl(sock, (req, s) => {
-      const r = handleObserve(daemon, req, s);
-      return r !== NOT_MINE ? r : daemon.handle(req, s);
-    });
+    server = await serveControl(sock, controlHandler(daemon));
   });
   afterAll(() => {
     if (pump) clearInterval(pump);
@@ -73,7 +73,7 @@ describe('observe verbs over the control socket', () => {
     expect(cond()).toBe(true);
   };
 
-  it('leaves other commands to the daemon', async () => {
+  it('answers the other commands of the table too', async () => {
     expect(await call<{ bridges: number }>(sock, 'ping')).toMatchObject({ bridges: 1 });
   });
 
@@ -145,8 +145,7 @@ describe('observe verbs over the control socket', () => {
     const events: CaptureEvent[] = [];
     const closers: (() => void)[] = [];
     const session = { backlog: 64 << 20, closed: false, event: (_id: number, e: unknown) => { events.push(e as CaptureEvent); }, onClose: (fn: () => void) => { closers.push(fn); } };
-    const reply = handleObserve(daemon, { id: 7, cmd: 'capture', args: { bridge: 'br0', port: 'p1', count: 2, direction: 'in' } }, session);
-    expect(reply).not.toBe(NOT_MINE);
+    const reply = dispatch(daemon, { id: 7, cmd: 'capture', args: { bridge: 'br0', port: 'p1', count: 2, direction: 'in' } }, session);
     for (let i = 0; i < 3; i++) io1.inject(ping(i));
     await new Promise((r) => setTimeout(r, 120));
     expect(events.map((e) => e.type)).toEqual(['started']);

@@ -3,7 +3,8 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { Bridge, type BridgeOptions } from '../../src/bridge/bridge.js';
 import { VirtualClock } from '../../src/bridge/clock.js';
-import { PORT_BLOCKING, PORT_LEARNING, type PortIO, type RxSink } from '../../src/bridge/port-io.js';
+import type { PortIO, RxSink } from '../../src/bridge/port-io.js';
+import { PORT_BLOCKING, PORT_LEARNING } from '../../src/stp/port-state.js';
 import type { BridgePort } from '../../src/bridge/port.js';
 import { traceFrame, formatTrace, type TraceInput, type TraceResult } from '../../src/bridge/trace.js';
 import { buildEthernet } from '../../src/frame/ethernet.js';

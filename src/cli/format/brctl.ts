@@ -15,7 +15,8 @@ import {
   padInt,
   sortByCName,
 } from './common.js';
-import type { BridgeInfo, JsonFormatOptions, MacRow, StpInfo, StpPortInfo } from './types.js';
+import type { BridgeInfo, MacRow, StpInfo, StpPortInfo } from '../../control/wire-types.js';
+import type { JsonFormatOptions } from './types.js';
 
 export interface BrctlShowOptions {
   /** Print the bridges in the order given. Default false: sorted by name (C locale,

@@ -9,7 +9,8 @@
 
 import { normalizeMac } from './common.js';
 import { jsonwArray, type JsonwObject } from './jsonw.js';
-import type { FdbFormatOptions, FdbRow, JsonFormatOptions } from './types.js';
+import type { FdbRow } from '../../control/wire-types.js';
+import type { FdbFormatOptions, JsonFormatOptions } from './types.js';
 
 /** iproute2's order of the flag words (fdb_print_flags). */
 const FLAG_ORDER = ['self', 'router', 'extern_learn', 'offload', 'master', 'sticky', 'blackhole', 'locked'];

@@ -1,19 +1,18 @@
 // Pure formatters for the CLI: brctl and iproute2 `bridge` table layouts, byte for byte,
-// and softbr's JSON forms. No I/O: each function takes plain data (see ./types.ts) and
-// returns the complete text to write to stdout, newline-terminated.
+// and softbr's JSON forms. No I/O: each function takes the control protocol's rows
+// (src/control/wire-types.ts) and returns the complete text to write to stdout, newline-terminated.
 
 export type {
   BridgeInfo,
-  FdbFormatOptions,
   FdbRow,
   FdbState,
-  JsonFormatOptions,
   LinkRow,
   MacRow,
   PortState,
   StpInfo,
   StpPortInfo,
-} from './types.js';
+} from '../../control/wire-types.js';
+export type { FdbFormatOptions, JsonFormatOptions } from './types.js';
 export {
   formatBrctlShow,
   formatBrctlShowJson,

@@ -8,7 +8,8 @@
 //   mcast_router (a number) mcast_to_unicast neigh_suppress vlan_tunnel isolated locked
 
 import { jsonwArray, type JsonwObject } from './jsonw.js';
-import type { JsonFormatOptions, LinkRow } from './types.js';
+import type { LinkRow } from '../../control/wire-types.js';
+import type { JsonFormatOptions } from './types.js';
 
 export interface LinkFormatOptions {
   /** `-d`: add the per-port options (second text line / extra JSON keys). */

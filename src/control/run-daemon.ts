@@ -1,11 +1,13 @@
 // `softbr daemon`: loads the config, serves the control socket, runs until SIGTERM/SIGINT (clean
-// exit, TAPs it created deleted) and reloads the config on SIGHUP.
-import { Daemon } from '../control/daemon.js';
-import { loadConfig, type Config } from '../control/config.js';
-import { serveControl } from '../control/server.js';
-import { controlPath } from '../control/protocol.js';
+// exit, TAPs it created deleted) and reloads the config on SIGHUP. The daemon's entry point: the
+// CLI's `daemon` verb loads it (lazily) and runs it in its own process.
+import { Daemon } from './daemon.js';
+import { loadConfig, type Config } from './config.js';
+import { serveControl } from './server.js';
+import { controlHandler } from './handler.js';
+import { controlPath } from './protocol.js';
 import { serveMetrics } from '../metrics/server.js';
-import { isRoot } from '../lab/host.js';
+import { isRoot } from '../is-root.js';
 
 export interface DaemonCliOptions {
   config?: string;
@@ -17,7 +19,7 @@ export interface DaemonCliOptions {
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
   let cfg: Config = { bridges: [] };
-  if (opts.config) cfg = loadConfig(opts.config); // throws ConfigError before anything is created
+  if (opts.config) cfg = loadConfig(opts.config); // a bad config throws (UserError) before anything is created
   if (!isRoot()) {
     throw new Error('softbr daemon needs root (it opens TAP devices and raw sockets): run it with sudo');
   }
@@ -46,7 +48,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   });
   try {
     await daemon.applyConfig(cfg);
-    server = await serveControl(path, (req, session) => daemon.handle(req, session));
+    server = await serveControl(path, controlHandler(daemon), { log });
   } catch (e) {
     daemon.shutdown();
     throw e;

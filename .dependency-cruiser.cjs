@@ -1,6 +1,7 @@
 // The import rules of src/, checked by dependency-cruiser in `npm test` (npm run lint:deps).
 // Layers, bottom up:
-//   leaves   src/user-error.ts, src/stp/port-state.ts     import nothing
+//   leaves   src/user-error.ts, src/is-root.ts,
+//            src/stp/port-state.ts                        import nothing
 //   engine   src/frame src/fdb src/stp src/bridge         pure: no I/O, no daemon, no drivers
 //   capture  src/capture                                  pure, on the engine's capture hook
 //   drivers  src/native src/ports                         the engine's PortIO over real devices
@@ -56,7 +57,7 @@ module.exports = {
       name: 'leaves-import-nothing',
       severity: 'error',
       comment: 'Leaf modules sit below every layer so that any of them can use them.',
-      from: { path: '^src/(user-error|stp/port-state)\\.ts$' },
+      from: { path: '^src/(user-error|is-root|stp/port-state)\\.ts$' },
       to: { path: '.' },
     },
     {

@@ -7,6 +7,7 @@ import { controlPath, UserError } from '../control/protocol.js';
 import { bridgeName, portSpec, macArg, numIn, onOff } from '../control/args.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
+import { registerBenchCommand } from './bench-command.js';
 
 function packageVersion(): string {
   try {
@@ -171,6 +172,7 @@ export function buildProgram(): Command {
     });
 
   registerObserveCommands(program, req, sock);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -1,0 +1,33 @@
+// The last line of cleanup for a run: every namespace and root-namespace link whose name starts
+// with the run's prefix is deleted, whatever step created it and whichever step failed. Prefixes
+// have a fixed width (see runPrefix), so one run's prefix never matches another run's names.
+import { sh } from '../lab/sh.js';
+
+/** `bn` + the PID in six digits: unique among concurrent runs, and short enough for IFNAMSIZ. */
+export function runPrefix(pid: number): string {
+  return `bn${String(pid % 1_000_000).padStart(6, '0')}`;
+}
+
+/** Names in `ip netns list` / `ip -o link show` output that start with prefix. */
+export function namesWithPrefix(output: string, prefix: string, kind: 'netns' | 'link'): string[] {
+  const out: string[] = [];
+  for (const line of output.split('\n')) {
+    // netns: "name (id: 3)"; link: "12: name@peer: <FLAGS> …"
+    const name = kind === 'netns' ? line.split(' ')[0] : line.split(': ')[1]?.split('@')[0];
+    if (name && name.startsWith(prefix)) out.push(name);
+  }
+  return out;
+}
+
+/** What is left with the prefix (namespaces and links), after trying to delete it all. */
+export async function sweep(prefix: string): Promise<string[]> {
+  const ns = namesWithPrefix((await sh('ip', ['netns', 'list'], { allowFail: true })).stdout, prefix, 'netns');
+  for (const n of ns) await sh('ip', ['netns', 'del', n], { allowFail: true });
+  const links = namesWithPrefix((await sh('ip', ['-o', 'link', 'show'], { allowFail: true })).stdout, prefix, 'link');
+  for (const l of links) await sh('ip', ['link', 'del', l], { allowFail: true });
+  const left = [
+    ...namesWithPrefix((await sh('ip', ['netns', 'list'], { allowFail: true })).stdout, prefix, 'netns'),
+    ...namesWithPrefix((await sh('ip', ['-o', 'link', 'show'], { allowFail: true })).stdout, prefix, 'link'),
+  ];
+  return left;
+}

@@ -1,0 +1,88 @@
+// The processes one benchmark run starts (switches, generators, iperf3 servers): spawned here,
+// remembered by PID, and ended by PID (SIGTERM, then SIGKILL) — never by name. Everything a run
+// starts goes through one ProcessSet, so an interrupted run can end all of it.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+export interface Started {
+  proc: ChildProcess;
+  pid: number;
+  /** stdout and stderr so far, interleaved */
+  output(): string;
+  /** stdout alone */
+  stdout(): string;
+  /** resolves with the exit code (or the signal name) */
+  exited: Promise<number | string>;
+}
+
+export class ProcessSet {
+  private readonly live = new Set<Started>();
+
+  start(cmd: string, args: string[], opts: SpawnOptions = {}): Started {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    if (proc.pid === undefined) throw new Error(`cannot start ${cmd}`);
+    let out = '';
+    let stdout = '';
+    proc.stdout?.on('data', (d) => { out += d; stdout += d; });
+    proc.stderr?.on('data', (d) => { out += d; });
+    const exited = new Promise<number | string>((res) => {
+      proc.once('exit', (code, sig) => res(code ?? sig ?? 'unknown'));
+      proc.once('error', (e) => res(e.message));
+    });
+    const s: Started = { proc, pid: proc.pid, output: () => out, stdout: () => stdout, exited };
+    this.live.add(s);
+    void exited.then(() => this.live.delete(s));
+    return s;
+  }
+
+  /** Waits until the process has written `text` (or fails when it exits or time runs out). */
+  waitFor(s: Started, text: string, ms = 10_000): Promise<void> {
+    return this.waitUntil(s, `'${text}'`, () => s.output().includes(text), ms);
+  }
+
+  /** Waits until ready() holds while the process runs; `what` names the wait in the error. */
+  async waitUntil(s: Started, what: string, ready: () => boolean, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!ready()) {
+      if (s.proc.exitCode !== null || s.proc.signalCode !== null) throw new Error(`${s.proc.spawnfile} exited before ${what}: ${s.output().trim()}`);
+      if (Date.now() > deadline) throw new Error(`${s.proc.spawnfile}: no ${what} after ${ms} ms: ${s.output().trim()}`);
+      await sleep(20);
+    }
+  }
+
+  /** Runs to the end (killed after timeoutMs); the output and how it ended. */
+  async run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: string; output: string; exit: number | string }> {
+    const s = this.start(cmd, args);
+    const t = setTimeout(() => { void this.stop(s); }, timeoutMs);
+    try {
+      const exit = await s.exited;
+      return { stdout: s.stdout(), output: s.output(), exit };
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  async stop(s: Started, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+    if (s.proc.exitCode === null && s.proc.signalCode === null) {
+      process.kill(s.pid, signal);
+      const t = setTimeout(() => { try { process.kill(s.pid, 'SIGKILL'); } catch { /* already gone */ } }, 5000);
+      try { return await s.exited; } finally { clearTimeout(t); }
+    }
+    return s.exited;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live].map((s) => this.stop(s).catch(() => undefined)));
+  }
+
+  pids(): number[] { return [...this.live].map((s) => s.pid); }
+}
+
+/** A pause that ends early, by throwing, when the run is interrupted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(new Error('interrupted')); return; }
+    const onAbort = () => { clearTimeout(t); reject(new Error('interrupted')); };
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -16,6 +16,8 @@ export interface MeasureEnv { procs: ProcessSet; dir: string; hosts: HostPair; s
 
 const GENERATOR_CPU = '0';
 const WARMUP_MS = 500;
+const SETTLE_POLL_MS = 100;
+const SETTLE_MAX_MS = 5000;
 const UDP_PORT = 9; // discard: nothing listens, h2 drops the frames after counting them
 const IPERF_PORT = 5201;
 
@@ -56,6 +58,23 @@ async function frames(env: MeasureEnv, length: number): Promise<Sample> {
     }, use);
   } finally {
     await env.procs.stop(gen, 'SIGINT');
+    if (!env.signal.aborted) await drained(env);
+  }
+}
+
+/**
+ * Waits (up to SETTLE_MAX_MS) until h2 stops receiving: a switch with a backlog of queued frames
+ * would otherwise still be forwarding them during the next measurement.
+ */
+async function drained(env: MeasureEnv): Promise<void> {
+  const h2 = env.hosts[1];
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  let last = (await readCounters(h2)).rxPackets;
+  while (performance.now() < deadline) {
+    await sleep(SETTLE_POLL_MS, env.signal);
+    const now = (await readCounters(h2)).rxPackets;
+    if (now === last) return;
+    last = now;
   }
 }
 

@@ -14,11 +14,13 @@ export interface Started {
   exited: Promise<number | string>;
 }
 
+const KILL_AFTER_MS = 5000;
+
 export class ProcessSet {
   private readonly live = new Set<Started>();
 
   start(cmd: string, args: string[], opts: SpawnOptions = {}): Started {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true });
     if (proc.pid === undefined) throw new Error(`cannot start ${cmd}`);
     let out = '';
     let stdout = '';
@@ -61,13 +63,25 @@ export class ProcessSet {
     }
   }
 
+  /**
+   * Ends the process and everything it forked: each process starts as the leader of its own
+   * process group, so the signal goes to the group (trafgen's worker outlives its parent
+   * otherwise). SIGKILL follows when the group is still there after a grace period.
+   */
   async stop(s: Started, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) {
-      process.kill(s.pid, signal);
-      const t = setTimeout(() => { try { process.kill(s.pid, 'SIGKILL'); } catch { /* already gone */ } }, 5000);
-      try { return await s.exited; } finally { clearTimeout(t); }
+    const group = -s.pid;
+    const signalGroup = (sig: NodeJS.Signals | 0) => { try { process.kill(group, sig); return true; } catch { return false; } };
+    signalGroup(signal);
+    const t = setTimeout(() => signalGroup('SIGKILL'), KILL_AFTER_MS);
+    try {
+      const code = await s.exited;
+      const deadline = Date.now() + KILL_AFTER_MS;
+      while (signalGroup(0) && Date.now() < deadline) await sleep(20);
+      signalGroup('SIGKILL');
+      return code;
+    } finally {
+      clearTimeout(t);
     }
-    return s.exited;
   }
 
   async stopAll(): Promise<void> {

@@ -19,7 +19,7 @@ export class Progress {
       const width = 24;
       const filled = Math.round((this.done / Math.max(1, this.total)) * width);
       const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${i}/${this.total} ${label}`;
-      this.out.write(`\r\x1b[K${line.slice(0, (this.out.columns ?? 100) - 1)}`);
+      this.out.write(`\r\x1b[K${line.slice(0, (this.out.columns || 100) - 1)}`);
       this.drawn = true;
     } else {
       this.out.write(`softbr bench: [${i}/${this.total}] ${label}\n`);

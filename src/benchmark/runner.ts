@@ -90,7 +90,9 @@ export async function runBench(o: BenchOptions, ctx: RunContext): Promise<BenchR
   const startedAt = new Date();
   const machine = describeMachine();
   const prefix = runPrefix(process.pid);
-  const dir = mkdtempSync(join(tmpdir(), 'softbr-bench-'));
+  // the prefix in the directory's name puts it in the command line of every process that uses a
+  // file there, so a leftover process of this run can be found by the prefix alone
+  const dir = mkdtempSync(join(tmpdir(), `softbr-bench-${prefix}-`));
   const abort = new AbortController();
   const env: BenchEnv = { lab: new Lab(prefix), procs: new ProcessSet(), dir, signal: abort.signal };
   const c = newCollected();

@@ -6,6 +6,7 @@ import { parsePingTimes, pingStats } from '../../src/benchmark/ping-stats.js';
 import { udpFrame, trafgenConfig, ipv4HeaderChecksum, MIN_FRAME } from '../../src/benchmark/frame-config.js';
 import { parseProcStat, parseSystemStat, descendants, pctOfCore, type ProcStat } from '../../src/benchmark/cpu.js';
 import { namesWithPrefix, runPrefix } from '../../src/benchmark/cleanup.js';
+import { missingTools, TOOL_PACKAGES } from '../../src/benchmark/tools.js';
 
 describe('statistics', () => {
   it('median of odd and even counts, independent of order', () => {
@@ -116,5 +117,22 @@ describe('run prefix and sweep', () => {
     expect(namesWithPrefix('bn000123h1 (id: 3)\nbn000124h1 (id: 4)\nbn000123h2\n', 'bn000123', 'netns')).toEqual(['bn000123h1', 'bn000123h2']);
     const links = '1: lo: <LOOPBACK,UP> mtu 65536\n7: bn000123s1@bn000123v1: <BROADCAST> mtu 1500\n8: xbn000123: <BROADCAST>\n9: bn000123kb: <BROADCAST>';
     expect(namesWithPrefix(links, 'bn000123', 'link')).toEqual(['bn000123s1', 'bn000123kb']);
+  });
+});
+
+describe('tool check', () => {
+  it('names a missing tool, and the Debian package for known ones', () => {
+    expect(missingTools(['sh'])).toBeUndefined();
+    expect(missingTools(['sh', 'no-such-tool-zz9'])).toBe('needs no-such-tool-zz9');
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      // /usr/sbin and /sbin are searched as well, so look for a name that is in neither
+      TOOL_PACKAGES['no-such-tool-zz9'] = 'zz9-tools';
+      expect(missingTools(['no-such-tool-zz9'])).toBe('needs no-such-tool-zz9 (Debian zz9-tools)');
+    } finally {
+      process.env.PATH = saved;
+      delete TOOL_PACKAGES['no-such-tool-zz9'];
+    }
   });
 });

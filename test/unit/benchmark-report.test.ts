@@ -189,4 +189,9 @@ describe('bench progress', () => {
     expect(s.endsWith('\r\x1b[K')).toBe(true);
     expect(s).not.toContain('\n');
   });
+  it('a terminal that reports no width still gets the whole line', () => {
+    let s = '';
+    new Progress(1, { isTTY: true, columns: 0, write: (x: string) => { s += x; } }).step('abc');
+    expect(s).toMatch(/ 1\/1 abc$/);
+  });
 });

@@ -16,6 +16,13 @@ export interface Started {
 
 const KILL_AFTER_MS = 5000;
 
+/** Signals the process group led by pid; false when no process of it is left. */
+function signalProcessGroup(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try { process.kill(-pid, sig); return true; } catch { return false; }
+}
+
+const groupAlive = (pid: number) => signalProcessGroup(pid, 0);
+
 export class ProcessSet {
   private readonly live = new Set<Started>();
 
@@ -32,7 +39,8 @@ export class ProcessSet {
     });
     const s: Started = { proc, pid: proc.pid, output: () => out, stdout: () => stdout, exited };
     this.live.add(s);
-    void exited.then(() => this.live.delete(s));
+    // forgotten once nothing of its group is left; a worker that outlives it is still ended by stopAll()
+    void exited.then(() => { if (!groupAlive(s.pid)) this.live.delete(s); });
     return s;
   }
 
@@ -69,8 +77,7 @@ export class ProcessSet {
    * otherwise). SIGKILL follows when the group is still there after a grace period.
    */
   async stop(s: Started, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
-    const group = -s.pid;
-    const signalGroup = (sig: NodeJS.Signals | 0) => { try { process.kill(group, sig); return true; } catch { return false; } };
+    const signalGroup = (sig: NodeJS.Signals | 0) => signalProcessGroup(s.pid, sig);
     signalGroup(signal);
     const t = setTimeout(() => signalGroup('SIGKILL'), KILL_AFTER_MS);
     try {
@@ -81,6 +88,7 @@ export class ProcessSet {
       return code;
     } finally {
       clearTimeout(t);
+      this.live.delete(s);
     }
   }
 

@@ -8,7 +8,10 @@ export interface BenchOptions {
   tests: TestId[];
   rounds: number;
   seconds: number;
+  /** the JSON on stdout instead of the table */
   json: boolean;
+  /** the JSON written to this file, the table on stdout */
+  jsonFile?: string;
   svg?: string;
 }
 
@@ -17,7 +20,8 @@ export interface RawBenchOptions {
   tests?: string;
   rounds?: string;
   seconds?: string;
-  json?: boolean;
+  /** --json alone (true) or --json FILE */
+  json?: boolean | string;
   svg?: string;
 }
 
@@ -48,15 +52,21 @@ function number(raw: string | undefined, def: number, what: string, min: number,
   return n;
 }
 
+function fileName(raw: string | undefined, what: string): string | undefined {
+  if (raw !== undefined && raw.trim() === '') throw new UserError(`invalid ${what} '${raw}': allowed a file name`);
+  return raw;
+}
+
 export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
-  const svg = raw.svg;
-  if (svg !== undefined && svg.trim() === '') throw new UserError("invalid --svg '': allowed a file name");
+  const svg = fileName(raw.svg, '--svg');
+  const jsonFile = fileName(typeof raw.json === 'string' ? raw.json : undefined, '--json');
   return {
     switches: list(raw.switches, SWITCH_IDS, 'switch'),
     tests: list(raw.tests, TEST_IDS, 'test'),
     rounds: number(raw.rounds, DEFAULT_ROUNDS, '--rounds', 1, MAX_ROUNDS, true),
     seconds: number(raw.seconds, DEFAULT_SECONDS, '--seconds', 0.5, MAX_SECONDS, false),
     json: raw.json === true,
+    ...(jsonFile === undefined ? {} : { jsonFile }),
     ...(svg === undefined ? {} : { svg }),
   };
 }

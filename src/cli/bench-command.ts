@@ -30,7 +30,7 @@ installed, and what needs a missing one is skipped with a note.
 Examples:
   softbr bench                                   full run: all switches, all tests, 3 rounds of 10 s
   softbr bench --switches softbr-tap,cforward --tests small --rounds 1 --seconds 2
-  softbr bench --json --svg bench.svg > bench.json
+  softbr bench --json bench.json --svg bench.svg   the table on stdout, the JSON and a chart in files
 `;
 
 function options(raw: RawBenchOptions): BenchOptions {
@@ -43,6 +43,11 @@ function options(raw: RawBenchOptions): BenchOptions {
   }
 }
 
+function save(file: string, text: string, what: string): void {
+  try { writeFileSync(file, text); } catch (e) { throw new UserError(`cannot write ${file}: ${(e as Error).message}`); }
+  process.stderr.write(`softbr bench: ${what} written to ${file}\n`);
+}
+
 export function registerBenchCommand(program: Command): void {
   program.command('bench')
     .description('measure forwarding side by side: softbr on TAP and veth ports, the kernel bridge, vde_switch, a C TAP forwarder (root)')
@@ -50,7 +55,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--tests <list>', `comma-separated tests (${TEST_IDS.join(',')})`)
     .option('--rounds <n>', `interleaved rounds; cells show the median and min–max (default ${DEFAULT_ROUNDS})`)
     .option('--seconds <s>', `length of each frame and TCP measurement (default ${DEFAULT_SECONDS})`)
-    .option('--json', 'print the whole result as one JSON object (with the machine described) instead of the table')
+    .option('--json [file]', 'the whole result as one JSON object (with the machine described): on stdout instead of the table, or into FILE beside it')
     .option('--svg <file>', 'also write a bar chart of the result as SVG')
     .addHelpText('after', HELP_AFTER)
     // bad options throw to main(), which exits 2, instead of commander exiting 1 from here
@@ -68,10 +73,9 @@ export function registerBenchCommand(program: Command): void {
         process.exitCode = e.exitCode;
         return;
       }
-      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatReport(r));
-      if (o.svg !== undefined) {
-        try { writeFileSync(o.svg, renderSvg(r)); } catch (e) { throw new UserError(`cannot write ${o.svg}: ${(e as Error).message}`); }
-        process.stderr.write(`softbr bench: chart written to ${o.svg}\n`);
-      }
+      const json = JSON.stringify(r, null, 2) + '\n';
+      process.stdout.write(o.json ? json : formatReport(r));
+      if (o.jsonFile !== undefined) save(o.jsonFile, json, 'result');
+      if (o.svg !== undefined) save(o.svg, renderSvg(r), 'chart');
     });
 }

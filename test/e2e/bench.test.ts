@@ -68,6 +68,23 @@ describe.skipIf(!ready)('softbr bench', () => {
     expect([...benchDirs()].filter((d) => !dirsBefore.has(d))).toEqual([]);
   }, 90_000);
 
+  it('skips what needs a missing tool with a note naming it, without failing', async () => {
+    // only /usr/sbin on PATH: ip and trafgen are there; taskset, ping, cc and vde_switch are not
+    const r = await new Promise<{ code: number | null; out: string }>((res) => {
+      const p = spawn(process.execPath, [BIN, 'bench', '--switches', 'softbr-tap,vde,cforward', '--tests', 'small,ping'],
+        { env: { ...process.env, PATH: '/usr/sbin:/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d) => { out += d; });
+      p.once('exit', (code) => res({ code, out }));
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('vde_switch, TAP ports: skipped, needs vde_switch (Debian vde2)');
+    expect(r.out).toContain('skipped, needs cc (Debian gcc)');
+    expect(r.out).toContain('softbr-tap small: skipped, needs taskset (Debian util-linux)');
+    expect(r.out).toContain('softbr-tap ping: skipped, needs ping (Debian iputils-ping)');
+    expect(r.out).toMatch(/^\| softbr, TAP ports \| skipped \| skipped \|$/m);
+  }, 30_000);
+
   it('cleans up when SIGTERM arrives in the middle of a measurement, exiting 143', async () => {
     const p = spawn(process.execPath, [BIN, 'bench', '--switches', 'softbr-tap', '--tests', 'small', '--rounds', '1', '--seconds', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

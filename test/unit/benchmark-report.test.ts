@@ -19,6 +19,11 @@ describe('bench arguments', () => {
     expect(o).toEqual({ switches: [...SWITCH_IDS], tests: [...TEST_IDS], rounds: DEFAULT_ROUNDS, seconds: DEFAULT_SECONDS, json: false });
     expect([DEFAULT_ROUNDS, DEFAULT_SECONDS]).toEqual([3, 10]);
   });
+  it('--json alone is stdout, --json FILE a file beside the table', () => {
+    expect(parseBenchOptions({ json: true })).toMatchObject({ json: true });
+    expect(parseBenchOptions({ json: true }).jsonFile).toBeUndefined();
+    expect(parseBenchOptions({ json: 'r.json' })).toMatchObject({ json: false, jsonFile: 'r.json' });
+  });
   it('keeps the order given, drops repeats', () => {
     const o = parseBenchOptions({ switches: 'vde,softbr-tap,vde', tests: 'ping, small', rounds: '1', seconds: '1.5', json: true, svg: 'out.svg' });
     expect(o).toEqual({ switches: ['vde', 'softbr-tap'], tests: ['ping', 'small'], rounds: 1, seconds: 1.5, json: true, svg: 'out.svg' });
@@ -32,6 +37,7 @@ describe('bench arguments', () => {
     [{ seconds: 'ten' }, /invalid --seconds 'ten': allowed a number from 0.5 to 3600/],
     [{ seconds: '0.1' }, /invalid --seconds '0.1'/],
     [{ svg: ' ' }, /invalid --svg/],
+    [{ json: '' }, /invalid --json '': allowed a file name/],
   ])('rejects %o', (raw, msg) => {
     expect(() => parseBenchOptions(raw)).toThrow(UserError);
     expect(() => parseBenchOptions(raw)).toThrow(msg);

@@ -19,7 +19,7 @@ export const SWITCHES: Record<SwitchId, SwitchInfo> = {
   kernel: { id: 'kernel', label: 'kernel bridge, veth, offloads on', ports: 'veth' },
   'kernel-nooffload': { id: 'kernel-nooffload', label: 'kernel bridge, veth, offloads off', ports: 'veth' },
   vde: { id: 'vde', label: 'vde_switch, TAP ports', ports: 'tap' },
-  cforward: { id: 'cforward', label: 'C TAP forwarder (64/wakeup, read+write per frame)', ports: 'tap' },
+  cforward: { id: 'cforward', label: 'C TAP forwarder, 64 frames/wakeup', ports: 'tap' },
 };
 
 /** The switches the ratio columns divide by. */

@@ -13,7 +13,7 @@ import { makeHosts, warmUp } from './hosts.js';
 import { describeMachine } from './machine.js';
 import { measure, TEST_TOOLS } from './measure.js';
 import type { BenchOptions } from './options.js';
-import { ProcessSet } from './processes.js';
+import { ProcessSet, sleep } from './processes.js';
 import { Progress } from './progress.js';
 import { addNote, addSample, buildResult, newCollected, SKIPPED, type BenchResult, type Collected } from './result.js';
 import { DRIVERS, type BenchEnv, type RunningSwitch } from './switches/index.js';
@@ -29,6 +29,7 @@ export class BenchInterrupted extends Error {
 
 /** After a signal, the run gets this long to tear down on its own before it is torn down under it. */
 const INTERRUPT_GRACE_MS = 15_000;
+const SETTLE_MS = 500;
 
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
@@ -61,6 +62,8 @@ async function oneSwitch(s: SwitchId, tests: readonly TestId[], round: number, o
     running = await DRIVERS[s].start(env);
     const hosts = await makeHosts(env.lab, running.links);
     await warmUp(hosts);
+    // the previous switch's namespaces are still being freed by kernel workers for a moment
+    await sleep(SETTLE_MS, env.signal);
     for (const t of tests) {
       if (env.signal.aborted) return;
       progress.step(`round ${round}/${o.rounds} ${s}: ${t}`);

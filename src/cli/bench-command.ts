@@ -54,7 +54,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--switches <list>', `comma-separated switches to measure (${SWITCH_IDS.join(',')})`)
     .option('--tests <list>', `comma-separated tests (${TEST_IDS.join(',')})`)
     .option('--rounds <n>', `interleaved rounds; cells show the median and min–max (default ${DEFAULT_ROUNDS})`)
-    .option('--seconds <s>', `length of each frame and TCP measurement (default ${DEFAULT_SECONDS})`)
+    .option('--seconds <s>', `length of each frame and TCP measurement; TCP in whole seconds (default ${DEFAULT_SECONDS})`)
     .option('--json [file]', 'the whole result as one JSON object (with the machine described): on stdout instead of the table, or into FILE beside it')
     .option('--svg <file>', 'also write a bar chart of the result as SVG')
     .addHelpText('after', HELP_AFTER)

@@ -9,6 +9,7 @@ import { portSpec, addifHelp } from '../control/port-kinds/index.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
+import { registerBenchCommand } from './bench-command.js';
 
 function packageVersion(): string {
   try {
@@ -176,6 +177,7 @@ export function buildProgram(): Command {
     });
 
   registerObserveCommands(program, req, sock);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -11,10 +11,12 @@ import type { Clock } from './clock.js';
 import type { PortIO, RxSink } from './port-io.js';
 import { PORT_FORWARDING, PORT_DISABLED, PORT_STATE_NAMES } from './port-io.js';
 import {
-  sourceCheck, SRC_OK, linkLocalGroup, linkLocalAction, LL_STP, LL_FORWARD, bpduAccepted,
+  sourceInvalid, linkLocalGroup, linkLocalAction, LL_STP, LL_FORWARD, bpduAccepted,
   stateReceives, stateForwards, ingressVid, vlanMember,
 } from './ingress.js';
-import { egressCheck, EG_OK, EG_VLAN, destClass, localInAnyVlan, CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST } from './egress.js';
+import {
+  mayForward, mayFlood, egressCheck, EG_VLAN, groupClass, localInAnyVlan, CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST,
+} from './egress.js';
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 
@@ -245,16 +247,21 @@ export class Bridge {
     const dlo = (buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!;
     const shi = (buf[off + 6]! << 8) | buf[off + 7]!;
     const slo = (buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!;
-    if (sourceCheck(shi, slo) !== SRC_OK) { port.dropMalformed++; return; }
-    // 2 link-local group addresses 01:80:c2:00:00:0X
-    const g = linkLocalGroup(dhi, dlo);
-    if (g >= 0) {
-      const ll = linkLocalAction(g, this.stp.enabled, this.groupFwdMask);
-      if (ll === LL_STP) {
-        if (bpduAccepted(port)) this.stp.receive(port.no, buf, off, len);
-        return;
+    if (sourceInvalid(shi, slo)) { port.dropMalformed++; return; }
+    // 2 link-local group addresses 01:80:c2:00:00:0X. They are group addresses (I/G bit, written
+    // out: V8's inlining budget for this method is spent to the byte), so a unicast frame never
+    // reaches the link-local rules and their bytecode stays off its path.
+    const group = (dhi & 0x100) !== 0;
+    if (group) {
+      const g = linkLocalGroup(dhi, dlo);
+      if (g >= 0) {
+        const ll = linkLocalAction(g, this.stp.enabled, this.groupFwdMask);
+        if (ll === LL_STP) {
+          if (bpduAccepted(port)) this.stp.receive(port.no, buf, off, len);
+          return;
+        }
+        if (ll !== LL_FORWARD) { port.dropLinkLocal++; return; }
       }
-      if (ll !== LL_FORWARD) { port.dropLinkLocal++; return; }
     }
     // 3 port state
     const state = port.state;
@@ -279,9 +286,8 @@ export class Bridge {
     }
     if (!stateForwards(state)) { port.dropStpBlocked++; return; }
     // 5 decide
-    const cls = destClass(dhi, dlo);
-    if (cls !== CLASS_KNOWN_UNICAST) {
-      this.flood(port, buf, off, len, vid, cls);
+    if (group) {
+      this.flood(port, buf, off, len, vid, groupClass(dhi, dlo));
       return;
     }
     let out = this.fdb.lookupHiLo(vid, dhi, dlo, now);
@@ -294,25 +300,32 @@ export class Bridge {
     if (out === FDB_TO_HOST) out = 0;
     // 6 egress
     const eg = this.ports[out];
-    const why = egressCheck(eg, port, CLASS_KNOWN_UNICAST, this.vlanFiltering, vid);
-    if (why !== EG_OK) {
-      // unicastDropReason() names the same split for the trace
-      if (why === EG_VLAN) port.dropVlan++;
-      else { this.filtered++; port.dropFiltered++; }
+    if (eg === undefined || !mayForward(eg, port, this.vlanFiltering, vid)) {
+      this.refused(eg, port, vid);
       return;
     }
     this.forwarded++;
-    this.transmit(eg!, buf, off, len);
+    this.transmit(eg, buf, off, len);
   }
 
-  /** Sends to every port egressCheck() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
+  /** Counts a known-unicast frame egressCheck() refuses (unicastDropReason() names the same split for the trace). */
+  private refused(eg: BridgePort | undefined, port: BridgePort, vid: number): void {
+    if (egressCheck(eg, port, CLASS_KNOWN_UNICAST, this.vlanFiltering, vid) === EG_VLAN) {
+      port.dropVlan++;
+    } else {
+      this.filtered++;
+      port.dropFiltered++;
+    }
+  }
+
+  /** Sends to every port mayFlood() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
   private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, cls: number): void {
     this.flooded++;
     const list = this.portList;
     const vf = this.vlanFiltering;
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
-      if (egressCheck(p, ingress, cls, vf, vid) !== EG_OK) continue;
+      if (!mayFlood(p, ingress, cls, vf, vid)) continue;
       p.txFlooded++;
       this.transmit(p, buf, off, len);
     }

@@ -1,8 +1,8 @@
-// The egress rules: where a frame of a given class may leave. One predicate, egressCheck(),
-// answers "may this frame go out of port P, and if not why not" for both the known-unicast send
-// and every port of a flood; Bridge.receive() and the trace both call it, so the trace cannot
-// disagree with what is done. Fast-path form: returns a small integer (0 = allowed) and
-// allocates nothing; the names of the reasons are for the trace only.
+// The egress rules: where a frame of a given class may leave. One small predicate per rule
+// (hairpin, link up, forwarding state, flood flag, VLAN membership), combined by mayForward()
+// and mayFlood() for the fast path and by egressCheck() — "may it go out of port P, and if not
+// why not" — for the trace and for counting a refused unicast. Bridge.receive() and the trace
+// both use them, so the trace cannot disagree with what is done. Nothing here allocates.
 import type { Fdb } from '../fdb/fdb.js';
 import { macFromHiLo } from '../frame/mac.js';
 import type { BridgePort, DropReason } from './port.js';
@@ -21,10 +21,12 @@ export const CLASS_KNOWN_UNICAST = 3;
 export const FLOOD_KIND_NAMES = ['unknown-unicast', 'broadcast', 'multicast'] as const;
 export type FloodKindName = (typeof FLOOD_KIND_NAMES)[number];
 
-/** The class of a destination (hi16, lo32) before the FDB is asked: broadcast, multicast, or (known) unicast. */
-export function destClass(hi: number, lo: number): number {
-  if ((hi & 0x100) === 0) return CLASS_KNOWN_UNICAST;
-  return hi === 0xffff && lo === -1 ? CLASS_BROADCAST : CLASS_MULTICAST;
+// Per-frame predicates write the class numbers out: an imported or module constant costs a
+// module-variable load and a hole check per use.
+
+/** The flood class of a group destination (hi16, lo32): broadcast (1) or multicast (2). */
+export function groupClass(hi: number, lo: number): number {
+  return hi === 0xffff && lo === -1 ? 1 : 2;
 }
 
 /**
@@ -64,18 +66,51 @@ export function unicastDropReason(code: number): DropReason {
   return code === EG_VLAN ? 'vlan' : 'filtered';
 }
 
+// The rules, one each. The fast path asks mayForward()/mayFlood() (booleans: cheapest to branch
+// on, and small enough to inline); egressCheck() composes the same rules in the order the trace
+// reports them and names the first that refuses.
+
+/** The port the frame came in on takes it back only with hairpin on. */
+export function hairpinAllows(p: BridgePort, ingress: BridgePort): boolean {
+  return p !== ingress || p.hairpin;
+}
+
+/** The port's egress flag for flood class cls is on (0 unknown unicast, 1 broadcast, 2 multicast; a known unicast has no flag). */
+export function floodFlagAllows(p: BridgePort, cls: number): boolean {
+  return cls === 0 ? p.floodUnicast : cls === 1 ? p.floodBroadcast : cls !== 2 || p.floodMulticast;
+}
+
+/** With VLAN filtering, only member ports of the frame's VLAN carry it. */
+export function vlanAllows(p: BridgePort, vlanFiltering: boolean, vid: number): boolean {
+  return !vlanFiltering || vlanMember(p, vid);
+}
+
 /**
- * May a frame of class cls (CLASS_*) in VLAN vid, received on ingress, leave on port p? 0 = yes,
- * else the EG_* reason. vlanFiltering is the bridge's setting (vid is ignored without it).
+ * May a known-unicast frame in VLAN vid, received on ingress, leave on port p? The conjunction
+ * hairpinAllows && up && stateForwards && vlanAllows, written out (3 = PORT_FORWARDING): the
+ * nested calls would cost Bridge.receive() ~40 bytes of V8's inlining budget, enough to push
+ * lookupHiLo out of it. test/unit/egress.test.ts checks it against the rules for every case.
+ */
+export function mayForward(p: BridgePort, ingress: BridgePort, vlanFiltering: boolean, vid: number): boolean {
+  return (p !== ingress || p.hairpin) && p.up && p.state === 3 && (!vlanFiltering || p.vlans === null || p.vlans[vid] === 1);
+}
+
+/** May a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) leave on port p? */
+export function mayFlood(p: BridgePort, ingress: BridgePort, cls: number, vlanFiltering: boolean, vid: number): boolean {
+  return mayForward(p, ingress, vlanFiltering, vid) && floodFlagAllows(p, cls);
+}
+
+/**
+ * Why a frame of class cls (CLASS_*) in VLAN vid, received on ingress, may not leave on port p:
+ * EG_OK (0) when it may, else the first rule that refuses. Zero exactly when mayForward() (known
+ * unicast) or mayFlood() (floods) is true; for the trace and for counting a refused unicast.
  */
 export function egressCheck(p: BridgePort | undefined, ingress: BridgePort, cls: number, vlanFiltering: boolean, vid: number): number {
   if (p === undefined) return EG_NO_PORT;
-  if (p === ingress && !p.hairpin) return EG_INGRESS;
+  if (!hairpinAllows(p, ingress)) return EG_INGRESS;
   if (!p.up) return EG_DOWN;
   if (!stateForwards(p.state)) return EG_NOT_FORWARDING;
-  if (cls === CLASS_UNKNOWN_UNICAST ? !p.floodUnicast : cls === CLASS_BROADCAST ? !p.floodBroadcast : cls === CLASS_MULTICAST && !p.floodMulticast) {
-    return EG_FLOOD_OFF + cls;
-  }
-  if (vlanFiltering && !vlanMember(p, vid)) return EG_VLAN;
+  if (!floodFlagAllows(p, cls)) return EG_FLOOD_OFF + cls;
+  if (!vlanAllows(p, vlanFiltering, vid)) return EG_VLAN;
   return EG_OK;
 }

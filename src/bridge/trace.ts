@@ -7,16 +7,16 @@
 import type { Bridge } from './bridge.js';
 import type { BridgePort, DropReason } from './port.js';
 import { PORT_STATE_NAMES } from './port-io.js';
-import { formatMac, MAC_BROADCAST } from '../frame/mac.js';
+import { formatMac, isMulticast, MAC_BROADCAST } from '../frame/mac.js';
 import {
   type FdbEntry, type LearnPreview, LEARN_REFRESHED, LEARN_NEW, LEARN_MOVED, LEARN_PINNED, LEARN_REFUSED_TABLE, LEARN_REFUSED_PORT, LEARN_HUB,
 } from '../fdb/fdb.js';
 import {
-  sourceCheck, SRC_ZERO, SRC_GROUP, linkLocalGroup, linkLocalAction, LL_STP, LL_PAUSE, LL_MASKED, bpduAccepted,
+  sourceInvalid, linkLocalGroup, linkLocalAction, LL_STP, LL_PAUSE, LL_MASKED, bpduAccepted,
   stateReceives, stateForwards, ingressVid, vlanMember,
 } from './ingress.js';
 import {
-  egressCheck, unicastDropReason, destClass, localInAnyVlan, FLOOD_KIND_NAMES, type FloodKindName,
+  egressCheck, unicastDropReason, groupClass, localInAnyVlan, FLOOD_KIND_NAMES, type FloodKindName,
   CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST,
   EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_BCAST_FLOOD_OFF, EG_MCAST_FLOOD_OFF, EG_VLAN,
 } from './egress.js';
@@ -129,7 +129,7 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   const shi = Math.floor(src / TWO32), slo = src | 0;
   const dhi = Math.floor(dst / TWO32), dlo = dst | 0;
   const group = linkLocalGroup(dhi, dlo);
-  const cls = destClass(dhi, dlo);
+  const cls = isMulticast(dst) ? groupClass(dhi, dlo) : CLASS_KNOWN_UNICAST;
   const dstClass = cls === CLASS_BROADCAST ? 'broadcast' : group >= 0 ? 'link-local' : cls === CLASS_KNOWN_UNICAST ? 'unicast' : 'multicast';
   const r: TraceResult = {
     bridge: bridge.name,
@@ -162,9 +162,8 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   steps.push({ step: 'ingress', ok: true, text: `${where}, up, ${stateName(port.state)}` });
 
   // ---- 1 validate (the trace's frame has a valid length by construction)
-  const sc = sourceCheck(shi, slo);
-  if (sc === SRC_ZERO) return stop('validate', 'the source address is all zeros, which no station may send from', 'malformed', 'invalid source address (malformed)');
-  if (sc === SRC_GROUP) return stop('validate', `the source ${formatMac(src)} is a group address, which no station may send from`, 'malformed', 'group source address (malformed)');
+  if (sourceInvalid(shi, slo) && src === 0) return stop('validate', 'the source address is all zeros, which no station may send from', 'malformed', 'invalid source address (malformed)');
+  if (sourceInvalid(shi, slo)) return stop('validate', `the source ${formatMac(src)} is a group address, which no station may send from`, 'malformed', 'group source address (malformed)');
   steps.push({ step: 'validate', ok: true, text: `unicast source, ${dstClass} destination, ${r.frame.length} bytes` });
 
   // ---- 2 link-local group addresses 01:80:c2:00:00:0X

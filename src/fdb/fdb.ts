@@ -322,7 +322,7 @@ export class Fdb {
     const fp = h << -sh;
     for (let i = h >>> sh; ; i = (i + 1) & m) {
       const s = slots[i]!;
-      if (s === 0) return this.learnApply(-1, key, lo | 0, port, now);
+      if (s === 0) return this.learnAbsent(key, lo | 0, port, now);
       const b = ((s & m) - 1) << 3;
       if (((s ^ fp) & ~m) === 0 && ri[b] === (lo | 0) && (ri[b + 1]! & 0x0fffffff) === key) {
         // the per-frame case, learnDecide()'s first answer written out: a learned source seen
@@ -332,7 +332,7 @@ export class Fdb {
           rf[(b >> 1) + 2] = now;
           return 0;
         }
-        return this.learnApply(b >> 3, key, lo | 0, port, now);
+        return this.learnFound(b >> 3, port, now);
       }
     }
   }
@@ -361,8 +361,9 @@ export class Fdb {
   private learnDecide(e: number, port: number, now: number): number {
     this.decAges = false;
     this.decVictim = NIL;
-    let learned = this.learnedCount;
-    let onPort = this.portCount(port);
+    // the entry that ages first leaves the counts it is in
+    let aged = 0;
+    let agedHere = 0;
     if (e !== NIL) {
       const b = e << 3;
       const old = this.ri[b + 2]!;
@@ -370,22 +371,35 @@ export class Fdb {
       if (this.rf[(e << 2) + 2]! + this.effAgeMs > now) {
         if (old === port) return LEARN_REFRESHED;
         // a move the new port's limit refuses leaves the entry exactly as it was
-        return this.portLimit > 0 && onPort >= this.portLimit ? LEARN_REFUSED_PORT : LEARN_MOVED;
+        return this.portLimit > 0 && this.portCount(port) >= this.portLimit ? LEARN_REFUSED_PORT : LEARN_MOVED;
       }
       // expired but not yet collected: it ages first; then the MAC is learned afresh
       this.decAges = true;
-      learned--;
-      if (old === port) onPort--;
+      aged = 1;
+      if (old === port) agedHere = 1;
     }
     if (this.effAgeMs <= 0) return LEARN_HUB;
-    if (this.portLimit > 0 && onPort >= this.portLimit) return LEARN_REFUSED_PORT;
-    if (learned >= this.maxLearned) {
+    if (this.portLimit > 0 && this.portCount(port) - agedHere >= this.portLimit) return LEARN_REFUSED_PORT;
+    if (this.learnedCount - aged >= this.maxLearned) {
       if (this.limitPolicy === 'refuse-new') return LEARN_REFUSED_TABLE;
       // learnedCount ≤ maxEntries always (setMaxEntries), so a full table here means e was not
       // aged: the victim is the head of the ageing order, and never e itself
       this.decVictim = this.oldest();
     }
     return LEARN_NEW;
+  }
+
+  // learn()'s two ways out of the probe loop, kept to the few arguments they had so that
+  // learnHiLo's bytecode (and so its share of the caller's inlining budget) stays as small
+
+  /** learn() for a key that is in the table (record e) but is not a plain refresh. */
+  private learnFound(e: number, port: number, now: number): number {
+    return this.learnApply(e, this.ri[(e << 3) + 1]! & KEY_MASK, this.ri[e << 3]!, port, now);
+  }
+
+  /** learn() for a key (hi16 | vid << 16, lo32) that is not in the table. */
+  private learnAbsent(key: number, lo: number, port: number, now: number): number {
+    return this.learnApply(NIL, key, lo, port, now);
   }
 
   /** learn() for a key (hi16 | vid << 16, lo32) at record e (-1: absent) that is not a plain refresh: learnDecide(), applied. */

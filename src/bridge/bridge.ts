@@ -1,6 +1,6 @@
-// The Bridge: ports, the ingress pipeline of DESIGN.md (validate → link-local → port state →
-// learn → decide → egress), flooding, counters and events. No I/O: drivers are handed in as
-// PortIO objects and time comes from the injected clock.
+// The Bridge: ports, the ingress pipeline (validate → link-local → port state → learn → decide →
+// egress; its rules are the predicates of ingress.ts and egress.ts), flooding, counters and
+// events. No I/O: drivers are handed in as PortIO objects and time comes from the injected clock.
 import { formatMac, randomLocalMac, macFromHiLo } from '../frame/mac.js';
 import {
   Fdb, type FdbOptions, FDB_TO_HOST,
@@ -9,13 +9,17 @@ import {
 import { Stp, type StpSnapshot } from '../stp/index.js';
 import type { Clock } from './clock.js';
 import type { PortIO, RxSink } from './port-io.js';
-import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
+import { PORT_FORWARDING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
+import {
+  sourceInvalid, linkLocalGroup, linkLocalAction, LL_STP, LL_FORWARD, bpduAccepted,
+  stateReceives, stateForwards, ingressVid, vlanMember,
+} from './ingress.js';
+import {
+  mayForward, mayFlood, egressCheck, EG_VLAN, groupClass, localInAnyVlan, CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST,
+} from './egress.js';
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
-
-/** Low 32 bits of 01:80:c2:00:00:00 (MAC_STP) as an int32. */
-const STP_LO = 0xc2000000 | 0;
 
 export interface BridgeOptions extends FdbOptions {
   name: string;
@@ -227,7 +231,10 @@ export class Bridge {
     }
   }
 
-  /** One frame through the pipeline (no flush; see receiveBatch). */
+  /**
+   * One frame through the pipeline (no flush; see receiveBatch). Every check is a predicate of
+   * ingress.ts / egress.ts or an Fdb decision, which the trace (trace.ts) calls as well.
+   */
   receive(port: BridgePort, buf: Uint8Array, off: number, len: number): void {
     this.rxFrames++;
     port.rxFrames++;
@@ -241,33 +248,31 @@ export class Bridge {
     const dlo = (buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!;
     const shi = (buf[off + 6]! << 8) | buf[off + 7]!;
     const slo = (buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!;
-    // a group or all-zero source is never valid (the kernel drops these too)
-    if ((shi & 0x100) !== 0 || (shi | slo) === 0) { port.dropMalformed++; return; }
-    // 2 link-local group addresses 01:80:c2:00:00:0X
-    if (dhi === 0x0180 && (dlo & ~15) === STP_LO) {
-      const g = dlo & 15;
-      if (g === 0) {
-        if (this.stp.enabled) {
-          if (port.state !== PORT_DISABLED && !port.isHost) this.stp.receive(port.no, buf, off, len);
+    if (sourceInvalid(shi, slo)) { port.dropMalformed++; return; }
+    // 2 link-local group addresses 01:80:c2:00:00:0X. They are group addresses (I/G bit, written
+    // out: V8's inlining budget for this method is spent to the byte), so a unicast frame never
+    // reaches the link-local rules and their bytecode stays off its path.
+    const group = (dhi & 0x100) !== 0;
+    if (group) {
+      const g = linkLocalGroup(dhi, dlo);
+      if (g >= 0) {
+        const ll = linkLocalAction(g, this.stp.enabled, this.groupFwdMask);
+        if (ll === LL_STP) {
+          if (bpduAccepted(port)) this.stp.receive(port.no, buf, off, len);
           return;
         }
-        // STP off: BPDUs are forwarded so loops stay detectable by others (as the kernel does)
-      } else if (((this.groupFwdMask >>> g) & 1) === 0 || g === 1) {
-        port.dropLinkLocal++;
-        return;
+        if (ll !== LL_FORWARD) { port.dropLinkLocal++; return; }
       }
     }
     // 3 port state
     const state = port.state;
-    if (state !== PORT_FORWARDING && state !== PORT_LEARNING) { port.dropStpBlocked++; return; }
+    if (!stateReceives(state)) { port.dropStpBlocked++; return; }
     let vid = 0;
     if (this.vlanFiltering) {
-      vid = len >= 18 && buf[off + 12] === 0x81 && buf[off + 13] === 0x00
+      vid = ingressVid(len >= 18 && buf[off + 12] === 0x81 && buf[off + 13] === 0x00
         ? ((buf[off + 14]! << 8) | buf[off + 15]!) & 0x0fff
-        : 0;
-      // untagged and priority-tagged (vid 0) frames belong to the port's pvid, as in 802.1Q
-      if (vid === 0) vid = port.pvid;
-      if (port.vlans !== null && port.vlans[vid] !== 1) { port.dropVlan++; return; }
+        : 0, port);
+      if (!vlanMember(port, vid)) { port.dropVlan++; return; }
     }
     const now = this.inBatch ? this.batchNow : this.clock.now();
     // 4 learn
@@ -277,43 +282,51 @@ export class Bridge {
         // learn() may have found the source's entry expired but not yet aged: it aged right there
         if (this.fdb.lazilyAged !== this.fdbLazilyAged) this.agedInLearn(vid, shi, slo);
         if (r === LEARN_REFUSED_PORT) { port.dropLimit++; return; }
-        this.learnOutcome(r, vid, shi, slo, port);
+        this.countLearn(r, vid, shi, slo, port);
       }
     }
-    if (state === PORT_LEARNING) { port.dropStpBlocked++; return; }
+    if (!stateForwards(state)) { port.dropStpBlocked++; return; }
     // 5 decide
-    if ((dhi & 0x100) !== 0) {
-      this.flood(port, buf, off, len, vid, dhi === 0xffff && dlo === -1 ? 1 : 2);
+    if (group) {
+      this.flood(port, buf, off, len, vid, groupClass(dhi, dlo));
       return;
     }
     let out = this.fdb.lookupHiLo(vid, dhi, dlo, now);
-    // local addresses are recorded once (vid 0) and belong to every VLAN
-    if (out === -1 && vid !== 0 && this.fdb.isLocal(0, macFromHiLo(dhi, dlo))) out = FDB_TO_HOST;
+    if (out === -1 && localInAnyVlan(this.fdb, vid, dhi, dlo)) out = FDB_TO_HOST;
     if (out === -1) {
       this.unknownUnicastFlooded++;
-      this.flood(port, buf, off, len, vid, 0);
+      this.flood(port, buf, off, len, vid, CLASS_UNKNOWN_UNICAST);
       return;
     }
     if (out === FDB_TO_HOST) out = 0;
-    if (out === port.no && !port.hairpin) { this.filtered++; port.dropFiltered++; return; }
     // 6 egress
     const eg = this.ports[out];
-    if (eg === undefined || eg.state !== PORT_FORWARDING || !eg.up) { this.filtered++; port.dropFiltered++; return; }
-    if (this.vlanFiltering && eg.vlans !== null && eg.vlans[vid] !== 1) { port.dropVlan++; return; }
+    if (eg === undefined || !mayForward(eg, port, this.vlanFiltering, vid)) {
+      this.refused(eg, port, vid);
+      return;
+    }
     this.forwarded++;
     this.transmit(eg, buf, off, len);
   }
 
-  /** kind: 0 unknown unicast, 1 broadcast, 2 multicast — each gated by its egress flag. */
-  private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, kind: number): void {
+  /** Counts a known-unicast frame egressCheck() refuses (unicastDropReason() names the same split for the trace). */
+  private refused(eg: BridgePort | undefined, port: BridgePort, vid: number): void {
+    if (egressCheck(eg, port, CLASS_KNOWN_UNICAST, this.vlanFiltering, vid) === EG_VLAN) {
+      port.dropVlan++;
+    } else {
+      this.filtered++;
+      port.dropFiltered++;
+    }
+  }
+
+  /** Sends to every port mayFlood() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
+  private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, cls: number): void {
     this.flooded++;
     const list = this.portList;
+    const vf = this.vlanFiltering;
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
-      if (p === ingress && !p.hairpin) continue;
-      if (p.state !== PORT_FORWARDING || !p.up) continue;
-      if (kind === 0 ? !p.floodUnicast : kind === 1 ? !p.floodBroadcast : !p.floodMulticast) continue;
-      if (this.vlanFiltering && p.vlans !== null && p.vlans[vid] !== 1) continue;
+      if (!mayFlood(p, ingress, cls, vf, vid)) continue;
       p.txFlooded++;
       this.transmit(p, buf, off, len);
     }
@@ -345,21 +358,21 @@ export class Bridge {
   }
 
   /** Counts and reports what learn() did (the rare outcomes only reach here). */
-  private learnOutcome(r: number, vid: number, hi: number, lo: number, port: BridgePort): void {
-    const src = macFromHiLo(hi, lo);
+  private countLearn(r: number, vid: number, hi: number, lo: number, port: BridgePort): void {
+    // (the 48-bit MAC is made only for listeners: a double is an allocation where not inlined)
     if (r === LEARN_NEW) {
       this.learned++;
-      if (this.fdb.lastEvictedMac >= 0) {
+      if (this.fdb.lastLearnEvicted) {
         this.evicted++;
         if (this.listeners.length > 0) {
           this.emit({ type: 'evicted', bridge: this.name, mac: formatMac(this.fdb.lastEvictedMac), vid: this.fdb.lastEvictedVid, port: this.portName(this.fdb.lastEvictedPort) });
         }
       }
-      if (this.listeners.length > 0) this.emit({ type: 'learned', bridge: this.name, mac: formatMac(src), vid, port: port.name });
+      if (this.listeners.length > 0) this.emit({ type: 'learned', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, port: port.name });
     } else if (r === LEARN_MOVED) {
       this.moved++;
       if (this.listeners.length > 0) {
-        this.emit({ type: 'moved', bridge: this.name, mac: formatMac(src), vid, from: this.portName(this.fdb.lastMovedFrom), to: port.name });
+        this.emit({ type: 'moved', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, from: this.portName(this.fdb.lastMovedFrom), to: port.name });
       }
     } else if (r === LEARN_REFUSED_TABLE) {
       this.notLearnedTableFull++;
@@ -442,7 +455,7 @@ export class Bridge {
       },
       topologyChange: (active: boolean, _forwardDelayMs: number, tcAgeingMs: number) => {
         // the kernel ages with 2 × forward delay during a topology change; never slower than configured
-        this.fdb.effectiveAgeingMs = active ? Math.min(tcAgeingMs, this.fdb.ageingMs) : this.fdb.ageingMs;
+        this.fdb.setTopologyChangeAgeing(active ? tcAgeingMs : null);
         this.emit({ type: active ? 'tc-start' : 'tc-end', bridge: this.name });
       },
       event: (e: { type: string; time: number; [k: string]: unknown }) => {

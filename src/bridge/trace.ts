@@ -1,12 +1,27 @@
 // Forwarding trace: what the bridge would do *now* with a frame (in port, source, destination,
-// VLAN, EtherType) and why, step by step along the pipeline of Bridge.receive(). Strictly
-// read-only: it learns nothing, counts nothing and does not touch FDB `used` times (it reads with
-// fdb.get(), never lookup()/learn()). Keep it in step with Bridge.receive() when that changes.
+// VLAN, EtherType) and why, step by step along the pipeline of Bridge.receive(). It decides with
+// the very predicates Bridge.receive() uses (ingress.ts, egress.ts) and asks the FDB what learn()
+// would do (Fdb.learnOutcome), so it cannot disagree with what happens; what it adds is words.
+// Strictly read-only: it learns nothing, counts nothing and does not touch FDB `used` times (it
+// reads with fdb.get() and fdb.learnOutcome(), never lookup()/learn()).
 import type { Bridge } from './bridge.js';
 import type { BridgePort, DropReason } from './port.js';
-import { PORT_FORWARDING, PORT_LEARNING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
-import { formatMac, isMulticast, MAC_BROADCAST, MAC_STP } from '../frame/mac.js';
-import type { FdbEntry } from '../fdb/fdb.js';
+import { PORT_STATE_NAMES } from '../stp/port-state.js';
+import { formatMac, isMulticast, MAC_BROADCAST } from '../frame/mac.js';
+import {
+  type FdbEntry, type LearnPreview, LEARN_REFRESHED, LEARN_NEW, LEARN_MOVED, LEARN_PINNED, LEARN_REFUSED_TABLE, LEARN_REFUSED_PORT, LEARN_HUB,
+} from '../fdb/fdb.js';
+import {
+  sourceInvalid, linkLocalGroup, linkLocalAction, LL_STP, LL_PAUSE, LL_MASKED, bpduAccepted,
+  stateReceives, stateForwards, ingressVid, vlanMember,
+} from './ingress.js';
+import {
+  egressCheck, unicastDropReason, groupClass, localInAnyVlan, FLOOD_KIND_NAMES, type FloodKindName,
+  CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST,
+  EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_BCAST_FLOOD_OFF, EG_MCAST_FLOOD_OFF, EG_VLAN,
+} from './egress.js';
+
+const TWO32 = 0x100000000;
 
 export interface TraceInput {
   /** Name of the port the frame arrives on (the host port is named like the bridge). */
@@ -80,7 +95,7 @@ export interface TraceResult {
   steps: TraceStep[];
   learn: TraceLearn | null;
   lookup: TraceLookup | null;
-  flood: { kind: 'unknown-unicast' | 'broadcast' | 'multicast'; ports: TraceFloodPort[] } | null;
+  flood: { kind: FloodKindName; ports: TraceFloodPort[] } | null;
   /** forward: one egress port; flood: the flood set; drop: nowhere; stp: consumed by the STP engine. */
   verdict: 'forward' | 'flood' | 'drop' | 'stp';
   /** The drop counter that would count the frame (port label reason), or null. */
@@ -110,8 +125,12 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   const fdb = bridge.fdb;
   const now = bridge.clock.now();
   const steps: TraceStep[] = [];
-  const linkLocal = dst >= MAC_STP && dst <= MAC_STP + 15;
-  const dstClass = dst === MAC_BROADCAST ? 'broadcast' : linkLocal ? 'link-local' : isMulticast(dst) ? 'multicast' : 'unicast';
+  // the MACs as the fast path holds them: hi16 and lo32 as an int32
+  const shi = Math.floor(src / TWO32), slo = src | 0;
+  const dhi = Math.floor(dst / TWO32), dlo = dst | 0;
+  const group = linkLocalGroup(dhi, dlo);
+  const cls = isMulticast(dst) ? groupClass(dhi, dlo) : CLASS_KNOWN_UNICAST;
+  const dstClass = cls === CLASS_BROADCAST ? 'broadcast' : group >= 0 ? 'link-local' : cls === CLASS_KNOWN_UNICAST ? 'unicast' : 'multicast';
   const r: TraceResult = {
     bridge: bridge.name,
     frame: {
@@ -143,40 +162,43 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   steps.push({ step: 'ingress', ok: true, text: `${where}, up, ${stateName(port.state)}` });
 
   // ---- 1 validate (the trace's frame has a valid length by construction)
-  if (src === 0) return stop('validate', 'the source address is all zeros, which no station may send from', 'malformed', 'invalid source address (malformed)');
-  if (isMulticast(src)) return stop('validate', `the source ${formatMac(src)} is a group address, which no station may send from`, 'malformed', 'group source address (malformed)');
+  if (sourceInvalid(shi, slo) && src === 0) return stop('validate', 'the source address is all zeros, which no station may send from', 'malformed', 'invalid source address (malformed)');
+  if (sourceInvalid(shi, slo)) return stop('validate', `the source ${formatMac(src)} is a group address, which no station may send from`, 'malformed', 'group source address (malformed)');
   steps.push({ step: 'validate', ok: true, text: `unicast source, ${dstClass} destination, ${r.frame.length} bytes` });
 
   // ---- 2 link-local group addresses 01:80:c2:00:00:0X
-  if (linkLocal) {
-    const bit = dst - MAC_STP;
-    if (bit === 0) {
-      if (bridge.stp.enabled) {
-        const text = port.state !== PORT_DISABLED && !port.isHost
-          ? '01:80:c2:00:00:00 is the STP group address and STP is on: the frame goes to the STP engine as a BPDU, never forwarded'
-          : `01:80:c2:00:00:00 is the STP group address; STP is on but ${port.isHost ? 'this is the host port' : 'the port is disabled'}, so it is ignored`;
-        return stop('link-local', text, null, 'consumed by STP (not forwarded)', 'stp');
-      }
-      steps.push({ step: 'link-local', ok: true, text: '01:80:c2:00:00:00 with STP off: forwarded like any multicast (as the kernel does), so loops stay visible to others' });
-    } else if (bit === 1) {
-      return stop('link-local', '01:80:c2:00:00:01 is the MAC control (PAUSE) address: never forwarded', 'link_local', 'link-local PAUSE address (link_local)');
-    } else if (((bridge.groupFwdMask >>> bit) & 1) === 0) {
-      return stop('link-local', `${formatMac(dst)} is an IEEE link-local address and group_fwd_mask bit ${bit} is off`, 'link_local', 'link-local group address not forwarded (link_local)');
-    } else {
-      steps.push({ step: 'link-local', ok: true, text: `${formatMac(dst)} is link-local but group_fwd_mask bit ${bit} is on: forwarded` });
+  if (group >= 0) {
+    const ll = linkLocalAction(group, bridge.stp.enabled, bridge.groupFwdMask);
+    if (ll === LL_STP) {
+      const text = bpduAccepted(port)
+        ? '01:80:c2:00:00:00 is the STP group address and STP is on: the frame goes to the STP engine as a BPDU, never forwarded'
+        : `01:80:c2:00:00:00 is the STP group address; STP is on but ${port.isHost ? 'this is the host port' : 'the port is disabled'}, so it is ignored`;
+      return stop('link-local', text, null, 'consumed by STP (not forwarded)', 'stp');
     }
+    if (ll === LL_PAUSE) {
+      return stop('link-local', '01:80:c2:00:00:01 is the MAC control (PAUSE) address: never forwarded', 'link_local', 'link-local PAUSE address (link_local)');
+    }
+    if (ll === LL_MASKED) {
+      return stop('link-local', `${formatMac(dst)} is an IEEE link-local address and group_fwd_mask bit ${group} is off`, 'link_local', 'link-local group address not forwarded (link_local)');
+    }
+    steps.push({
+      step: 'link-local', ok: true,
+      text: group === 0
+        ? '01:80:c2:00:00:00 with STP off: forwarded like any multicast (as the kernel does), so loops stay visible to others'
+        : `${formatMac(dst)} is link-local but group_fwd_mask bit ${group} is on: forwarded`,
+    });
   }
 
   // ---- 3 port state
   const state = port.state;
-  if (state !== PORT_FORWARDING && state !== PORT_LEARNING) {
+  if (!stateReceives(state)) {
     return stop('port-state', `${port.name} is ${stateName(state)}: it neither learns nor forwards (only BPDUs are processed)`, 'stp_blocked', `ingress port ${stateName(state)} (stp_blocked)`);
   }
   let vid = 0;
   if (bridge.vlanFiltering) {
-    vid = input.vlan !== undefined ? input.vlan : port.pvid;
-    const how = input.vlan !== undefined ? `tagged VLAN ${vid}` : `untagged: pvid ${vid}`;
-    if (port.vlans !== null && port.vlans[vid] !== 1) {
+    vid = ingressVid(input.vlan ?? 0, port);
+    const how = input.vlan === undefined ? `untagged: pvid ${vid}` : input.vlan === 0 ? `priority-tagged (VLAN 0): pvid ${vid}` : `tagged VLAN ${vid}`;
+    if (!vlanMember(port, vid)) {
       r.vid = vid;
       return stop('vlan', `${how}, and ${port.name} is not a member of VLAN ${vid}`, 'vlan', `ingress port not in VLAN ${vid} (vlan)`);
     }
@@ -186,7 +208,7 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   }
   r.vid = vid;
 
-  // ---- 4 learn (mirrors Fdb.learn without calling it)
+  // ---- 4 learn (Fdb.learnOutcome: learn()'s own decision, not applied)
   const learn = traceLearn(bridge, port, vid, src, now, portName);
   r.learn = learn.result;
   steps.push({ step: 'learn', ok: learn.result.outcome !== 'refused-port-limit', text: learn.text });
@@ -195,27 +217,29 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
     r.reason = `port ${port.name} reached its limit of ${fdb.perPortLimit} learned MACs (limit)`;
     return r;
   }
-  if (state === PORT_LEARNING) {
+  if (!stateForwards(state)) {
     return stop('port-state', `${port.name} is learning: it learns sources but forwards nothing yet`, 'stp_blocked', 'ingress port learning (stp_blocked)');
   }
 
   // ---- 5 decide
-  if (isMulticast(dst)) {
-    const kind = dst === MAC_BROADCAST ? 'broadcast' : 'multicast';
-    steps.push({ step: 'lookup', ok: true, text: `${formatMac(dst)} is ${kind === 'broadcast' ? 'the broadcast address' : 'a multicast address'}: flooded, no FDB lookup` });
-    return floodTrace(bridge, r, port, vid, kind);
+  if (cls !== CLASS_KNOWN_UNICAST) {
+    steps.push({ step: 'lookup', ok: true, text: `${formatMac(dst)} is ${cls === CLASS_BROADCAST ? 'the broadcast address' : 'a multicast address'}: flooded, no FDB lookup` });
+    return floodTrace(bridge, r, port, vid, cls);
   }
-  const e = fdb.get(vid, dst);
-  const expired = e !== undefined && e.kind === 'learned' && e.updated + fdb.effectiveAgeingMs <= now;
-  if (e === undefined || expired) {
+  let e = entryAfterLearn(bridge, port, vid, src, dst, learn.preview, now);
+  const evicted = e === undefined && learn.preview?.evicts?.mac === dst && learn.preview.evicts.vid === vid;
+  const expired = e !== undefined && fdb.isExpired(e, now);
+  // a miss that is a local address (recorded at vid 0) goes to the host, as in Bridge.receive()
+  if ((e === undefined || expired) && localInAnyVlan(fdb, vid, dhi, dlo)) e = fdb.get(0, dst)!;
+  else if (e === undefined || expired) {
     r.lookup = { mac: formatMac(dst), vid, hit: false, ...(expired ? { expired: true, port: portName(e!.port) } : {}) };
     steps.push({
       step: 'lookup', ok: true,
       text: expired
         ? `${formatMac(dst)} (vid ${vid}) was on ${portName(e!.port)} but its entry expired ${sec(now - e!.updated - fdb.effectiveAgeingMs)} s ago: unknown unicast, flooded`
-        : `${formatMac(dst)} (vid ${vid}) is not in the FDB: unknown unicast, flooded`,
+        : `${formatMac(dst)} (vid ${vid}) is not in the FDB${evicted ? ' (learning the source evicts it)' : ''}: unknown unicast, flooded`,
     });
-    return floodTrace(bridge, r, port, vid, 'unknown-unicast');
+    return floodTrace(bridge, r, port, vid, CLASS_UNKNOWN_UNICAST);
   }
   const out = e.kind === 'local' ? 0 : e.port;
   const ageMs = now - e.updated;
@@ -227,79 +251,122 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   const entryText = e.kind === 'learned'
     ? `learned on ${portName(e.port)} ${sec(ageMs)} s ago, expires in ${r.lookup.expiresInSec} s`
     : e.kind === 'static' ? `static entry on ${portName(e.port)}` : `local address of ${portName(e.port)}: for the bridge itself (host port)`;
-  steps.push({ step: 'lookup', ok: true, text: `${formatMac(dst)} (vid ${vid}) is known: ${entryText}` });
-  if (out === port.no && !port.hairpin) {
-    return stop('egress', `the destination is on ${port.name}, the port the frame came in on, and hairpin is off`, 'filtered', 'destination on the ingress port (filtered)');
-  }
+  steps.push({ step: 'lookup', ok: true, text: `${formatMac(dst)} (vid ${e.vid}) is known: ${entryText}${e.vid !== vid ? ` (local addresses belong to every VLAN)` : ''}` });
   // ---- 6 egress
   const eg = bridge.ports[out];
-  if (eg === undefined) return stop('egress', out === 0 ? `${bridge.name} has no host port to deliver local frames to` : `port ${out} no longer exists`, 'filtered', 'egress port missing (filtered)');
-  if (!eg.up) return stop('egress', `${eg.name} is down${eg.downReason ? ` (${eg.downReason})` : ''}`, 'filtered', `egress port ${eg.name} down (filtered)`);
-  if (eg.state !== PORT_FORWARDING) return stop('egress', `${eg.name} is ${stateName(eg.state)}, not forwarding`, 'filtered', `egress port ${eg.name} not forwarding (filtered)`);
-  if (bridge.vlanFiltering && eg.vlans !== null && eg.vlans[vid] !== 1) {
-    return stop('egress', `${eg.name} is not a member of VLAN ${vid}`, 'vlan', `egress port not in VLAN ${vid} (vlan)`);
-  }
-  steps.push({ step: 'egress', ok: true, text: `${eg.name} is up and forwarding${eg === port ? ' (hairpin on)' : ''}: sent there` });
+  const why = egressCheck(eg, port, CLASS_KNOWN_UNICAST, bridge.vlanFiltering, vid);
+  if (why !== EG_OK) return stop('egress', unicastRefusal(bridge, why, eg, port, out, vid), unicastDropReason(why), unicastRefusalReason(why, eg, vid));
+  steps.push({ step: 'egress', ok: true, text: `${eg!.name} is up and forwarding${eg === port ? ' (hairpin on)' : ''}: sent there` });
   r.verdict = 'forward';
-  r.egress = [eg.name];
-  r.reason = out === 0 && e.kind === 'local' ? `to the bridge itself via ${eg.name}` : `known destination on ${eg.name}`;
+  r.egress = [eg!.name];
+  r.reason = out === 0 && e.kind === 'local' ? `to the bridge itself via ${eg!.name}` : `known destination on ${eg!.name}`;
   return r;
 }
 
-function traceLearn(bridge: Bridge, port: BridgePort, vid: number, src: number, now: number, portName: (no: number) => string): { result: TraceLearn; text: string } {
-  const fdb = bridge.fdb;
-  const mac = formatMac(src);
-  const res = (outcome: LearnOutcome, extra: Partial<TraceLearn> = {}): TraceLearn => ({ outcome, mac, vid, ...extra });
-  if (!port.learning) return { result: res('learning-off'), text: `learning is off on ${port.name}: ${mac} is not learned` };
-  const e = fdb.get(vid, src);
-  let replacing = false;
-  if (e !== undefined) {
-    if (e.kind !== 'learned') {
-      if (e.port === port.no) return { result: res('static-here'), text: `${mac} is a ${e.kind} entry on ${port.name}: nothing to learn` };
-      return { result: res('pinned', { from: portName(e.port) }), text: `${mac} is a ${e.kind} entry on ${portName(e.port)}: it stays there (static wins), the frame is still forwarded` };
-    }
-    if (e.updated + fdb.effectiveAgeingMs > now) {
-      if (e.port === port.no) return { result: res('refresh'), text: `${mac} is already learned on ${port.name} (${sec(now - e.updated)} s ago): its age is refreshed` };
-      if (fdb.perPortLimit > 0 && fdb.portCount(port.no) >= fdb.perPortLimit) {
-        return { result: res('refused-port-limit', { from: portName(e.port) }), text: `${mac} would move from ${portName(e.port)}, but ${port.name} already has ${fdb.portCount(port.no)} learned MACs (limit ${fdb.perPortLimit}): frame dropped` };
-      }
-      return { result: res('move', { from: portName(e.port) }), text: `${mac} moves from ${portName(e.port)} to ${port.name}` };
-    }
-    replacing = true; // expired, not yet collected: learn() forgets it and learns afresh
+/** The step text for a known-unicast frame egressCheck() refused with code why. */
+function unicastRefusal(bridge: Bridge, why: number, eg: BridgePort | undefined, ingress: BridgePort, out: number, vid: number): string {
+  switch (why) {
+    case EG_INGRESS: return `the destination is on ${ingress.name}, the port the frame came in on, and hairpin is off`;
+    case EG_NO_PORT: return out === 0 ? `${bridge.name} has no host port to deliver local frames to` : `port ${out} no longer exists`;
+    case EG_DOWN: return `${eg!.name} is down${eg!.downReason ? ` (${eg!.downReason})` : ''}`;
+    case EG_NOT_FORWARDING: return `${eg!.name} is ${stateName(eg!.state)}, not forwarding`;
+    case EG_VLAN: return `${eg!.name} is not a member of VLAN ${vid}`;
+    default: return `${eg?.name ?? `port ${out}`} refuses the frame (${why})`;
   }
-  const was = replacing ? ` (its entry on ${portName(e!.port)} had expired: it counts as aged and is learned afresh)` : '';
-  if (fdb.effectiveAgeingMs <= 0) return { result: res('hub'), text: `ageing time is 0 (hub mode): ${mac} is not remembered` };
-  if (fdb.perPortLimit > 0 && fdb.portCount(port.no) - (replacing && e!.port === port.no ? 1 : 0) >= fdb.perPortLimit) {
-    return { result: res('refused-port-limit'), text: `${port.name} already has ${fdb.portCount(port.no)} learned MACs (limit ${fdb.perPortLimit}): ${mac} is not learned and the frame is dropped` };
-  }
-  if (fdb.learnedCount - (replacing ? 1 : 0) >= fdb.maxEntries) {
-    if (fdb.policy === 'refuse-new') {
-      return { result: res('refused-table-full'), text: `the FDB is full (${fdb.maxEntries} learned entries, policy refuse-new): ${mac} is not learned, the frame is still forwarded` };
-    }
-    // evict-oldest takes the head of the update-ordered list: the learned entry updated longest ago
-    let oldest: FdbEntry | undefined;
-    for (const x of fdb.entries()) if (x.kind === 'learned' && (oldest === undefined || x.updated < oldest.updated)) oldest = x;
-    const evicts = oldest ? { mac: formatMac(oldest.mac), vid: oldest.vid, port: portName(oldest.port) } : undefined;
-    return {
-      result: res('new', evicts ? { evicts } : {}),
-      text: `${mac} is new on ${port.name}${was}; the FDB is full (${fdb.maxEntries}), so ${evicts ? `${evicts.mac} on ${evicts.port}` : 'the oldest entry'} is evicted`,
-    };
-  }
-  return { result: res('new'), text: `${mac} is new: learned on ${port.name} (vid ${vid})${was}` };
 }
 
-function floodTrace(bridge: Bridge, r: TraceResult, ingress: BridgePort, vid: number, kind: 'unknown-unicast' | 'broadcast' | 'multicast'): TraceResult {
+/** The verdict's one-line reason for that refusal. */
+function unicastRefusalReason(why: number, eg: BridgePort | undefined, vid: number): string {
+  switch (why) {
+    case EG_INGRESS: return 'destination on the ingress port (filtered)';
+    case EG_NO_PORT: return 'egress port missing (filtered)';
+    case EG_DOWN: return `egress port ${eg!.name} down (filtered)`;
+    case EG_NOT_FORWARDING: return `egress port ${eg!.name} not forwarding (filtered)`;
+    case EG_VLAN: return `egress port not in VLAN ${vid} (vlan)`;
+    default: return `egress refused (${unicastDropReason(why)})`;
+  }
+}
+
+/** Why a flood leaves out port p (egressCheck() code why), as the flood table shows it. */
+function floodExclusion(why: number, p: BridgePort, vid: number): string {
+  switch (why) {
+    case EG_INGRESS: return 'ingress port';
+    case EG_DOWN: return `down${p.downReason ? ` (${p.downReason})` : ''}`;
+    case EG_NOT_FORWARDING: return `not forwarding (${stateName(p.state)})`;
+    case EG_FLOOD_OFF: return 'flood flag off';
+    case EG_BCAST_FLOOD_OFF: return 'bcast_flood flag off';
+    case EG_MCAST_FLOOD_OFF: return 'mcast_flood flag off';
+    case EG_VLAN: return `not a member of VLAN ${vid}`;
+    default: return `excluded (${why})`;
+  }
+}
+
+/**
+ * The entry the lookup finds for (vid, dst) once learning has run, as Bridge.receive() learns
+ * before it looks up: a frame to its own source finds the entry just learned, and a destination
+ * the learning evicts is gone. Otherwise what is in the table now.
+ */
+function entryAfterLearn(bridge: Bridge, port: BridgePort, vid: number, src: number, dst: number, o: LearnPreview | null, now: number): FdbEntry | undefined {
+  if (o !== null && o.evicts !== null && o.evicts.mac === dst && o.evicts.vid === vid) return undefined;
+  if (o !== null && dst === src && (o.code === LEARN_NEW || o.code === LEARN_REFRESHED || o.code === LEARN_MOVED) && (o.entry === null || o.entry.kind === 'learned')) {
+    return { mac: src, vid, port: port.no, kind: 'learned', updated: now, used: now };
+  }
+  return bridge.fdb.get(vid, dst);
+}
+
+function traceLearn(bridge: Bridge, port: BridgePort, vid: number, src: number, now: number, portName: (no: number) => string): { result: TraceLearn; text: string; preview: LearnPreview | null } {
+  const fdb = bridge.fdb;
+  const mac = formatMac(src);
+  if (!port.learning) return { result: { outcome: 'learning-off', mac, vid }, text: `learning is off on ${port.name}: ${mac} is not learned`, preview: null };
+  const o = fdb.learnOutcome(vid, src, port.no, now);
+  const t = describeLearn(bridge, port, vid, mac, o, now, portName);
+  return { ...t, preview: o };
+}
+
+/** The trace's words for what learn() will do (o, from Fdb.learnOutcome). */
+function describeLearn(bridge: Bridge, port: BridgePort, vid: number, mac: string, o: LearnPreview, now: number, portName: (no: number) => string): { result: TraceLearn; text: string } {
+  const fdb = bridge.fdb;
+  const res = (outcome: LearnOutcome, extra: Partial<TraceLearn> = {}): TraceLearn => ({ outcome, mac, vid, ...extra });
+  const e = o.entry;
+  // a live entry (not one learn() would age first) is where the MAC is now
+  const from = e !== null && !o.ages ? portName(e.port) : undefined;
+  const was = o.ages ? ` (its entry on ${portName(e!.port)} had expired: it counts as aged and is learned afresh)` : '';
+  switch (o.code) {
+    case LEARN_REFRESHED:
+      if (e!.kind !== 'learned') return { result: res('static-here'), text: `${mac} is a ${e!.kind} entry on ${port.name}: nothing to learn` };
+      return { result: res('refresh'), text: `${mac} is already learned on ${port.name} (${sec(now - e!.updated)} s ago): its age is refreshed` };
+    case LEARN_PINNED:
+      return { result: res('pinned', { from }), text: `${mac} is a ${e!.kind} entry on ${from}: it stays there (static wins), the frame is still forwarded` };
+    case LEARN_MOVED:
+      return { result: res('move', { from }), text: `${mac} moves from ${from} to ${port.name}` };
+    case LEARN_HUB:
+      return { result: res('hub'), text: `ageing time is 0 (hub mode): ${mac} is not remembered` };
+    case LEARN_REFUSED_PORT:
+      if (from !== undefined) {
+        return { result: res('refused-port-limit', { from }), text: `${mac} would move from ${from}, but ${port.name} already has ${fdb.portCount(port.no)} learned MACs (limit ${fdb.perPortLimit}): frame dropped` };
+      }
+      return { result: res('refused-port-limit'), text: `${port.name} already has ${fdb.portCount(port.no)} learned MACs (limit ${fdb.perPortLimit}): ${mac} is not learned and the frame is dropped` };
+    case LEARN_REFUSED_TABLE:
+      return { result: res('refused-table-full'), text: `the FDB is full (${fdb.maxEntries} learned entries, policy refuse-new): ${mac} is not learned, the frame is still forwarded` };
+    case LEARN_NEW: {
+      if (o.evicts === null) return { result: res('new'), text: `${mac} is new: learned on ${port.name} (vid ${vid})${was}` };
+      const evicts = { mac: formatMac(o.evicts.mac), vid: o.evicts.vid, port: portName(o.evicts.port) };
+      return { result: res('new', { evicts }), text: `${mac} is new on ${port.name}${was}; the FDB is full (${fdb.maxEntries}), so ${evicts.mac} on ${evicts.port} is evicted` };
+    }
+    default:
+      throw new Error(`traceLearn: learn outcome ${o.code} has no description`);
+  }
+}
+
+function floodTrace(bridge: Bridge, r: TraceResult, ingress: BridgePort, vid: number, cls: number): TraceResult {
+  const kind: FloodKindName = FLOOD_KIND_NAMES[cls]!;
   const ports: TraceFloodPort[] = [];
   for (const p of bridge.allPorts()) {
-    let why = '';
-    if (p === ingress && !p.hairpin) why = 'ingress port';
-    else if (!p.up) why = `down${p.downReason ? ` (${p.downReason})` : ''}`;
-    else if (p.state !== PORT_FORWARDING) why = `not forwarding (${stateName(p.state)})`;
-    else if (kind === 'unknown-unicast' && !p.floodUnicast) why = 'flood flag off';
-    else if (kind === 'broadcast' && !p.floodBroadcast) why = 'bcast_flood flag off';
-    else if (kind === 'multicast' && !p.floodMulticast) why = 'mcast_flood flag off';
-    else if (bridge.vlanFiltering && p.vlans !== null && p.vlans[vid] !== 1) why = `not a member of VLAN ${vid}`;
-    ports.push({ port: p.name, no: p.no, included: why === '', reason: why === '' ? (p === ingress ? 'ingress port, hairpin on' : 'forwarding') : why });
+    const why = egressCheck(p, ingress, cls, bridge.vlanFiltering, vid);
+    ports.push({
+      port: p.name, no: p.no, included: why === EG_OK,
+      reason: why === EG_OK ? (p === ingress ? 'ingress port, hairpin on' : 'forwarding') : floodExclusion(why, p, vid),
+    });
   }
   r.flood = { kind, ports };
   r.egress = ports.filter((p) => p.included).map((p) => p.port);

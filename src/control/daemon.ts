@@ -172,13 +172,12 @@ export class Daemon {
       if (!m) { await this.addBridge(b); done.push(`added bridge ${b.name}`); continue; }
       const br = m.bridge;
       if (br.fdb.ageingMs !== b.ageing * 1000) { br.setAgeing(b.ageing); done.push(`${b.name}: ageing ${b.ageing}`); }
-      br.fdb.perPortLimit = b.maxLearnedPerPort ?? 0;
+      br.fdb.setPerPortLimit(b.maxLearnedPerPort ?? 0);
       // a smaller table would have to drop entries it holds: that waits for the bridge to be recreated
-      if (b.maxEntries !== undefined && b.maxEntries !== br.fdb.maxEntries) {
-        if (b.maxEntries >= br.fdb.learnedCount) br.fdb.maxEntries = b.maxEntries;
-        else done.push(`${b.name}: maxEntries ${b.maxEntries} not applied (${br.fdb.learnedCount} entries learned now)`);
+      if (b.maxEntries !== undefined && b.maxEntries !== br.fdb.maxEntries && !br.fdb.setMaxEntries(b.maxEntries)) {
+        done.push(`${b.name}: maxEntries ${b.maxEntries} not applied (${br.fdb.learnedCount} entries learned now)`);
       }
-      if (b.limitPolicy !== undefined) br.fdb.policy = b.limitPolicy;
+      if (b.limitPolicy !== undefined) br.fdb.setPolicy(b.limitPolicy);
       this.applyStp(m, b.stp, done);
       const wantPorts = new Map(b.ports.map((p) => [portSpec(p.name).name, p]));
       for (const pname of [...m.specs.keys()]) {

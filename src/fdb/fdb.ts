@@ -91,13 +91,41 @@ export function hashKey(mac: number, vid: number): number {
   return Math.imul((mac | 0) ^ Math.imul(((mac * INV_TWO32) | 0) | ((vid & 0xfff) << 16), H1), H2);
 }
 
+/**
+ * What learn() would do now with a frame from (vid, mac) on a port: learnOutcome()'s answer,
+ * taken from the very decision learn() applies.
+ */
+export interface LearnPreview {
+  /** The LEARN_* code learn() would return. */
+  code: number;
+  /** The entry learn() would find for (vid, mac), as it is now; null when there is none. */
+  entry: FdbEntry | null;
+  /** The entry has expired but was not collected yet: learn() ages it first, then treats the MAC as new. */
+  ages: boolean;
+  /** The learned entry learn() would evict to make room (LEARN_NEW under evict-oldest, table full), else null. */
+  evicts: FdbEntry | null;
+}
+
+function checkMaxEntries(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FDB maxEntries ${n}: must be an integer of at least 1`);
+}
+
+function checkPolicy(p: LimitPolicy): void {
+  if (!LIMIT_POLICIES.includes(p)) throw new RangeError(`FDB policy '${p}': allowed ${LIMIT_POLICIES.join(', ')}`);
+}
+
+function checkPerPortLimit(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`FDB per-port limit ${n}: must be an integer ≥ 0 (0 = no limit)`);
+}
+
 export class Fdb {
-  ageingMs: number;
-  /** Ageing in force: equals ageingMs except while a topology change shortens it. */
-  effectiveAgeingMs: number;
-  maxEntries: number;
-  policy: LimitPolicy;
-  perPortLimit: number;
+  // Settings: read through the getters below and changed only through the validating setters,
+  // so the invariant learnedCount ≤ maxEntries (which learn()'s eviction relies on) always holds.
+  private ageMs: number;
+  private effAgeMs: number;
+  private maxLearned: number;
+  private limitPolicy: LimitPolicy;
+  private portLimit: number;
 
   /** Learned entries only (the ones limits count). */
   learnedCount = 0;
@@ -105,8 +133,6 @@ export class Fdb {
   pinnedCount = 0;
   /** Set by learn() when it returns LEARN_MOVED: the port the MAC moved from. */
   lastMovedFrom = -1;
-  /** Set by learn()/evictions: the MAC evicted to make room, or -1. */
-  lastEvictedMac = -1;
   lastEvictedVid = 0;
   lastEvictedPort = -1;
   /**
@@ -117,6 +143,14 @@ export class Fdb {
   lazilyAged = 0;
   /** Port of the entry learn() last aged that way (its mac and vid are the ones learn() was given). */
   lastLazilyAgedPort = -1;
+  // learnDecide()'s answer beside its result code: the found entry has expired and ages first;
+  // the record to evict, or -1. Fields, so that the per-frame decision allocates nothing.
+  private decAges = false;
+  private decVictim = NIL;
+  // the MAC learn() last evicted as two int32 halves (hi -1: none), never a 48-bit double on
+  // the learning path: a double leaving a call that is not inlined is a heap allocation
+  private evictedHi = -1;
+  private evictedLo = 0;
 
   // ---- records (slab): ri/rf view the same memory, 8 int32 = 4 f64 per record
   private ri: Int32Array;
@@ -148,15 +182,17 @@ export class Fdb {
   private perPort: Int32Array = new Int32Array(64);
 
   constructor(opts: FdbOptions = {}) {
-    this.ageingMs = (opts.ageingSec ?? 300) * 1000;
-    this.effectiveAgeingMs = this.ageingMs;
-    this.maxEntries = opts.maxEntries ?? 1 << 20;
-    this.policy = opts.policy ?? 'evict-oldest';
-    this.perPortLimit = opts.perPortLimit ?? 0;
-    if (!(this.maxEntries >= 1)) throw new RangeError(`FDB maxEntries ${this.maxEntries}: must be at least 1`);
-    if (!LIMIT_POLICIES.includes(this.policy)) throw new RangeError(`FDB policy '${this.policy}': allowed ${LIMIT_POLICIES.join(', ')}`);
+    this.ageMs = 0;
+    this.effAgeMs = 0;
+    this.setAgeing(opts.ageingSec ?? 300);
+    this.maxLearned = opts.maxEntries ?? 1 << 20;
+    checkMaxEntries(this.maxLearned);
+    this.limitPolicy = opts.policy ?? 'evict-oldest';
+    checkPolicy(this.limitPolicy);
+    this.portLimit = opts.perPortLimit ?? 0;
+    checkPerPortLimit(this.portLimit);
     let c = 16;
-    const want = Math.min(opts.initialCapacity ?? 1024, this.maxEntries + 64);
+    const want = Math.min(opts.initialCapacity ?? 1024, this.maxLearned + 64);
     while (c < want) c *= 2;
     this.cap = c;
     const rb = new ArrayBuffer(c * 32);
@@ -173,11 +209,63 @@ export class Fdb {
 
   get size(): number { return this.learnedCount + this.pinnedCount; }
 
+  /** Set by learn() when it returns LEARN_NEW: whether it evicted an entry to make room (see lastEvicted*). */
+  get lastLearnEvicted(): boolean { return this.evictedHi >= 0; }
+  /** The MAC learn() last evicted to make room, or -1 (a learn that evicted nothing resets it). */
+  get lastEvictedMac(): number { return this.evictedHi < 0 ? -1 : this.evictedHi * TWO32 + (this.evictedLo >>> 0); }
+
+  /** Configured ageing time (ms). */
+  get ageingMs(): number { return this.ageMs; }
+  /** Ageing in force (ms): equals ageingMs except while a topology change shortens it. */
+  get effectiveAgeingMs(): number { return this.effAgeMs; }
+  /** Most learned entries the table holds (static/local not counted). */
+  get maxEntries(): number { return this.maxLearned; }
+  /** What learn() does with a new MAC when the table is full. */
+  get policy(): LimitPolicy { return this.limitPolicy; }
+  /** Most learned entries per port; 0 = no per-port limit. */
+  get perPortLimit(): number { return this.portLimit; }
+
   setAgeing(sec: number): void {
     if (!(sec >= 0) || !Number.isFinite(sec)) throw new RangeError(`ageing time ${sec}: must be a number of seconds ≥ 0`);
-    const wasShortened = this.effectiveAgeingMs !== this.ageingMs;
-    this.ageingMs = sec * 1000;
-    if (!wasShortened) this.effectiveAgeingMs = this.ageingMs;
+    const wasShortened = this.effAgeMs !== this.ageMs;
+    this.ageMs = sec * 1000;
+    if (!wasShortened) this.effAgeMs = this.ageMs;
+  }
+
+  /**
+   * A topology change ages with tcAgeingMs (never slower than configured) while it lasts; null
+   * ends it and restores the configured ageing.
+   */
+  setTopologyChangeAgeing(tcAgeingMs: number | null): void {
+    if (tcAgeingMs !== null && !(tcAgeingMs >= 0)) throw new RangeError(`topology-change ageing ${tcAgeingMs} ms: must be ≥ 0`);
+    this.effAgeMs = tcAgeingMs === null ? this.ageMs : Math.min(tcAgeingMs, this.ageMs);
+  }
+
+  /**
+   * Sets the table limit. Throws RangeError for a value that is not an integer ≥ 1. Returns false
+   * and changes nothing when more than n entries are learned now (a smaller table would have to
+   * drop entries it holds).
+   */
+  setMaxEntries(n: number): boolean {
+    checkMaxEntries(n);
+    if (n < this.learnedCount) return false;
+    this.maxLearned = n;
+    return true;
+  }
+
+  /** Sets what happens to a new MAC when the table is full. Throws RangeError for an unknown policy. */
+  setPolicy(p: LimitPolicy): void {
+    checkPolicy(p);
+    this.limitPolicy = p;
+  }
+
+  /**
+   * Sets the per-port limit (0 = none). A port already above a lowered limit keeps its entries;
+   * it learns nothing new until it is back under. Throws RangeError unless an integer ≥ 0.
+   */
+  setPerPortLimit(n: number): void {
+    checkPerPortLimit(n);
+    this.portLimit = n;
   }
 
   // learnHiLo() and lookupHiLo() are the per-frame calls; learn() and lookup() are the same with
@@ -211,7 +299,7 @@ export class Fdb {
       if (((s ^ fp) & ~m) === 0 && ri[b] === (lo | 0) && (ri[b + 1]! & 0x0fffffff) === key) {
         const k = ri[b + 1]! >>> 28;
         const rf = this.rf;
-        if (k === 1 && rf[(b >> 1) + 2]! + this.effectiveAgeingMs <= now) return -1;
+        if (k === 1 && rf[(b >> 1) + 2]! + this.effAgeMs <= now) return -1;
         rf[(b >> 1) + 3] = now;
         return k === 3 ? -2 : ri[b + 2]!;
       }
@@ -237,9 +325,10 @@ export class Fdb {
       if (s === 0) return this.learnAbsent(key, lo | 0, port, now);
       const b = ((s & m) - 1) << 3;
       if (((s ^ fp) & ~m) === 0 && ri[b] === (lo | 0) && (ri[b + 1]! & 0x0fffffff) === key) {
-        // the per-frame case: a learned source seen again on its port, before it expired
+        // the per-frame case, learnDecide()'s first answer written out: a learned source seen
+        // again on its port, before it expired, is refreshed
         const rf = this.rf;
-        if (ri[b + 1]! >>> 28 === 1 && ri[b + 2] === port && rf[(b >> 1) + 2]! + this.effectiveAgeingMs > now) {
+        if (ri[b + 1]! >>> 28 === 1 && ri[b + 2] === port && rf[(b >> 1) + 2]! + this.effAgeMs > now) {
           rf[(b >> 1) + 2] = now;
           return 0;
         }
@@ -248,48 +337,113 @@ export class Fdb {
     }
   }
 
-  /** learn() for a key that is in the table but is not a plain refresh. */
-  private learnFound(e: number, port: number, now: number): number {
-    const ri = this.ri;
-    const b = e << 3;
-    const kind = ri[b + 1]! >>> 28;
-    const old = ri[b + 2]!;
-    if (kind !== K_LEARNED) return old === port ? LEARN_REFRESHED : LEARN_PINNED;
-    if (this.rf[(e << 2) + 2]! + this.effectiveAgeingMs <= now) {
-      // expired but not yet collected: it ages here; then the MAC is learned afresh
-      const key = ri[b + 1]! & KEY_MASK;
-      const lo = ri[b]!;
-      this.lazilyAged++;
-      this.lastLazilyAgedPort = old;
-      this.removeEntry(e);
-      return this.learnAbsent(key, lo, port, now);
-    }
-    // a move the new port's limit refuses leaves the entry exactly as it was
-    if (old !== port && this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
-    this.rf[(e << 2) + 2] = now;
-    if (old === port) return LEARN_REFRESHED;
-    ri[b + 2] = port;
-    this.portAdd(old, -1);
-    this.portAdd(port, 1);
-    this.lastMovedFrom = old;
-    return LEARN_MOVED;
+  /**
+   * What learn(vid, mac, port) would do at now, without doing it: the same decision learn()
+   * applies, so the answer (eviction victim included: the real head of the ageing order) is what
+   * learn() then does. Changes no entry, count or time (allocates the answer; not for the fast path).
+   */
+  learnOutcome(vid: number, mac: number, port: number, now: number): LearnPreview {
+    const e = this.find(vid, mac);
+    const code = this.learnDecide(e, port, now);
+    return {
+      code,
+      entry: e === NIL ? null : this.entryAt(e),
+      ages: this.decAges,
+      evicts: this.decVictim === NIL ? null : this.entryAt(this.decVictim),
+    };
   }
 
-  /** learn() for a key (hi16 | vid << 16, lo32) that is not in the table (or no longer). */
-  private learnAbsent(key: number, lo: number, port: number, now: number): number {
-    if (this.effectiveAgeingMs <= 0) return LEARN_HUB;
-    if (this.perPortLimit > 0 && this.portCount(port) >= this.perPortLimit) return LEARN_REFUSED_PORT;
-    this.lastEvictedMac = -1;
-    if (this.learnedCount >= this.maxEntries) {
-      if (this.policy === 'refuse-new') return LEARN_REFUSED_TABLE;
-      const old = this.oldest();
-      this.lastEvictedMac = this.macAt(old);
-      this.lastEvictedVid = this.vidAt(old);
-      this.lastEvictedPort = this.ri[(old << 3) + 2]!;
-      this.removeEntry(old);
+  /**
+   * The one decision of learn() for a frame from the key of record e (-1: the key is absent) on
+   * port at now: a LEARN_* code, with decAges and decVictim set. Reads only (oldest() may put
+   * refreshed entries of the ageing order in their places, which changes no answer).
+   */
+  private learnDecide(e: number, port: number, now: number): number {
+    this.decAges = false;
+    this.decVictim = NIL;
+    // the entry that ages first leaves the counts it is in
+    let aged = 0;
+    let agedHere = 0;
+    if (e !== NIL) {
+      const b = e << 3;
+      const old = this.ri[b + 2]!;
+      if (this.ri[b + 1]! >>> 28 !== K_LEARNED) return old === port ? LEARN_REFRESHED : LEARN_PINNED;
+      if (this.rf[(e << 2) + 2]! + this.effAgeMs > now) {
+        if (old === port) return LEARN_REFRESHED;
+        // a move the new port's limit refuses leaves the entry exactly as it was
+        return this.portLimit > 0 && this.portCount(port) >= this.portLimit ? LEARN_REFUSED_PORT : LEARN_MOVED;
+      }
+      // expired but not yet collected: it ages first; then the MAC is learned afresh
+      this.decAges = true;
+      aged = 1;
+      if (old === port) agedHere = 1;
     }
-    this.insert(key, lo, port, K_LEARNED, now);
+    if (this.effAgeMs <= 0) return LEARN_HUB;
+    if (this.portLimit > 0 && this.portCount(port) - agedHere >= this.portLimit) return LEARN_REFUSED_PORT;
+    if (this.learnedCount - aged >= this.maxLearned) {
+      if (this.limitPolicy === 'refuse-new') return LEARN_REFUSED_TABLE;
+      // learnedCount ≤ maxEntries always (setMaxEntries), so a full table here means e was not
+      // aged: the victim is the head of the ageing order, and never e itself
+      this.decVictim = this.oldest();
+    }
     return LEARN_NEW;
+  }
+
+  // learn()'s two ways out of the probe loop, kept to the few arguments they had so that
+  // learnHiLo's bytecode (and so its share of the caller's inlining budget) stays as small
+
+  /** learn() for a key that is in the table (record e) but is not a plain refresh. */
+  private learnFound(e: number, port: number, now: number): number {
+    return this.learnApply(e, this.ri[(e << 3) + 1]! & KEY_MASK, this.ri[e << 3]!, port, now);
+  }
+
+  /** learn() for a key (hi16 | vid << 16, lo32) that is not in the table. */
+  private learnAbsent(key: number, lo: number, port: number, now: number): number {
+    return this.learnApply(NIL, key, lo, port, now);
+  }
+
+  /** learn() for a key (hi16 | vid << 16, lo32) at record e (-1: absent) that is not a plain refresh: learnDecide(), applied. */
+  private learnApply(e: number, key: number, lo: number, port: number, now: number): number {
+    const r = this.learnDecide(e, port, now);
+    const ri = this.ri;
+    if (r === LEARN_REFRESHED) {
+      if (ri[(e << 3) + 1]! >>> 28 === K_LEARNED) this.rf[(e << 2) + 2] = now;
+      return r;
+    }
+    if (r === LEARN_MOVED) {
+      const old = ri[(e << 3) + 2]!;
+      this.rf[(e << 2) + 2] = now;
+      ri[(e << 3) + 2] = port;
+      this.portAdd(old, -1);
+      this.portAdd(port, 1);
+      this.lastMovedFrom = old;
+      return r;
+    }
+    if (this.decAges) {
+      this.lazilyAged++;
+      this.lastLazilyAgedPort = ri[(e << 3) + 2]!;
+      this.removeEntry(e);
+    }
+    if (r === LEARN_NEW || r === LEARN_REFUSED_TABLE) this.evictedHi = -1;
+    if (r !== LEARN_NEW) return r;
+    if (this.decVictim !== NIL) this.evict(this.decVictim);
+    this.insert(key, lo, port, K_LEARNED, now);
+    return r;
+  }
+
+  /** Removes learned record v to make room, noting it in lastEvicted*. */
+  private evict(v: number): void {
+    const ri = this.ri;
+    this.evictedHi = ri[(v << 3) + 1]! & 0xffff;
+    this.evictedLo = ri[v << 3]!;
+    this.lastEvictedVid = this.vidAt(v);
+    this.lastEvictedPort = ri[(v << 3) + 2]!;
+    this.removeEntry(v);
+  }
+
+  /** Whether entry e (from get()/entries()) has expired at now: lookups treat it as absent and learn() ages it. */
+  isExpired(e: FdbEntry, now: number): boolean {
+    return e.kind === 'learned' && e.updated + this.effAgeMs <= now;
   }
 
   /** True when (vid, mac) is a local (host) address. */
@@ -324,7 +478,7 @@ export class Fdb {
    */
   age(now: number, onAged?: (mac: number, vid: number, port: number) => void): number {
     let n = 0;
-    const limit = now - this.effectiveAgeingMs;
+    const limit = now - this.effAgeMs;
     for (;;) {
       // (called ~10×/s: entries refreshed since they were placed are only placed again once their
       // old place says they might have expired, i.e. once per ageing time at most)
@@ -344,7 +498,7 @@ export class Fdb {
   nextExpiry(now: number): number {
     const e = this.oldest();
     if (e === NIL) return Infinity;
-    return Math.max(0, this.rf[(e << 2) + 2]! + this.effectiveAgeingMs - now);
+    return Math.max(0, this.rf[(e << 2) + 2]! + this.effAgeMs - now);
   }
 
   /**
@@ -375,7 +529,7 @@ export class Fdb {
     for (let e = 0; e < this.highWater; e++) {
       const t = ri[(e << 3) + 1]!;
       if (t === 0) continue;
-      if (now !== undefined && t >>> 28 === K_LEARNED && this.rf[(e << 2) + 2]! + this.effectiveAgeingMs <= now) continue;
+      if (now !== undefined && t >>> 28 === K_LEARNED && this.rf[(e << 2) + 2]! + this.effAgeMs <= now) continue;
       out.push(this.entryAt(e));
     }
     return out;

@@ -355,7 +355,7 @@ describe('Fdb internals: differential test against the list-based FDB', () => {
             r.setAgeing(op.sec);
             break;
           case 'tc':
-            f.effectiveAgeingMs = op.ms === null ? f.ageingMs : Math.min(op.ms, f.ageingMs);
+            f.setTopologyChangeAgeing(op.ms);
             r.effectiveAgeingMs = op.ms === null ? r.ageingMs : Math.min(op.ms, r.ageingMs);
             break;
         }

@@ -150,7 +150,7 @@ describe('traceFrame', () => {
   });
 
   it('the per-port limit refuses a new source and drops the frame (limit)', () => {
-    l.br.fdb.perPortLimit = 1;
+    l.br.fdb.setPerPortLimit(1);
     const r = traceAndVerify(l, { inPort: 'p1', src: C, dst: B });
     expect(r.learn!.outcome).toBe('refused-port-limit');
     expect(r.verdict).toBe('drop');
@@ -280,6 +280,24 @@ describe('traceFrame', () => {
     expect(tagged.flood!.ports.find((p) => p.port === 'p3')).toMatchObject({ included: false, reason: 'not a member of VLAN 5' });
     expect(tagged.egress).toEqual(['br0', 'p2']);
     expect(traceAndVerify(v, { inPort: 'p3', src: C, dst: A, vlan: 5 })).toMatchObject({ verdict: 'drop', dropReason: 'vlan', vid: 5 });
+  });
+
+  it('sees the FDB as the lookup will, after learning: own source, evicted destination, local in any VLAN, priority tag', () => {
+    // a frame to its own source finds the entry its learning has just made: behind the ingress port
+    const self = traceAndVerify(l, { inPort: 'p3', src: C, dst: C });
+    expect(self).toMatchObject({ verdict: 'drop', dropReason: 'filtered', learn: { outcome: 'new' }, lookup: { hit: true, port: 'p3' } });
+    // the destination is the very entry that learning the source evicts: unknown, flooded
+    const ev = lab({ maxEntries: 2 });
+    learn(ev, 'p1', A); ev.clock.advance(10); learn(ev, 'p2', B);
+    const gone = traceAndVerify(ev, { inPort: 'p3', src: C, dst: A });
+    expect(gone).toMatchObject({ verdict: 'flood', learn: { outcome: 'new', evicts: { mac: '02:00:00:00:00:0a' } }, lookup: { hit: false } });
+    expect(step(gone, 'lookup')!.text).toMatch(/learning the source evicts it/);
+    // local addresses are recorded at vid 0 and reached from every VLAN; vid 0 on the wire means the pvid
+    const v = lab({ vlanFiltering: true });
+    v.port['p1']!.pvid = 7;
+    const host = traceAndVerify(v, { inPort: 'p1', src: A, dst: v.br.mac, vlan: 0 });
+    expect(host).toMatchObject({ vid: 7, verdict: 'forward', egress: ['br0'], lookup: { hit: true, kind: 'local', vid: 7 } });
+    expect(step(host, 'vlan')!.text).toBe('priority-tagged (VLAN 0): pvid 7; p1 is a member');
   });
 
   it('rejects impossible inputs', () => {

@@ -164,6 +164,12 @@ export interface NativeAddon {
   ethtoolSet(name: string, cmd: number, value: number): void;
   /** Link speed in Mb/s, 0 when the driver does not report one. */
   ethtoolSpeed(name: string): number;
+  /**
+   * An AF_UNIX SOCK_DGRAM socket connected to peerPath and bound at bindPath (a stale file there
+   * is replaced), chmod mode, chgrp gid (< 0: leave it), SO_SNDBUF sndbufBytes (0: leave it).
+   * Non-blocking; read and written by Poller/Writer in MODE_TAP. Throws errors with .code.
+   */
+  unixDgramOpen(bindPath: string, peerPath: string, mode: number, gid: number, sndbufBytes: number): number;
   closeFd(fd: number): void;
   errnoName(errno: number): string;
   Poller: NativePollerCtor;

@@ -14,11 +14,11 @@
 // is kept aside until Node is done with it, never overwritten.
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { chmodSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import type { PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { bufferCopy } from '../frame/bytes.js';
+import { claimUnixPath, errnoError, holdUnixPath, releaseUnixPath } from './unix-path.js';
 
 /** Smallest and largest frame length the stream framing accepts (anything else ends the connection). */
 export const STREAM_MIN_FRAME = 14;
@@ -201,37 +201,12 @@ export interface StreamPortStats {
   deferredWrites: number;
 }
 
-function errnoError(message: string, code: string): NodeJS.ErrnoException {
-  const e = new Error(message) as NodeJS.ErrnoException;
-  e.code = code;
-  return e;
-}
-
 function hostPortText(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function macOf(v: number | string | undefined): number {
   return v === undefined ? randomLocalMac() : typeof v === 'string' ? parseMac(v) : v;
-}
-
-/**
- * Whether something accepts connections on unix socket `path`: true = live, false = stale
- * (ECONNREFUSED: the process that made it is gone). Any other error (EACCES…) is thrown, so a
- * socket we may not probe is never taken for stale and removed.
- */
-function probeUnix(path: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNREFUSED') resolve(false);
-      else reject(errnoError(`${path}: ${e.message}`, e.code ?? 'EIO'));
-    });
-  });
 }
 
 function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
@@ -247,9 +222,6 @@ function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
 
 /** A port whose peer is one QEMU guest connected over a stream socket (see the file header). */
 export class StreamPort implements PortIO {
-  /** Unix socket paths this process listens on, to their ports. */
-  private static readonly listening = new Map<string, StreamPort>();
-
   readonly kind = 'stream';
   readonly name: string;
   readonly mac: number;
@@ -315,23 +287,7 @@ export class StreamPort implements PortIO {
     const server = net.createServer({ pauseOnConnect: true, noDelay: true });
     if (opts.path !== undefined) {
       const path = opts.path;
-      let st: ReturnType<typeof lstatSync> | undefined;
-      try {
-        st = lstatSync(path);
-      } catch {
-        st = undefined;
-      }
-      if (st !== undefined) {
-        if (!st.isSocket()) throw errnoError(`${path} exists and is not a socket`, 'EEXIST');
-        // one of ours: say so without connecting to it (a probe would look like a guest to it)
-        const owner = StreamPort.listening.get(resolve(path));
-        if (owner !== undefined) throw errnoError(`${path} is the socket of port ${owner.name} already`, 'EADDRINUSE');
-        if (await probeUnix(path)) throw errnoError(`another process listens on ${path}`, 'EADDRINUSE');
-        unlinkSync(path); // stale socket of a process that is gone
-      }
-      // (libuv reports a missing directory as EACCES: say what it is)
-      const dir = dirname(path);
-      if (!existsSync(dir)) throw errnoError(`directory ${dir} does not exist`, 'ENOENT');
+      await claimUnixPath(path);
       await listen(server, { path, exclusive: true });
       let ino: number;
       try {
@@ -343,7 +299,7 @@ export class StreamPort implements PortIO {
         throw e;
       }
       const port = new StreamPort(server, path, ino, path, opts);
-      StreamPort.listening.set(resolve(path), port);
+      holdUnixPath(path, port.name);
       return port;
     }
     if (opts.port === undefined) throw new TypeError('StreamPort.open: give path or port');
@@ -447,8 +403,7 @@ export class StreamPort implements PortIO {
     c?.destroy();
     this.server.close();
     if (this.path !== null) {
-      const key = resolve(this.path);
-      if (StreamPort.listening.get(key) === this) StreamPort.listening.delete(key);
+      releaseUnixPath(this.path, this.name);
       try {
         // only our own socket: another softbr may have taken the path over since
         if (statSync(this.path).ino === this.ino) unlinkSync(this.path);

@@ -35,13 +35,14 @@ function addifHelpText(): string {
 
 describe('port-kind registry', () => {
   it('lists the built-in kinds in the order help and errors show them', () => {
-    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram']);
-    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT or dgram:[NAME=][HOST:]PORT@[HOST:]PORT');
+    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde']);
+    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT'
+      + ' or vde:[NAME=]DIR[,mode=MODE][,group=GROUP]');
   });
 
   it('an unknown kind word is named, with every form that is allowed', () => {
-    const msg = userError(() => portSpec('vde:/run/switch.sock'));
-    expect(msg).toBe(`invalid port 'vde:/run/switch.sock': unknown port kind 'vde': expected ${portSpecForms()}`);
+    const msg = userError(() => portSpec('vhost:/run/switch.sock'));
+    expect(msg).toBe(`invalid port 'vhost:/run/switch.sock': unknown port kind 'vhost': expected ${portSpecForms()}`);
     // a word that is no kind but makes a valid interface name is still a netdev, as before
     expect(portSpec('eth0:1')).toEqual({ kind: 'dev', name: 'eth0:1' });
     expect(userError(() => portSpec('eth0:a/b'))).toMatch(/^invalid port 'eth0:a\/b': expected tap:NAME, .*; interface names have 1–15 characters$/);
@@ -55,9 +56,25 @@ describe('port-kind registry', () => {
     ['stream:tcp:[::1]:5555', { kind: 'stream', name: 'stream5555', host: '::1', port: 5555 }, 'stream:stream5555=tcp:[::1]:5555'],
     ['dgram:10.0.0.1:5555@5556', { kind: 'dgram', name: 'dgram5555', host: '10.0.0.1', port: 5555, remoteHost: '127.0.0.1', remotePort: 5556 },
       'dgram:dgram5555=10.0.0.1:5555@127.0.0.1:5556'],
+    ['vde:/run/vde/sw1/', { kind: 'vde', name: 'sw1', dir: '/run/vde/sw1' }, 'vde:sw1=/run/vde/sw1'],
+    ['vde:/tmp/vde.ctl,mode=0660,group=kvm', { kind: 'vde', name: 'vde', dir: '/tmp/vde.ctl', mode: 0o660, group: 'kvm' },
+      'vde:vde=/tmp/vde.ctl,group=kvm,mode=660'],
   ])('%s parses to its kind, and the spec written out in full parses the same', (spec, parsed, full) => {
     expect(portSpec(spec)).toEqual(parsed);
     expect(portSpec(full)).toEqual(parsed);
+  });
+
+  it.each([
+    ['vde:run/sw', /expected an absolute directory after 'vde:'/],
+    ['vde:/', /'\/' is not a directory to serve in/],
+    ['vde:/run/sw,mode=999', /mode '999' is not an octal file mode/],
+    ['vde:/run/sw,group=a b', /group 'a b' is not a group name or number/],
+    ['vde:/run/sw,owner=x', /unknown option 'owner=x': expected mode=MODE or group=GROUP/],
+    ['vde:/run/averyverylongname', /cannot name the ports after 'averyverylongname' \(1–11 letters.*so that NAME-N fits\): name them with vde:NAME=\/run\/averyverylongname/],
+    ['vde:twelve_chars=/run/sw', /port name 'twelve_chars' must be 1–11/],
+    [`vde:/${'d'.repeat(100)}`, /directory is 101 bytes long; VDE socket paths allow at most 96/],
+  ])('%s is refused: %s', (spec, why) => {
+    expect(userError(() => portSpec(spec))).toMatch(why);
   });
 
   it('names are checked by the one rule: . and .. are no port names', () => {
@@ -112,7 +129,7 @@ describe('a kind registered later', () => {
   });
 
   it('appears in the forms errors list and in addif --help', () => {
-    expect(portSpecForms()).toMatch(/, dgram:\[NAME=\]\[HOST:\]PORT@\[HOST:\]PORT or loop:NAME$/);
+    expect(portSpecForms()).toMatch(/, vde:\[NAME=\]DIR\[,mode=MODE\]\[,group=GROUP\] or loop:NAME$/);
     expect(userError(() => portSpec('what/ever'))).toContain('or loop:NAME; interface names');
     expect(addifHelp()).toMatch(/ {2}loop:NAME\n {6}an in-memory port with nothing on the other side$/);
     const help = addifHelpText();

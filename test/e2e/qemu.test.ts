@@ -280,4 +280,39 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await d.ok('delif', BR, portT, portU);
     process.stderr.write(`qemu.test.ts: (d) legacy socket guests leased in ${Date.now() - t0} ms\n`);
   });
+  it('(e) -netdev stream,server=on: softbr connects, and reconnects when QEMU is killed and restarted', async () => {
+    const t0 = Date.now();
+    const mac = macFor(6);
+    const port = lab.name('c');
+    const path = join(dir, 'guest-e.sock');
+    // the port comes first: nothing listens yet, so it is down and retrying
+    await d.ok('addif', BR, `stream:${port}=connect:${path}`);
+    expect(await carrier(port)).toBe(false);
+    const netdev = `stream,id=n0,server=on,addr.type=unix,addr.path=${path}`;
+    const g1 = boot('e1', mac, netdev);
+    await checkGuest(g1, mac, port);
+    const acks = () => (dnsLog.match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
+    const before = acks();
+    // QEMU dies without a word; the port goes down
+    g1.proc.kill('SIGKILL');
+    await new Promise((r) => g1.proc.once('exit', r));
+    const deadline = Date.now() + 5000;
+    while ((await carrier(port)) !== false) {
+      if (Date.now() > deadline) throw new Error(`port still up after QEMU was killed: ${JSON.stringify(await ports())}`);
+      await sleep(50);
+    }
+    // the same guest again: softbr finds it by itself, and the guest gets its lease again
+    const g2 = boot('e2', mac, netdev);
+    const until = Date.now() + 45_000;
+    while (acks() === before) {
+      if (g2.proc.exitCode !== null) throw new Error(`QEMU exited ${g2.proc.exitCode}\n${diag(g2)}`);
+      if (Date.now() > until) throw new Error(`no second lease for ${mac}\n${diag(g2)}`);
+      await sleep(100);
+    }
+    expect(await carrier(port)).toBe(true);
+    expect(d.log.split(`${port}: connected to the guest at ${path}`).length - 1).toBe(2);
+    await stopGuest(g2);
+    await d.ok('delif', BR, port);
+    process.stderr.write(`qemu.test.ts: (e) server-mode guest leased, killed, restarted and leased again in ${Date.now() - t0} ms\n`);
+  });
 });

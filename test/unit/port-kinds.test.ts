@@ -36,7 +36,8 @@ function addifHelpText(): string {
 describe('port-kind registry', () => {
   it('lists the built-in kinds in the order help and errors show them', () => {
     expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde']);
-    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT'
+    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, stream:[NAME=]connect:/PATH,'
+      + ' stream:[NAME=]connect:tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT'
       + ' or vde:[NAME=]DIR[,mode=MODE][,group=GROUP]');
   });
 
@@ -56,6 +57,8 @@ describe('port-kind registry', () => {
     ['stream:tcp:[::1]:5555', { kind: 'stream', name: 'stream5555', host: '::1', port: 5555 }, 'stream:stream5555=tcp:[::1]:5555'],
     ['dgram:10.0.0.1:5555@5556', { kind: 'dgram', name: 'dgram5555', host: '10.0.0.1', port: 5555, remoteHost: '127.0.0.1', remotePort: 5556 },
       'dgram:dgram5555=10.0.0.1:5555@127.0.0.1:5556'],
+    ['stream:connect:/run/vm1.sock', { kind: 'stream', name: 'vm1', path: '/run/vm1.sock', connect: true }, 'stream:vm1=connect:/run/vm1.sock'],
+    ['stream:connect:tcp:5555', { kind: 'stream', name: 'stream5555', host: '127.0.0.1', port: 5555, connect: true }, 'stream:stream5555=connect:tcp:127.0.0.1:5555'],
     ['vde:/run/vde/sw1/', { kind: 'vde', name: 'sw1', dir: '/run/vde/sw1' }, 'vde:sw1=/run/vde/sw1'],
     ['vde:/tmp/vde.ctl,mode=0660,group=kvm', { kind: 'vde', name: 'vde', dir: '/tmp/vde.ctl', mode: 0o660, group: 'kvm' },
       'vde:vde=/tmp/vde.ctl,group=kvm,mode=660'],
@@ -65,6 +68,8 @@ describe('port-kind registry', () => {
   });
 
   it.each([
+    ['stream:connect:rel.sock', /expected an absolute socket path \(stream:\/run\/vm1\.sock\) or tcp:\[HOST:\]PORT after 'stream:connect:'/],
+    ['stream:connect:tcp:x', /guest port 'x' is not a port number/],
     ['vde:run/sw', /expected an absolute directory after 'vde:'/],
     ['vde:/', /'\/' is not a directory to serve in/],
     ['vde:/run/sw,mode=999', /mode '999' is not an octal file mode/],

@@ -316,7 +316,7 @@ describe('StreamPort (unix socket)', () => {
     await until(() => g.closed(), 'connection dropped');
     expect(r.frames).toEqual([frame(1)]);
     expect(port.protocolErrors).toBe(1);
-    expect(r.events.at(-1)).toBe('down:protocol error: frame length 5 outside 14..65535');
+    expect(r.events.at(-1)).toBe('down:protocol error: frame length 5 outside 14..1522');
     // the next guest starts clean
     const g2 = await connect(path);
     await until(() => r.events.at(-1) === 'up', 'link up again');
@@ -426,6 +426,76 @@ describe('StreamPort (unix socket)', () => {
     expect(readFileSync(plain, 'utf8')).toBe('keep me');
 
     await expect(StreamPort.open({ name: 'nodir', path: join(dir, 'no/such/dir.sock') })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('StreamPort (client mode: the guest listens)', () => {
+  let dir = '';
+  const open: { close(): void }[] = [];
+  afterEach(() => {
+    for (const p of open.splice(0)) p.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  /** A stand-in for QEMU's `-netdev stream,server=on`: listens, records what it gets, one guest connection at a time. */
+  function guest(path: string) {
+    const conns: net.Socket[] = [];
+    const got: Buffer[] = [];
+    const server = net.createServer((c) => {
+      conns.push(c);
+      c.on('data', (d) => got.push(d));
+      c.on('error', () => {});
+    });
+    open.push({ close: () => { for (const c of conns) c.destroy(); server.close(); } });
+    return {
+      conns, got: () => Buffer.concat(got),
+      listen: () => new Promise<void>((res) => server.listen(path, res)),
+      stop: () => new Promise<void>((res) => { for (const c of conns) c.destroy(); server.close(() => res()); }),
+    };
+  }
+
+  it('is down until the guest listens, connects to it, and reconnects after the guest restarts', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sbq-unit-'));
+    const path = join(dir, 'vm.sock');
+    const log: string[] = [];
+    const port = await StreamPort.open({ name: 'vm', path, connect: true, reconnectMinMs: 20, reconnectMaxMs: 80, log: (m) => log.push(m) });
+    open.push(port);
+    const r = new Recorder();
+    port.start(r);
+    expect(port.client).toBe(true);
+    expect(r.events).toEqual([`down:not connected to the guest at ${path}`]);
+    await until(() => port.connectFailures >= 2, 'retries while nothing listens');
+    expect(log.filter((m) => m.includes('cannot connect'))).toEqual([`vm: cannot connect to the guest at ${path} (ENOENT); retrying`]);
+
+    let g = guest(path);
+    await g.listen();
+    await until(() => r.events.at(-1) === 'up', 'connected');
+    // a frame cut off when the guest dies is never delivered
+    g.conns[0]!.write(Buffer.concat([framed([frame(1)]), framed([frame(2)]).subarray(0, 40)]));
+    await until(() => r.frames.length === 1, 'the whole frame');
+    await g.stop();
+    await until(() => r.events.at(-1) === 'down:guest disconnected', 'down when the guest goes');
+    expect(port.send(frame(3), 0, frame(3).length)).toBe(false);
+
+    g = guest(path);
+    await g.listen();
+    await until(() => r.events.at(-1) === 'up', 'reconnected');
+    g.conns[0]!.write(framed([frame(4)]));
+    await until(() => r.frames.length === 2, 'a frame after the restart');
+    expect(r.frames).toEqual([frame(1), frame(4)]);
+    expect(port.send(frame(5), 0, frame(5).length)).toBe(true);
+    port.flush();
+    await until(() => g.got().length === 4 + frame(5).length, 'our frame at the guest');
+
+    // a length over MTU + 22 ends the connection, with the reason in the log; then softbr reconnects
+    g.conns[0]!.write(Buffer.from([0, 0, 0x23, 0x28]));
+    await until(() => r.events.some((e) => e === 'down:protocol error: frame length 9000 outside 14..1522'), 'protocol error');
+    expect(log).toContain('vm: protocol error (frame length 9000 outside 14..1522): dropping the connection');
+    await until(() => r.events.at(-1) === 'up' && g.conns.length === 2, 'reconnected after the protocol error');
+    expect(port.protocolErrors).toBe(1);
+    port.close();
+    expect(existsSync(path)).toBe(true); // the guest's socket, not ours to remove
   });
 });
 

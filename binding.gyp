@@ -16,7 +16,8 @@
         "src/native/poller.cc",
         "src/native/writer.cc",
         "src/native/gso.cc",
-        "src/native/unix-dgram.cc"
+        "src/native/unix-dgram.cc",
+        "src/native/netlink.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

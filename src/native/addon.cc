@@ -4,7 +4,7 @@
 //   link.cc     name-based interface ioctls         poller.cc  the uv_poll receive loop
 //   writer.cc   the batched writer                  gso.cc     GSO/TSO segmentation
 //   checksum.*  the one Internet checksum           common.*   shared types and helpers
-//   unix-dgram.cc  AF_UNIX datagram sockets (VDE data sockets)
+//   unix-dgram.cc  AF_UNIX datagram sockets (VDE)  netlink.cc  rtnetlink link events
 // Policy (what to forward, which errno takes a port down) stays in TypeScript: the addon reports
 // errno values and counts (src/native/errno-policy.ts interprets them).
 #include <unistd.h>
@@ -35,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterPoller(env, exports, c);
   RegisterWriter(env, exports, c);
   RegisterUnixDgram(env, exports, c);
+  RegisterNetlink(env, exports, c);
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));
   exports.Set("constants", c);

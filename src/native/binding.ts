@@ -137,6 +137,9 @@ export interface NativeConstants {
   IFF_UP: number;
   IFF_RUNNING: number;
   IFF_PROMISC: number;
+  RTM_NEWLINK: number;
+  RTM_DELLINK: number;
+  IFLA_IFNAME: number;
 }
 
 /** Everything the addon exports. Name-based helpers act in the caller's network namespace. */
@@ -170,6 +173,8 @@ export interface NativeAddon {
    * Non-blocking; read and written by Poller/Writer in MODE_TAP. Throws errors with .code.
    */
   unixDgramOpen(bindPath: string, peerPath: string, mode: number, gid: number, sndbufBytes: number): number;
+  /** An rtnetlink socket subscribed to RTMGRP_LINK (non-blocking); rcvbufBytes 0: the kernel's. Read it with a MODE_TAP Poller. */
+  netlinkLinkOpen(rcvbufBytes: number): number;
   closeFd(fd: number): void;
   errnoName(errno: number): string;
   Poller: NativePollerCtor;

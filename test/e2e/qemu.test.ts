@@ -315,4 +315,50 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await d.ok('delif', BR, port);
     process.stderr.write(`qemu.test.ts: (e) server-mode guest leased, killed, restarted and leased again in ${Date.now() - t0} ms\n`);
   });
+  it('(f) a TAP attached by name stays a port when QEMU exits, and is attached again when QEMU restarts', async () => {
+    const t0 = Date.now();
+    const mac = macFor(7);
+    const netdev = `tap,id=n0,ifname=${qemuTap},script=no,downscript=no`;
+    /** Waits for QEMU to create the TAP and brings it up, as libvirt or a qemu-ifup script does. */
+    const tapUp = async (g: Guest) => {
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(`/sys/class/net/${qemuTap}`)) {
+        if (g.proc.exitCode !== null) throw new Error(`QEMU exited ${g.proc.exitCode}: ${g.out}`);
+        if (Date.now() > deadline) throw new Error(`QEMU did not create ${qemuTap}: ${g.out}`);
+        await sleep(20);
+      }
+      await sh('sysctl', ['-q', '-w', `net.ipv6.conf.${qemuTap}.disable_ipv6=1`], { allowFail: true });
+      await sh('ip', ['link', 'set', qemuTap, 'up']);
+    };
+    const g1 = boot('f1', mac, netdev);
+    await tapUp(g1);
+    await d.ok('addif', BR, qemuTap);
+    await checkGuest(g1, mac, qemuTap);
+    const acks = () => (dnsLog.match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
+    const before = acks();
+    g1.proc.kill('SIGKILL');
+    await new Promise((r) => g1.proc.once('exit', r));
+    // the TAP went with QEMU; the port stays, down, with the reason in the log
+    const deadline = Date.now() + 5000;
+    while (!d.log.includes(`${qemuTap}: device ${qemuTap} was deleted; it is attached again when a device of that name appears`)) {
+      if (Date.now() > deadline) throw new Error(`no re-attach notice: ${d.log.slice(-800)}`);
+      await sleep(50);
+    }
+    expect(existsSync(`/sys/class/net/${qemuTap}`)).toBe(false);
+    expect(await carrier(qemuTap)).toBe(false);
+    // the next QEMU creates a TAP of the same name: softbr attaches it with no command
+    const g2 = boot('f2', mac, netdev);
+    await tapUp(g2);
+    const until = Date.now() + 45_000;
+    while (acks() === before) {
+      if (g2.proc.exitCode !== null) throw new Error(`QEMU exited ${g2.proc.exitCode}\n${diag(g2)}`);
+      if (Date.now() > until) throw new Error(`no second lease for ${mac}\n${diag(g2)}`);
+      await sleep(100);
+    }
+    expect(d.log).toContain(`${qemuTap}: device is back: attached again`);
+    expect(await carrier(qemuTap)).toBe(true);
+    await stopGuest(g2);
+    await d.ok('delif', BR, qemuTap);
+    process.stderr.write(`qemu.test.ts: (f) TAP guest leased, killed, restarted and leased again in ${Date.now() - t0} ms\n`);
+  });
 });

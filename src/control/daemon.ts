@@ -6,6 +6,7 @@ import { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { SystemClock, type Clock } from '../bridge/clock.js';
 import type { PortIO } from '../bridge/port-io.js';
+import { MTU_MAX_DEVICE } from './port-kinds/spec-parts.js';
 import type { BridgeEvent } from '../bridge/events.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { STP_LIMITS } from '../stp/constants.js';
@@ -91,7 +92,8 @@ export class Daemon {
       // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
       let io: PortIO;
       try {
-        io = await openPort({ kind: 'tap', name, mac }, this.log);
+        // sized for jumbo frames: its device MTU follows the ports' (syncMtu)
+        io = await openPort({ kind: 'tap', name, mac, capacityMtu: MTU_MAX_DEVICE }, this.log);
       } catch (e) {
         throw new UserError(`cannot create bridge ${name}: its host port: ${(e as Error).message} (choose another name, or --no-local)`);
       }
@@ -135,7 +137,11 @@ export class Daemon {
     if (isEndpointSpec(spec)) {
       const ep = await listenPort(spec, this.log, {
         add: (io) => this.addClientPort(m, io, pc),
-        remove: (io) => { if (m.bridge.portByName(io.name)?.io === io) m.bridge.removePort(io.name); },
+        remove: (io) => {
+          if (m.bridge.portByName(io.name)?.io !== io) return;
+          m.bridge.removePort(io.name);
+          this.syncMtu(m);
+        },
       });
       m.endpoints.set(spec.name, ep);
       m.specs.set(spec.name, spec);
@@ -155,6 +161,7 @@ export class Daemon {
       throw e;
     }
     m.specs.set(spec.name, spec);
+    this.syncMtu(m);
     return port;
   }
 
@@ -171,7 +178,26 @@ export class Daemon {
       learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
       hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
     });
+    this.syncMtu(m);
     return true;
+  }
+
+  /**
+   * The bridge's effective MTU is its ports' smallest, as the kernel's: the host port's device
+   * MTU follows it (1500 with no ports), so what the host sends fits every port.
+   */
+  private syncMtu(m: ManagedBridge): void {
+    const host = m.bridge.allPorts().find((p) => p.isHost)?.io as { deviceMtu?: number; setDeviceMtu?(n: number): void; mtu: number } | undefined;
+    if (host?.setDeviceMtu === undefined) return;
+    const ports = m.bridge.allPorts().filter((p) => !p.isHost);
+    const want = Math.min(host.mtu, ports.length === 0 ? 1500 : Math.min(...ports.map((p) => p.io.mtu)));
+    try {
+      if (host.deviceMtu === want) return;
+      host.setDeviceMtu(want);
+      this.log(`${m.bridge.name}: MTU ${want} (the smallest of its ports')`);
+    } catch (e) {
+      this.log(`${m.bridge.name}: cannot set its MTU to ${want}: ${(e as Error).message}`);
+    }
   }
 
   removePort(m: ManagedBridge, name: string): void {
@@ -187,6 +213,7 @@ export class Daemon {
     const p = this.port(m, name);
     m.bridge.removePort(p.name);
     m.specs.delete(p.name);
+    this.syncMtu(m);
   }
 
   /** Closes every port (deleting TAPs softbr created) and stops timers. */

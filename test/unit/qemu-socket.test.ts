@@ -671,7 +671,7 @@ describe('port specs', () => {
     ['dgram:5555@x', /remote port 'x'/],
     ['dgram:0@5556', /local port '0'/],
     ['dgram:[::1]:5555@127.0.0.1:5556', /must both be IPv4 or both IPv6/],
-    ['what/ever', /expected tap:NAME, an interface name, stream:.*dgram:/],
+    ['what/ever', /expected tap:NAME\[,mtu=N\], an interface name, stream:.*dgram:/],
   ])('rejects %s, naming the bad part', (spec, msg) => {
     let err: unknown;
     try {

@@ -12,6 +12,8 @@ export interface PortSpecBase {
   name: string;
   /** MAC to give a device softbr opens itself (the host port TAP carries the bridge MAC); parsers leave it unset. */
   mac?: number;
+  /** MTU of the port (`,mtu=N`); unset: the device's own, or 1500 for sockets. */
+  mtu?: number;
 }
 
 /** One way of writing a spec of a kind, as `addif --help` lists it. */

@@ -4,7 +4,7 @@
 import { UserError } from '../protocol.js';
 import { isName, NAME_RULE } from '../../bridge/names.js';
 import { badPort, definePortKind, type PortSpecBase } from './registry.js';
-import { hostPort, splitName } from './spec-parts.js';
+import { hostPort, splitName, takeMtu, MTU_MAX_SOCKET } from './spec-parts.js';
 import { explainOpenError } from './open-errors.js';
 
 export interface StreamSpec extends PortSpecBase {
@@ -43,12 +43,15 @@ export const streamKind = definePortKind<StreamSpec>({
       + '  to 2 s) whenever the guest restarts or is not there yet — also after softbr restarts. The port is\n'
       + '  down (STP sees it down) while not connected. A frame cut off by a dying peer is never\n'
       + '  forwarded; a length over the port\'s MTU + 22 ends that connection (logged).',
+    'Socket ports (`stream:`, `dgram:`, `vde:`) take `,mtu=N` at the end of the spec: 1500 by default,\n'
+      + '  up to 65535 for `stream:` (the framing\'s limit), 65000 for `dgram:` (a UDP datagram\'s), 9000 for `vde:`.',
   ],
   parse(body, spec) {
-    const { name, rest: after } = splitName(spec, body, 'stream');
+    const { rest: named, mtu } = takeMtu(spec, body, MTU_MAX_SOCKET);
+    const { name, rest: after } = splitName(spec, named, 'stream');
     const connect = after.startsWith('connect:');
     const rest = connect ? after.slice(8) : after;
-    const mode = connect ? { connect: true } : {};
+    const mode = { ...(connect ? { connect: true } : {}), ...(mtu !== undefined ? { mtu } : {}) };
     if (rest.startsWith('tcp:')) {
       const { host, port } = hostPort(spec, rest.slice(4), connect ? 'guest' : 'listen');
       return { kind: 'stream', name: name ?? `stream${port}`, host, port, ...mode };
@@ -74,7 +77,7 @@ export const streamKind = definePortKind<StreamSpec>({
     // drivers are imported on open, so that the CLI, which parses specs, loads none of them
     const { StreamPort } = await import('../../ports/qemu-socket.js');
     try {
-      const p = await StreamPort.open({ name: spec.name, path: spec.path, host: spec.host, port: spec.port, connect: spec.connect, mac: spec.mac, log });
+      const p = await StreamPort.open({ name: spec.name, path: spec.path, host: spec.host, port: spec.port, connect: spec.connect, mac: spec.mac, mtu: spec.mtu, log });
       if (!p.client) log(`${spec.name}: waiting for a QEMU guest on ${p.address}`);
       return p;
     } catch (e) {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../protocol.js';
 import { isName, NAME_MAX, NAME_RULE } from '../../bridge/names.js';
 import { badPort, definePortKind, type PortSpecBase } from './registry.js';
-import { splitName } from './spec-parts.js';
+import { splitName, mtuValue, MTU_MAX_DEVICE } from './spec-parts.js';
 import { explainOpenError } from './open-errors.js';
 
 export interface VdeSpec extends PortSpecBase {
@@ -40,10 +40,10 @@ export const vdeKind = definePortKind<VdeSpec>({
   kind: 'vde',
   word: 'vde',
   forms: [
-    { syntax: 'vde:[NAME=]DIR[,mode=MODE][,group=GROUP]', help: 'serve VDE clients on switch directory DIR, as vde_switch -s DIR; each client a port NAME-N' },
+    { syntax: 'vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N]', help: 'serve VDE clients on switch directory DIR, as vde_switch -s DIR; each client a port NAME-N' },
   ],
   readme: [
-    '`vde:[NAME=]DIR[,mode=MODE][,group=GROUP]` serves the VDE2 switch protocol on directory DIR as\n'
+    '`vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N]` serves the VDE2 switch protocol on directory DIR as\n'
       + '  `vde_switch -s DIR [-m MODE] [-g GROUP]` does (DIR/ctl, mode 0600 by default), so\n'
       + '  `qemu -netdev vde,sock=DIR`, `vde_plug DIR`, `vde_plug2tap -s DIR TAP` and `dpipe vde_plug DIR = …`\n'
       + '  connect unchanged. Every client is a port of its own, `NAME-N` after its VDE port number\n'
@@ -66,11 +66,13 @@ export const vdeKind = definePortKind<VdeSpec>({
       if (key === 'mode') {
         if (!/^0?[0-7]{3}$/.test(v)) throw badPort(spec, `mode '${v}' is not an octal file mode (mode=0660)`);
         out.mode = parseInt(v, 8);
+      } else if (key === 'mtu') {
+        out.mtu = mtuValue(spec, v, MTU_MAX_DEVICE);
       } else if (key === 'group') {
         if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(v)) throw badPort(spec, `group '${v}' is not a group name or number`);
         out.group = v;
       } else {
-        throw badPort(spec, `unknown option '${o}': expected mode=MODE or group=GROUP`);
+        throw badPort(spec, `unknown option '${o}': expected mode=MODE, group=GROUP or mtu=N`);
       }
     }
     const base = clean.slice(clean.lastIndexOf('/') + 1);
@@ -89,7 +91,7 @@ export const vdeKind = definePortKind<VdeSpec>({
     const { VdeSwitch } = await import('../../ports/vde.js');
     try {
       const sw = await VdeSwitch.open({
-        name: spec.name, dir: spec.dir, mode: spec.mode, gid, log,
+        name: spec.name, dir: spec.dir, mode: spec.mode, gid, mtu: spec.mtu, log,
         onPort: (p) => host.add(p),
         onGone: (p) => host.remove(p),
       });

@@ -17,6 +17,7 @@ import { portSpec, openPort } from '../../src/control/port-kinds/index.js';
 import { UserError } from '../../src/control/protocol.js';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { SystemClock } from '../../src/bridge/clock.js';
+import { PORT_DISABLED } from '../../src/stp/port-state.js';
 
 /** A frame of `len` bytes from 02:00:00:00:00:<src> whose bytes 14.. carry `tag`. */
 function frame(tag: number, len = 60, src = 1, dst = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]): Uint8Array {
@@ -737,6 +738,40 @@ describe('a bridge with a stream guest and a memory port', () => {
       expect(guestPort.downReason).toBe('guest disconnected');
     } finally {
       for (const p of br.allPorts()) br.removePort(p.name);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a bridge with STP and a stream port in client mode', () => {
+  it('STP sees the port disabled while softbr is not connected to the guest, and enabled while it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbq-unit-'));
+    const br = new Bridge({ name: 'sbqstp', clock: new SystemClock() });
+    br.stp.enable();
+    const path = join(dir, 'g.sock');
+    const server = net.createServer((c) => { conns.push(c); c.on('error', () => {}); });
+    const conns: net.Socket[] = [];
+    try {
+      const sp = await StreamPort.open({ name: 'g', path, connect: true, reconnectMinMs: 200, reconnectMaxMs: 400 });
+      const p = br.addPort(sp);
+      br.addPort(new MemoryPort({ name: 'm1' }));
+      const state = () => br.stp.snapshot().ports.find((x) => x.portNo === p.no)!.state;
+      expect(p.up).toBe(false);
+      expect(state()).toBe(PORT_DISABLED);
+      await new Promise<void>((r) => server.listen(path, r));
+      await until(() => p.up, 'connected');
+      expect(state()).not.toBe(PORT_DISABLED);
+      for (const c of conns) c.destroy();
+      await until(() => !p.up, 'down when the guest goes');
+      expect(state()).toBe(PORT_DISABLED);
+      // and back once the guest takes connections again
+      await until(() => p.up, 'reconnected');
+      expect(state()).not.toBe(PORT_DISABLED);
+    } finally {
+      for (const c of conns) c.destroy();
+      server.close();
+      for (const x of br.allPorts()) br.removePort(x.name);
+      br.stp.disable();
       rmSync(dir, { recursive: true, force: true });
     }
   });

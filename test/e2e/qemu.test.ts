@@ -280,7 +280,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await d.ok('delif', BR, portT, portU);
     process.stderr.write(`qemu.test.ts: (d) legacy socket guests leased in ${Date.now() - t0} ms\n`);
   });
-  it('(e) -netdev stream,server=on: softbr connects, and reconnects when QEMU is killed and restarted', async () => {
+  it('(e) -netdev stream,server=on: softbr connects, reconnects when QEMU is killed and restarted, and after softbr restarts', async () => {
     const t0 = Date.now();
     const mac = macFor(6);
     const port = lab.name('c');
@@ -311,9 +311,27 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     }
     expect(await carrier(port)).toBe(true);
     expect(d.log.split(`${port}: connected to the guest at ${path}`).length - 1).toBe(2);
-    await stopGuest(g2);
+    // softbr restarts (a daemon from a config, twice): each finds the still-running guest by itself
     await d.ok('delif', BR, port);
-    process.stderr.write(`qemu.test.ts: (e) server-mode guest leased, killed, restarted and leased again in ${Date.now() - t0} ms\n`);
+    const config = `bridges:\n  ${P}r:\n    local: false\n    ports:\n      - stream:${port}=connect:${path}\n`;
+    for (const tag of ['r1', 'r2']) {
+      const d2 = new SoftbrDaemon(`${P}${tag}`);
+      try {
+        await d2.start({ config });
+        const up = async () => (JSON.parse(await d2.ok('link', 'show', '--json')) as LinkRow[]).find((l) => l.ifname === port)?.flags.includes('LOWER_UP') === true;
+        const end = Date.now() + 10_000;
+        while (!(await up())) {
+          if (Date.now() > end) throw new Error(`restarted softbr did not reconnect: ${d2.log}`);
+          await sleep(50);
+        }
+        expect(d2.log).toContain(`${port}: connected to the guest at ${path}`);
+      } finally {
+        expect(await d2.stop()).toBe(0);
+      }
+    }
+    expect(g2.proc.exitCode).toBeNull();
+    await stopGuest(g2);
+    process.stderr.write(`qemu.test.ts: (e) server-mode guest leased, killed, restarted and leased again, softbr restarted twice, in ${Date.now() - t0} ms\n`);
   });
   it('(f) a TAP attached by name stays a port when QEMU exits, and is attached again when QEMU restarts', async () => {
     const t0 = Date.now();

@@ -1,4 +1,5 @@
-// End-to-end: jumbo frames. Hosts in namespaces on MTU-9000 TAP ports ping each other with
+// End-to-end: jumbo frames. Hosts in namespaces on MTU-9000 TAP ports (and a veth attached by
+// name over AF_PACKET, whose MTU comes from the device) ping each other with
 // 8000-byte unfragmentable packets, also across a stream port (one softbr bridge connected to
 // another over a unix socket, softbr listening on one end and connecting on the other); the
 // bridge's host port takes the smallest MTU of its ports, as a kernel bridge does; and a jumbo
@@ -83,6 +84,22 @@ describe.skipIf(!root)('jumbo frames and MTU', () => {
     expect(r.stdout).toContain('8008 bytes from');
     expect(await hostMtu(BR)).toBe(9000);
     expect(await linkMtu()).toMatchObject({ [hosts['a']!.tap]: 9000, [hosts['b']!.tap]: 9000 });
+  });
+
+  it('a veth attached by name (AF_PACKET) takes its MTU from the device: 9000, and jumbo packets pass', async () => {
+    const ns = await lab.addNamespace('v');
+    const { a } = await lab.addVeth('v0', 'v1', { nsB: ns });
+    await sh('ip', ['link', 'set', a, 'mtu', '9000', 'up']);
+    await lab.ip('-n', ns, 'link', 'set', lab.name('v1'), 'mtu', '9000');
+    await lab.exec(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1'], { allowFail: true });
+    await lab.addrUp(ns, lab.name('v1'), `${NET}.4/24`);
+    await d.ok('addif', BR, a);
+    expect((await linkMtu())[a]).toBe(9000);
+    const v: Host = { ns, ip: `${NET}.4`, tap: a };
+    const r = await ping(hosts['a']!, v, 8000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('8008 bytes from');
+    await d.ok('delif', BR, a);
   });
 
   it('across a stream port (softbr listens on one bridge, connects from another): 8000-byte packets pass whole', async () => {

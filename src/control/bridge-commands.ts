@@ -2,6 +2,7 @@
 // flags (hairpin, setportflag), `bridge link show`, and ping (is a daemon there).
 import { formatMac } from '../frame/mac.js';
 import { registerCommand } from './commands.js';
+import { portSpec } from './port-kinds/index.js';
 import { str, optStr, onOff, macArg, bridgeName, portFlagArg } from './args.js';
 
 registerCommand('ping', ({ daemon }) => ({ pid: process.pid, bridges: daemon.bridges.size }));
@@ -16,7 +17,8 @@ registerCommand('delbr', ({ daemon, args: a }) => { daemon.deleteBridge(bridgeNa
 registerCommand('addif', async ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
   const p = await daemon.addPort(m, { name: str(a, 'port') });
-  return { port: p.name, no: p.no };
+  // an endpoint (vde:DIR) has no port number: its clients get theirs as they connect
+  return p === null ? { port: portSpec(str(a, 'port')).name, no: null } : { port: p.name, no: p.no };
 });
 
 registerCommand('delif', ({ daemon, args: a }) => { daemon.removePort(daemon.get(a['bridge']), str(a, 'port')); return null; });

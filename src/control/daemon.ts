@@ -6,13 +6,14 @@ import { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { SystemClock, type Clock } from '../bridge/clock.js';
 import type { PortIO } from '../bridge/port-io.js';
+import { MTU_MAX_DEVICE } from './port-kinds/spec-parts.js';
 import type { BridgeEvent } from '../bridge/events.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import { UserError } from './protocol.js';
 import { numIn, bridgeName } from './args.js';
 import type { BridgeConfig, Config, PortConfig } from './config.js';
-import { portSpec, openPort, type PortSpec } from './port-kinds/index.js';
+import { portSpec, openPort, listenPort, isEndpointSpec, type PortSpec, type PortEndpoint } from './port-kinds/index.js';
 import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
 import * as views from './views.js';
 
@@ -20,6 +21,8 @@ export interface ManagedBridge {
   bridge: Bridge;
   /** Specs of ports by port name, as the user gave them (for reload diffs and show). */
   specs: Map<string, PortSpec>;
+  /** Endpoints (vde:DIR) by their name: each client of one is a port of its own. */
+  endpoints: Map<string, PortEndpoint>;
 }
 
 export interface DaemonOptions {
@@ -83,13 +86,14 @@ export class Daemon {
       vlanFiltering: cfg.vlanFiltering ?? false,
       stpPriority: stp?.priority, helloSec: stp?.hello, maxAgeSec: stp?.maxAge, forwardDelaySec: stp?.forwardDelay,
     });
-    const m: ManagedBridge = { bridge, specs: new Map() };
+    const m: ManagedBridge = { bridge, specs: new Map(), endpoints: new Map() };
     bridge.on((e) => { for (const s of this.eventSinks) s(e); });
     if (cfg.local ?? true) {
       // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
       let io: PortIO;
       try {
-        io = await openPort({ kind: 'tap', name, mac }, this.log);
+        // sized for jumbo frames: its device MTU follows the ports' (syncMtu)
+        io = await openPort({ kind: 'tap', name, mac, capacityMtu: MTU_MAX_DEVICE }, this.log);
       } catch (e) {
         throw new UserError(`cannot create bridge ${name}: its host port: ${(e as Error).message} (choose another name, or --no-local)`);
       }
@@ -108,15 +112,18 @@ export class Daemon {
 
   deleteBridge(name: string): void {
     const m = this.get(name);
+    for (const ep of m.endpoints.values()) ep.close();
+    m.endpoints.clear();
     for (const p of m.bridge.allPorts()) m.bridge.removePort(p.name);
     m.bridge.stp.disable();
     this.bridges.delete(name);
   }
 
-  async addPort(m: ManagedBridge, pc: PortConfig): Promise<BridgePort> {
+  /** Adds a port, or starts an endpoint (then null: its clients become ports as they connect). */
+  async addPort(m: ManagedBridge, pc: PortConfig): Promise<BridgePort | null> {
     const spec = portSpec(pc.name);
     for (const other of this.bridges.values()) {
-      const existing = other.bridge.portByName(spec.name);
+      const existing = other.bridge.portByName(spec.name) !== undefined || other.endpoints.has(spec.name);
       if (existing) {
         throw new UserError(other === m
           ? `interface ${spec.name} is already a port of bridge ${m.bridge.name}`
@@ -127,6 +134,19 @@ export class Daemon {
     const portMac = pc.mac ? parseMac(pc.mac) : undefined;
     if (pc.cost !== undefined) numIn(pc.cost, 'path cost', ...STP_LIMITS.pathCost, true);
     if (pc.priority !== undefined) numIn(pc.priority, 'port priority', ...STP_LIMITS.portPriority, true);
+    if (isEndpointSpec(spec)) {
+      const ep = await listenPort(spec, this.log, {
+        add: (io) => this.addClientPort(m, io, pc),
+        remove: (io) => {
+          if (m.bridge.portByName(io.name)?.io !== io) return;
+          m.bridge.removePort(io.name);
+          this.syncMtu(m);
+        },
+      });
+      m.endpoints.set(spec.name, ep);
+      m.specs.set(spec.name, spec);
+      return null;
+    }
     const io: PortIO = await openPort(spec, this.log);
     let port: BridgePort;
     try {
@@ -141,13 +161,59 @@ export class Daemon {
       throw e;
     }
     m.specs.set(spec.name, spec);
+    this.syncMtu(m);
     return port;
   }
 
+  /** A client of an endpoint joins: a port with the endpoint's flags; false when its name is taken. */
+  private addClientPort(m: ManagedBridge, io: PortIO, pc: PortConfig): boolean {
+    for (const other of this.bridges.values()) {
+      if (other.bridge.portByName(io.name) || other.endpoints.has(io.name) || this.bridges.has(io.name)) {
+        this.log(`${m.bridge.name}: a client's port ${io.name} is refused: that name is taken`);
+        return false;
+      }
+    }
+    m.bridge.addPort(io, {
+      mac: io.mac,
+      learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
+      hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
+    });
+    this.syncMtu(m);
+    return true;
+  }
+
+  /**
+   * The bridge's effective MTU is its ports' smallest, as the kernel's: the host port's device
+   * MTU follows it (1500 with no ports), so what the host sends fits every port.
+   */
+  private syncMtu(m: ManagedBridge): void {
+    const host = m.bridge.allPorts().find((p) => p.isHost)?.io as { deviceMtu?: number; setDeviceMtu?(n: number): void; mtu: number } | undefined;
+    if (host?.setDeviceMtu === undefined) return;
+    const ports = m.bridge.allPorts().filter((p) => !p.isHost);
+    const want = Math.min(host.mtu, ports.length === 0 ? 1500 : Math.min(...ports.map((p) => p.io.mtu)));
+    try {
+      if (host.deviceMtu === want) return;
+      host.setDeviceMtu(want);
+      this.log(`${m.bridge.name}: MTU ${want} (the smallest of its ports')`);
+    } catch (e) {
+      this.log(`${m.bridge.name}: cannot set its MTU to ${want}: ${(e as Error).message}`);
+    }
+  }
+
   removePort(m: ManagedBridge, name: string): void {
+    let bare = name;
+    try { bare = portSpec(name).name; } catch { /* not a spec: look it up as given */ }
+    const ep = m.endpoints.get(bare);
+    if (ep !== undefined) {
+      m.endpoints.delete(bare);
+      m.specs.delete(bare);
+      ep.close();
+      return;
+    }
     const p = this.port(m, name);
     m.bridge.removePort(p.name);
     m.specs.delete(p.name);
+    this.syncMtu(m);
   }
 
   /** Closes every port (deleting TAPs softbr created) and stops timers. */
@@ -184,6 +250,7 @@ export class Daemon {
         if (!wantPorts.has(pname)) { this.removePort(m, pname); done.push(`${b.name}: removed port ${pname}`); }
       }
       for (const [pname, pc] of wantPorts) {
+        if (m.endpoints.has(pname)) continue;
         const existing = br.portByName(pname);
         if (!existing) { await this.addPort(m, pc); done.push(`${b.name}: added port ${pname}`); continue; }
         existing.setFlags({ learning: pc.learning ?? true, floodUnicast: pc.flood ?? true, floodBroadcast: pc.bcastFlood ?? true, floodMulticast: pc.mcastFlood ?? true, hairpin: pc.hairpin ?? false });

@@ -137,6 +137,9 @@ export interface NativeConstants {
   IFF_UP: number;
   IFF_RUNNING: number;
   IFF_PROMISC: number;
+  RTM_NEWLINK: number;
+  RTM_DELLINK: number;
+  IFLA_IFNAME: number;
 }
 
 /** Everything the addon exports. Name-based helpers act in the caller's network namespace. */
@@ -164,6 +167,14 @@ export interface NativeAddon {
   ethtoolSet(name: string, cmd: number, value: number): void;
   /** Link speed in Mb/s, 0 when the driver does not report one. */
   ethtoolSpeed(name: string): number;
+  /**
+   * An AF_UNIX SOCK_DGRAM socket connected to peerPath and bound at bindPath (a stale file there
+   * is replaced), chmod mode, chgrp gid (< 0: leave it), SO_SNDBUF sndbufBytes (0: leave it).
+   * Non-blocking; read and written by Poller/Writer in MODE_TAP. Throws errors with .code.
+   */
+  unixDgramOpen(bindPath: string, peerPath: string, mode: number, gid: number, sndbufBytes: number): number;
+  /** An rtnetlink socket subscribed to RTMGRP_LINK (non-blocking); rcvbufBytes 0: the kernel's. Read it with a MODE_TAP Poller. */
+  netlinkLinkOpen(rcvbufBytes: number): number;
   closeFd(fd: number): void;
   errnoName(errno: number): string;
   Poller: NativePollerCtor;

@@ -4,7 +4,10 @@
 //    `-netdev stream,server=off,addr.type=unix,addr.path=PATH` (or the legacy
 //    `-netdev socket,connect=HOST:PORT`). Each frame is a 4-byte big-endian length, then the
 //    frame. One guest per port: while one is connected, further connections are refused (closed
-//    at once and counted). The port is down while no guest is connected.
+//    at once and counted). The port is down while no guest is connected. In client mode the
+//    guest listens (`server=on`, `-netdev socket,listen=`) and softbr connects, reconnecting with
+//    backoff. A length outside 14..MTU+22 ends the connection; a frame cut off when a connection
+//    ends is dropped with it (each connection starts at a record boundary).
 //  - DgramPort: one frame per UDP datagram between softbr's local address and QEMU's
 //    (`-netdev dgram,local…,remote…` or the legacy `-netdev socket,udp=…,localaddr=…`). The
 //    socket is connected to QEMU's address, so only QEMU's datagrams are accepted. UDP has no
@@ -14,11 +17,11 @@
 // is kept aside until Node is done with it, never overwritten.
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { chmodSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import type { PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { bufferCopy } from '../frame/bytes.js';
+import { claimUnixPath, errnoError, holdUnixPath, releaseUnixPath } from './unix-path.js';
 
 /** Smallest and largest frame length the stream framing accepts (anything else ends the connection). */
 export const STREAM_MIN_FRAME = 14;
@@ -52,7 +55,8 @@ export class StreamDeframer {
   private bodyLen = -1;
   private bodyHave = 0;
 
-  constructor(batchFrames = 256) {
+  /** `maxFrame`: the longest frame accepted (a port's MTU + headers); anything longer is a protocol error. */
+  constructor(batchFrames = 256, private readonly maxFrame = STREAM_MAX_FRAME) {
     this.offs = new Int32Array(batchFrames);
     this.lens = new Int32Array(batchFrames);
   }
@@ -74,7 +78,7 @@ export class StreamDeframer {
 
   /**
    * Takes the next chunk of the stream. Returns false on a protocol error (a length outside
-   * 14..65535; `error` says which): the frames before it are delivered, the rest is garbage.
+   * 14..maxFrame; `error` says which): the frames before it are delivered, the rest is garbage.
    */
   push(c: Uint8Array): boolean {
     const end = c.length;
@@ -149,8 +153,8 @@ export class StreamDeframer {
   }
 
   private checkLen(len: number): boolean {
-    if (len >= STREAM_MIN_FRAME && len <= STREAM_MAX_FRAME) return true;
-    this.error = `frame length ${len} outside ${STREAM_MIN_FRAME}..${STREAM_MAX_FRAME}`;
+    if (len >= STREAM_MIN_FRAME && len <= this.maxFrame) return true;
+    this.error = `frame length ${len} outside ${STREAM_MIN_FRAME}..${this.maxFrame}`;
     return false;
   }
 
@@ -177,11 +181,19 @@ interface SocketPortCommon {
 }
 
 export interface StreamPortOptions extends SocketPortCommon {
-  /** Unix socket to listen on (a stale socket file left by a crash is replaced). */
+  /** Unix socket to listen on (a stale socket file left by a crash is replaced), or to connect to. */
   path?: string;
-  /** Or TCP: port to listen on, at host (default 127.0.0.1). */
+  /** Or TCP: port to listen on (or connect to), at host (default 127.0.0.1). */
   port?: number;
   host?: string;
+  /**
+   * Client mode: the guest listens (`-netdev stream,server=on`, `-netdev socket,listen=`) and
+   * softbr connects to it, and reconnects with backoff whenever the connection ends or fails.
+   */
+  connect?: boolean;
+  /** Client mode: first and longest wait between connection attempts. Default 100 and 2000 ms. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
   /** Mode of the unix socket file. Default 0o660 (owner and group may connect). */
   socketMode?: number;
   /** Frames per receive batch. Default 256. */
@@ -201,37 +213,12 @@ export interface StreamPortStats {
   deferredWrites: number;
 }
 
-function errnoError(message: string, code: string): NodeJS.ErrnoException {
-  const e = new Error(message) as NodeJS.ErrnoException;
-  e.code = code;
-  return e;
-}
-
 function hostPortText(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function macOf(v: number | string | undefined): number {
   return v === undefined ? randomLocalMac() : typeof v === 'string' ? parseMac(v) : v;
-}
-
-/**
- * Whether something accepts connections on unix socket `path`: true = live, false = stale
- * (ECONNREFUSED: the process that made it is gone). Any other error (EACCES…) is thrown, so a
- * socket we may not probe is never taken for stale and removed.
- */
-function probeUnix(path: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNREFUSED') resolve(false);
-      else reject(errnoError(`${path}: ${e.message}`, e.code ?? 'EIO'));
-    });
-  });
 }
 
 function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
@@ -247,16 +234,17 @@ function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
 
 /** A port whose peer is one QEMU guest connected over a stream socket (see the file header). */
 export class StreamPort implements PortIO {
-  /** Unix socket paths this process listens on, to their ports. */
-  private static readonly listening = new Map<string, StreamPort>();
-
   readonly kind = 'stream';
   readonly name: string;
   readonly mac: number;
   readonly mtu: number;
   readonly speedMbps: number;
-  /** Where it listens: the socket path, or host:port (with the real port when opened on port 0). */
+  /** Where it listens (or connects to): the socket path, or host:port (the real port when opened on port 0). */
   readonly address: string;
+  /** Client mode: softbr connects to the guest (see StreamPortOptions.connect). */
+  readonly client: boolean;
+  /** Client mode: connection attempts that failed (nothing listening yet, refused). */
+  connectFailures = 0;
   connections = 0;
   /** Connections closed at once because a guest was already connected. */
   refused = 0;
@@ -268,7 +256,13 @@ export class StreamPort implements PortIO {
   /** Flushes the kernel did not take at once (their buffer was set aside until written). */
   deferredWrites = 0;
 
-  private readonly server: net.Server;
+  private readonly server: net.Server | null;
+  private readonly target: net.NetConnectOpts | null;
+  private readonly backoffMin: number;
+  private readonly backoffMax: number;
+  private backoff: number;
+  private retry: NodeJS.Timeout | null = null;
+  private lastConnectError = '';
   private readonly path: string | null;
   private readonly ino: number;
   private readonly log: (msg: string) => void;
@@ -287,8 +281,13 @@ export class StreamPort implements PortIO {
   private inFlight: Buffer[] = [];
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
 
-  private constructor(server: net.Server, path: string | null, ino: number, address: string, opts: StreamPortOptions) {
+  private constructor(server: net.Server | null, target: net.NetConnectOpts | null, path: string | null, ino: number, address: string, opts: StreamPortOptions) {
     this.server = server;
+    this.target = target;
+    this.client = target !== null;
+    this.backoffMin = opts.reconnectMinMs ?? 100;
+    this.backoffMax = opts.reconnectMaxMs ?? 2000;
+    this.backoff = this.backoffMin;
     this.path = path;
     this.ino = ino;
     this.address = address;
@@ -297,14 +296,17 @@ export class StreamPort implements PortIO {
     this.mtu = opts.mtu ?? 1500;
     this.speedMbps = opts.speedMbps ?? 10000;
     this.log = opts.log ?? (() => {});
-    this.deframer = new StreamDeframer(opts.batchFrames ?? 256);
+    // MTU + Ethernet header + two VLAN tags, as for every port; a longer length ends the connection
+    this.deframer = new StreamDeframer(opts.batchFrames ?? 256, Math.min(STREAM_MAX_FRAME, this.mtu + 22));
     this.maxQueued = opts.maxQueuedBytes ?? 4 << 20;
     // room for the largest record, and for a burst of full-size frames; flush() runs early if a
     // batch outgrows it
     this.bufBytes = Math.max(4 + STREAM_MAX_FRAME, 32 * (this.mtu + 26));
     this.tx = Buffer.allocUnsafe(this.bufBytes);
-    server.on('connection', (s) => this.accept(s));
-    server.on('error', (e) => this.log(`${this.name}: listener error: ${e.message}`));
+    if (server !== null) {
+      server.on('connection', (s) => this.accept(s));
+      server.on('error', (e) => this.log(`${this.name}: listener error: ${e.message}`));
+    }
   }
 
   /**
@@ -312,26 +314,19 @@ export class StreamPort implements PortIO {
    * (EADDRINUSE, ENOENT, EACCES, EEXIST…) and leaves nothing behind.
    */
   static async open(opts: StreamPortOptions): Promise<StreamPort> {
+    if (opts.connect === true) {
+      if (opts.path === undefined && opts.port === undefined) throw new TypeError('StreamPort.open: give path or port');
+      const host = opts.host ?? '127.0.0.1';
+      const target: net.NetConnectOpts = opts.path !== undefined ? { path: opts.path } : { host, port: opts.port!, noDelay: true };
+      const p = new StreamPort(null, target, null, 0, opts.path ?? hostPortText(host, opts.port!), opts);
+      // no guest listening yet is no error: the port is down until one is, as while it restarts
+      p.dial();
+      return p;
+    }
     const server = net.createServer({ pauseOnConnect: true, noDelay: true });
     if (opts.path !== undefined) {
       const path = opts.path;
-      let st: ReturnType<typeof lstatSync> | undefined;
-      try {
-        st = lstatSync(path);
-      } catch {
-        st = undefined;
-      }
-      if (st !== undefined) {
-        if (!st.isSocket()) throw errnoError(`${path} exists and is not a socket`, 'EEXIST');
-        // one of ours: say so without connecting to it (a probe would look like a guest to it)
-        const owner = StreamPort.listening.get(resolve(path));
-        if (owner !== undefined) throw errnoError(`${path} is the socket of port ${owner.name} already`, 'EADDRINUSE');
-        if (await probeUnix(path)) throw errnoError(`another process listens on ${path}`, 'EADDRINUSE');
-        unlinkSync(path); // stale socket of a process that is gone
-      }
-      // (libuv reports a missing directory as EACCES: say what it is)
-      const dir = dirname(path);
-      if (!existsSync(dir)) throw errnoError(`directory ${dir} does not exist`, 'ENOENT');
+      await claimUnixPath(path);
       await listen(server, { path, exclusive: true });
       let ino: number;
       try {
@@ -342,15 +337,15 @@ export class StreamPort implements PortIO {
         try { unlinkSync(path); } catch { /* already gone */ }
         throw e;
       }
-      const port = new StreamPort(server, path, ino, path, opts);
-      StreamPort.listening.set(resolve(path), port);
+      const port = new StreamPort(server, null, path, ino, path, opts);
+      holdUnixPath(path, port.name);
       return port;
     }
     if (opts.port === undefined) throw new TypeError('StreamPort.open: give path or port');
     const host = opts.host ?? '127.0.0.1';
     await listen(server, { host, port: opts.port, exclusive: true });
     const port = (server.address() as net.AddressInfo).port; // the real one when opts.port is 0
-    return new StreamPort(server, null, 0, hostPortText(host, port), opts);
+    return new StreamPort(server, null, null, 0, hostPortText(host, port), opts);
   }
 
   get connected(): boolean {
@@ -432,7 +427,7 @@ export class StreamPort implements PortIO {
     if (this.closed) throw new Error(`stream port ${this.name}: start() after close()`);
     this.sink = sink;
     this.deframer.sink = sink;
-    if (this.conn === null) sink.linkDown(`no guest connected to ${this.address}`);
+    if (this.conn === null) sink.linkDown(this.client ? `not connected to the guest at ${this.address}` : `no guest connected to ${this.address}`);
     else this.conn.resume();
   }
 
@@ -442,13 +437,14 @@ export class StreamPort implements PortIO {
     this.closed = true;
     this.sink = null;
     this.deframer.sink = null;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
     const c = this.conn;
     this.conn = null;
     c?.destroy();
-    this.server.close();
+    this.server?.close();
     if (this.path !== null) {
-      const key = resolve(this.path);
-      if (StreamPort.listening.get(key) === this) StreamPort.listening.delete(key);
+      releaseUnixPath(this.path, this.name);
       try {
         // only our own socket: another softbr may have taken the path over since
         if (statSync(this.path).ino === this.ino) unlinkSync(this.path);
@@ -458,6 +454,40 @@ export class StreamPort implements PortIO {
     }
     this.txPos = 0;
     this.txCount = 0;
+  }
+
+  /** Client mode: one connection attempt; on failure (or, later, on disconnect) the next after a backoff. */
+  private dial(): void {
+    this.retry = null;
+    if (this.closed || this.target === null) return;
+    const s = net.connect(this.target);
+    s.pause();
+    const failed = (e: NodeJS.ErrnoException): void => {
+      this.connectFailures++;
+      const why = e.code ?? e.message;
+      // one line per change of reason, not one per attempt
+      if (why !== this.lastConnectError) {
+        this.lastConnectError = why;
+        this.log(`${this.name}: cannot connect to the guest at ${this.address} (${why}); retrying`);
+      }
+      s.destroy();
+      this.redial();
+    };
+    s.once('error', failed);
+    s.once('connect', () => {
+      s.off('error', failed);
+      this.lastConnectError = '';
+      this.backoff = this.backoffMin;
+      this.accept(s);
+    });
+  }
+
+  private redial(): void {
+    if (this.closed || this.retry !== null) return;
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoffMax, this.backoff * 2);
+    this.retry = setTimeout(() => this.dial(), wait);
+    this.retry.unref();
   }
 
   private accept(s: net.Socket): void {
@@ -474,7 +504,7 @@ export class StreamPort implements PortIO {
     s.on('data', this.onData);
     s.on('error', (e) => this.log(`${this.name}: ${e.message}`));
     s.once('close', () => this.dropped(s));
-    this.log(`${this.name}: guest connected on ${this.address}`);
+    this.log(this.client ? `${this.name}: connected to the guest at ${this.address}` : `${this.name}: guest connected on ${this.address}`);
     if (this.sink !== null) {
       s.resume();
       this.sink.linkUp?.();
@@ -505,6 +535,8 @@ export class StreamPort implements PortIO {
     this.reclaim();
     if (reason === 'guest disconnected') this.log(`${this.name}: guest disconnected`);
     this.sink?.linkDown(reason);
+    // a guest that restarts listens again: keep trying
+    if (this.client) this.redial();
   }
 
   private reclaim(): void {

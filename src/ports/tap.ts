@@ -14,6 +14,13 @@ export interface TapPortOptions {
   mac?: number | string;
   /** MTU to set on the device; default: leave it (1500 for a new TAP). */
   mtu?: number;
+  /**
+   * The largest MTU the port will carry, when larger than the device's: its buffers are sized for
+   * it and it is the `mtu` the engine sees, while the device MTU (what the kernel side uses) may be
+   * set lower and changed later with setDeviceMtu(). The bridge's host port, whose device MTU is
+   * the bridge's effective MTU, is opened so.
+   */
+  capacityMtu?: number;
   /** Bring the device up. Default true. */
   up?: boolean;
   /** Create the TAP persistent (survives a crash of this process); close() still deletes it. */
@@ -54,18 +61,19 @@ export class TapPort extends FdPort implements PortIO {
     opts: TapPortOptions,
   ) {
     const batch = opts.batchFrames ?? 64;
+    const carried = Math.max(mtu, opts.capacityMtu ?? 0);
     // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway.
     super(fd, new FdIO(fd, `tap ${name}`, {
       mode: 'tap',
       vnetHdr: opts.offload === true,
-      maxFrameBytes: mtu + 22,
+      maxFrameBytes: carried + 22,
       rxBatchFrames: batch,
       txBatchFrames: batch,
     }));
     this.offloadFlags = offloadFlags;
     this.name = name;
     this.mac = mac;
-    this.mtu = mtu;
+    this.mtu = carried;
     this.created = created;
     this.persistent = persistent;
     this.speedMbps = opts.speedMbps ?? 10000;
@@ -105,6 +113,17 @@ export class TapPort extends FdPort implements PortIO {
       n.closeFd(t.fd);
       throw err;
     }
+  }
+
+  /** The device's MTU now (at most `mtu`). */
+  get deviceMtu(): number {
+    return native().getIfMtu(this.name);
+  }
+
+  /** Sets the device's MTU (name-based: for a TAP that stays in this namespace, as the host port does). */
+  setDeviceMtu(mtu: number): void {
+    if (mtu > this.mtu) throw new RangeError(`tap ${this.name}: MTU ${mtu} is more than the ${this.mtu} it was opened for`);
+    native().setIfMtu(this.name, mtu);
   }
 
   /**

@@ -280,4 +280,103 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await d.ok('delif', BR, portT, portU);
     process.stderr.write(`qemu.test.ts: (d) legacy socket guests leased in ${Date.now() - t0} ms\n`);
   });
+  it('(e) -netdev stream,server=on: softbr connects, reconnects when QEMU is killed and restarted, and after softbr restarts', async () => {
+    const t0 = Date.now();
+    const mac = macFor(6);
+    const port = lab.name('c');
+    const path = join(dir, 'guest-e.sock');
+    // the port comes first: nothing listens yet, so it is down and retrying
+    await d.ok('addif', BR, `stream:${port}=connect:${path}`);
+    expect(await carrier(port)).toBe(false);
+    const netdev = `stream,id=n0,server=on,addr.type=unix,addr.path=${path}`;
+    const g1 = boot('e1', mac, netdev);
+    await checkGuest(g1, mac, port);
+    const acks = () => (dnsLog.match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
+    const before = acks();
+    // QEMU dies without a word; the port goes down
+    g1.proc.kill('SIGKILL');
+    await new Promise((r) => g1.proc.once('exit', r));
+    const deadline = Date.now() + 5000;
+    while ((await carrier(port)) !== false) {
+      if (Date.now() > deadline) throw new Error(`port still up after QEMU was killed: ${JSON.stringify(await ports())}`);
+      await sleep(50);
+    }
+    // the same guest again: softbr finds it by itself, and the guest gets its lease again
+    const g2 = boot('e2', mac, netdev);
+    const until = Date.now() + 45_000;
+    while (acks() === before) {
+      if (g2.proc.exitCode !== null) throw new Error(`QEMU exited ${g2.proc.exitCode}\n${diag(g2)}`);
+      if (Date.now() > until) throw new Error(`no second lease for ${mac}\n${diag(g2)}`);
+      await sleep(100);
+    }
+    expect(await carrier(port)).toBe(true);
+    expect(d.log.split(`${port}: connected to the guest at ${path}`).length - 1).toBe(2);
+    // softbr restarts (a daemon from a config, twice): each finds the still-running guest by itself
+    await d.ok('delif', BR, port);
+    const config = `bridges:\n  ${P}r:\n    local: false\n    ports:\n      - stream:${port}=connect:${path}\n`;
+    for (const tag of ['r1', 'r2']) {
+      const d2 = new SoftbrDaemon(`${P}${tag}`);
+      try {
+        await d2.start({ config });
+        const up = async () => (JSON.parse(await d2.ok('link', 'show', '--json')) as LinkRow[]).find((l) => l.ifname === port)?.flags.includes('LOWER_UP') === true;
+        const end = Date.now() + 10_000;
+        while (!(await up())) {
+          if (Date.now() > end) throw new Error(`restarted softbr did not reconnect: ${d2.log}`);
+          await sleep(50);
+        }
+        expect(d2.log).toContain(`${port}: connected to the guest at ${path}`);
+      } finally {
+        expect(await d2.stop()).toBe(0);
+      }
+    }
+    expect(g2.proc.exitCode).toBeNull();
+    await stopGuest(g2);
+    process.stderr.write(`qemu.test.ts: (e) server-mode guest leased, killed, restarted and leased again, softbr restarted twice, in ${Date.now() - t0} ms\n`);
+  });
+  it('(f) a TAP attached by name stays a port when QEMU exits, and is attached again when QEMU restarts', async () => {
+    const t0 = Date.now();
+    const mac = macFor(7);
+    const netdev = `tap,id=n0,ifname=${qemuTap},script=no,downscript=no`;
+    /** Waits for QEMU to create the TAP and brings it up, as libvirt or a qemu-ifup script does. */
+    const tapUp = async (g: Guest) => {
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(`/sys/class/net/${qemuTap}`)) {
+        if (g.proc.exitCode !== null) throw new Error(`QEMU exited ${g.proc.exitCode}: ${g.out}`);
+        if (Date.now() > deadline) throw new Error(`QEMU did not create ${qemuTap}: ${g.out}`);
+        await sleep(20);
+      }
+      await sh('sysctl', ['-q', '-w', `net.ipv6.conf.${qemuTap}.disable_ipv6=1`], { allowFail: true });
+      await sh('ip', ['link', 'set', qemuTap, 'up']);
+    };
+    const g1 = boot('f1', mac, netdev);
+    await tapUp(g1);
+    await d.ok('addif', BR, qemuTap);
+    await checkGuest(g1, mac, qemuTap);
+    const acks = () => (dnsLog.match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
+    const before = acks();
+    g1.proc.kill('SIGKILL');
+    await new Promise((r) => g1.proc.once('exit', r));
+    // the TAP went with QEMU; the port stays, down, with the reason in the log
+    const deadline = Date.now() + 5000;
+    while (!d.log.includes(`${qemuTap}: device ${qemuTap} was deleted; it is attached again when a device of that name appears`)) {
+      if (Date.now() > deadline) throw new Error(`no re-attach notice: ${d.log.slice(-800)}`);
+      await sleep(50);
+    }
+    expect(existsSync(`/sys/class/net/${qemuTap}`)).toBe(false);
+    expect(await carrier(qemuTap)).toBe(false);
+    // the next QEMU creates a TAP of the same name: softbr attaches it with no command
+    const g2 = boot('f2', mac, netdev);
+    await tapUp(g2);
+    const until = Date.now() + 45_000;
+    while (acks() === before) {
+      if (g2.proc.exitCode !== null) throw new Error(`QEMU exited ${g2.proc.exitCode}\n${diag(g2)}`);
+      if (Date.now() > until) throw new Error(`no second lease for ${mac}\n${diag(g2)}`);
+      await sleep(100);
+    }
+    expect(d.log).toContain(`${qemuTap}: device is back: attached again`);
+    expect(await carrier(qemuTap)).toBe(true);
+    await stopGuest(g2);
+    await d.ok('delif', BR, qemuTap);
+    process.stderr.write(`qemu.test.ts: (f) TAP guest leased, killed, restarted and leased again in ${Date.now() - t0} ms\n`);
+  });
 });

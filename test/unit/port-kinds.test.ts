@@ -35,16 +35,18 @@ function addifHelpText(): string {
 
 describe('port-kind registry', () => {
   it('lists the built-in kinds in the order help and errors show them', () => {
-    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram']);
-    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT or dgram:[NAME=][HOST:]PORT@[HOST:]PORT');
+    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde']);
+    expect(portSpecForms()).toBe('tap:NAME[,mtu=N], an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, stream:[NAME=]connect:/PATH,'
+      + ' stream:[NAME=]connect:tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT'
+      + ' or vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N]');
   });
 
   it('an unknown kind word is named, with every form that is allowed', () => {
-    const msg = userError(() => portSpec('vde:/run/switch.sock'));
-    expect(msg).toBe(`invalid port 'vde:/run/switch.sock': unknown port kind 'vde': expected ${portSpecForms()}`);
+    const msg = userError(() => portSpec('vhost:/run/switch.sock'));
+    expect(msg).toBe(`invalid port 'vhost:/run/switch.sock': unknown port kind 'vhost': expected ${portSpecForms()}`);
     // a word that is no kind but makes a valid interface name is still a netdev, as before
     expect(portSpec('eth0:1')).toEqual({ kind: 'dev', name: 'eth0:1' });
-    expect(userError(() => portSpec('eth0:a/b'))).toMatch(/^invalid port 'eth0:a\/b': expected tap:NAME, .*; interface names have 1–15 characters$/);
+    expect(userError(() => portSpec('eth0:a/b'))).toMatch(/^invalid port 'eth0:a\/b': expected tap:NAME\[,mtu=N\], .*; interface names have 1–15 characters$/);
     expect(userError(() => portSpec(''))).toBe('missing port');
   });
 
@@ -55,9 +57,40 @@ describe('port-kind registry', () => {
     ['stream:tcp:[::1]:5555', { kind: 'stream', name: 'stream5555', host: '::1', port: 5555 }, 'stream:stream5555=tcp:[::1]:5555'],
     ['dgram:10.0.0.1:5555@5556', { kind: 'dgram', name: 'dgram5555', host: '10.0.0.1', port: 5555, remoteHost: '127.0.0.1', remotePort: 5556 },
       'dgram:dgram5555=10.0.0.1:5555@127.0.0.1:5556'],
+    ['stream:connect:/run/vm1.sock', { kind: 'stream', name: 'vm1', path: '/run/vm1.sock', connect: true }, 'stream:vm1=connect:/run/vm1.sock'],
+    ['stream:connect:tcp:5555', { kind: 'stream', name: 'stream5555', host: '127.0.0.1', port: 5555, connect: true }, 'stream:stream5555=connect:tcp:127.0.0.1:5555'],
+    ['tap:tap0,mtu=9000', { kind: 'tap', name: 'tap0', mtu: 9000 }, 'tap:tap0,mtu=9000'],
+    ['stream:tcp:5555,mtu=65535', { kind: 'stream', name: 'stream5555', host: '127.0.0.1', port: 5555, mtu: 65535 }, 'stream:stream5555=tcp:127.0.0.1:5555,mtu=65535'],
+    ['stream:connect:/run/vm1.sock,mtu=9000', { kind: 'stream', name: 'vm1', path: '/run/vm1.sock', connect: true, mtu: 9000 }, 'stream:vm1=connect:/run/vm1.sock,mtu=9000'],
+    ['dgram:5555@5556,mtu=9000', { kind: 'dgram', name: 'dgram5555', host: '127.0.0.1', port: 5555, remoteHost: '127.0.0.1', remotePort: 5556, mtu: 9000 },
+      'dgram:dgram5555=127.0.0.1:5555@127.0.0.1:5556,mtu=9000'],
+    ['vde:/run/sw,mtu=9000', { kind: 'vde', name: 'sw', dir: '/run/sw', mtu: 9000 }, 'vde:sw=/run/sw,mtu=9000'],
+    ['vde:/run/vde/sw1/', { kind: 'vde', name: 'sw1', dir: '/run/vde/sw1' }, 'vde:sw1=/run/vde/sw1'],
+    ['vde:/tmp/vde.ctl,mode=0660,group=kvm', { kind: 'vde', name: 'vde', dir: '/tmp/vde.ctl', mode: 0o660, group: 'kvm' },
+      'vde:vde=/tmp/vde.ctl,group=kvm,mode=660'],
   ])('%s parses to its kind, and the spec written out in full parses the same', (spec, parsed, full) => {
     expect(portSpec(spec)).toEqual(parsed);
     expect(portSpec(full)).toEqual(parsed);
+  });
+
+  it.each([
+    ['stream:connect:rel.sock', /expected an absolute socket path \(stream:\/run\/vm1\.sock\) or tcp:\[HOST:\]PORT after 'stream:connect:'/],
+    ['stream:connect:tcp:x', /guest port 'x' is not a port number/],
+    ['tap:tap0,mtu=9001', /mtu '9001' is not a number from 68 to 9000/],
+    ['tap:tap0,mtu=67', /mtu '67' is not a number from 68 to 9000/],
+    ['stream:/run/a.sock,mtu=65536', /mtu '65536' is not a number from 68 to 65535/],
+    ['dgram:1@2,mtu=65001', /mtu '65001' is not a number from 68 to 65000/],
+    ['vde:/run/sw,mtu=x', /mtu 'x' is not a number from 68 to 9000/],
+    ['vde:run/sw', /expected an absolute directory after 'vde:'/],
+    ['vde:/', /'\/' is not a directory to serve in/],
+    ['vde:/run/sw,mode=999', /mode '999' is not an octal file mode/],
+    ['vde:/run/sw,group=a b', /group 'a b' is not a group name or number/],
+    ['vde:/run/sw,owner=x', /unknown option 'owner=x': expected mode=MODE, group=GROUP or mtu=N/],
+    ['vde:/run/averyverylongname', /cannot name the ports after 'averyverylongname' \(1–11 letters.*so that NAME-N fits\): name them with vde:NAME=\/run\/averyverylongname/],
+    ['vde:twelve_chars=/run/sw', /port name 'twelve_chars' must be 1–11/],
+    [`vde:/${'d'.repeat(100)}`, /directory is 101 bytes long; VDE socket paths allow at most 96/],
+  ])('%s is refused: %s', (spec, why) => {
+    expect(userError(() => portSpec(spec))).toMatch(why);
   });
 
   it('names are checked by the one rule: . and .. are no port names', () => {
@@ -70,12 +103,12 @@ describe('README port list', () => {
   it('is what the registry says (run `npm run docs` after changing a kind)', () => {
     const readme = readFileSync(README, 'utf8');
     expect(spliceReadme(readme)).toBe(readme);
-    expect(readmePortList()).toMatch(/^- `tap:NAME` creates/);
+    expect(readmePortList()).toMatch(/^- `tap:NAME\[,mtu=N\]` creates/);
   });
 
   it('a stale list is rewritten and a README without markers is refused', () => {
     const readme = readFileSync(README, 'utf8');
-    const stale = readme.replace('- `tap:NAME` creates', '- `tap:NAME` makes');
+    const stale = readme.replace('- `tap:NAME[,mtu=N]` creates', '- `tap:NAME[,mtu=N]` makes');
     expect(stale).not.toBe(readme);
     expect(spliceReadme(stale)).toBe(readme);
     expect(() => spliceReadme('# no list here\n')).toThrow(/no port list between/);
@@ -112,11 +145,11 @@ describe('a kind registered later', () => {
   });
 
   it('appears in the forms errors list and in addif --help', () => {
-    expect(portSpecForms()).toMatch(/, dgram:\[NAME=\]\[HOST:\]PORT@\[HOST:\]PORT or loop:NAME$/);
+    expect(portSpecForms()).toMatch(/, vde:\[NAME=\]DIR\[,mode=MODE\]\[,group=GROUP\]\[,mtu=N\] or loop:NAME$/);
     expect(userError(() => portSpec('what/ever'))).toContain('or loop:NAME; interface names');
     expect(addifHelp()).toMatch(/ {2}loop:NAME\n {6}an in-memory port with nothing on the other side$/);
     const help = addifHelpText();
-    expect(help).toContain('  tap:NAME\n');
+    expect(help).toContain('  tap:NAME[,mtu=N]\n');
     expect(help).toContain('  loop:NAME\n      an in-memory port with nothing on the other side\n');
   });
 

@@ -17,6 +17,7 @@ import { portSpec, openPort } from '../../src/control/port-kinds/index.js';
 import { UserError } from '../../src/control/protocol.js';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { SystemClock } from '../../src/bridge/clock.js';
+import { PORT_DISABLED } from '../../src/stp/port-state.js';
 
 /** A frame of `len` bytes from 02:00:00:00:00:<src> whose bytes 14.. carry `tag`. */
 function frame(tag: number, len = 60, src = 1, dst = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]): Uint8Array {
@@ -316,7 +317,7 @@ describe('StreamPort (unix socket)', () => {
     await until(() => g.closed(), 'connection dropped');
     expect(r.frames).toEqual([frame(1)]);
     expect(port.protocolErrors).toBe(1);
-    expect(r.events.at(-1)).toBe('down:protocol error: frame length 5 outside 14..65535');
+    expect(r.events.at(-1)).toBe('down:protocol error: frame length 5 outside 14..1522');
     // the next guest starts clean
     const g2 = await connect(path);
     await until(() => r.events.at(-1) === 'up', 'link up again');
@@ -426,6 +427,76 @@ describe('StreamPort (unix socket)', () => {
     expect(readFileSync(plain, 'utf8')).toBe('keep me');
 
     await expect(StreamPort.open({ name: 'nodir', path: join(dir, 'no/such/dir.sock') })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('StreamPort (client mode: the guest listens)', () => {
+  let dir = '';
+  const open: { close(): void }[] = [];
+  afterEach(() => {
+    for (const p of open.splice(0)) p.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  /** A stand-in for QEMU's `-netdev stream,server=on`: listens, records what it gets, one guest connection at a time. */
+  function guest(path: string) {
+    const conns: net.Socket[] = [];
+    const got: Buffer[] = [];
+    const server = net.createServer((c) => {
+      conns.push(c);
+      c.on('data', (d) => got.push(d));
+      c.on('error', () => {});
+    });
+    open.push({ close: () => { for (const c of conns) c.destroy(); server.close(); } });
+    return {
+      conns, got: () => Buffer.concat(got),
+      listen: () => new Promise<void>((res) => server.listen(path, res)),
+      stop: () => new Promise<void>((res) => { for (const c of conns) c.destroy(); server.close(() => res()); }),
+    };
+  }
+
+  it('is down until the guest listens, connects to it, and reconnects after the guest restarts', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sbq-unit-'));
+    const path = join(dir, 'vm.sock');
+    const log: string[] = [];
+    const port = await StreamPort.open({ name: 'vm', path, connect: true, reconnectMinMs: 20, reconnectMaxMs: 80, log: (m) => log.push(m) });
+    open.push(port);
+    const r = new Recorder();
+    port.start(r);
+    expect(port.client).toBe(true);
+    expect(r.events).toEqual([`down:not connected to the guest at ${path}`]);
+    await until(() => port.connectFailures >= 2, 'retries while nothing listens');
+    expect(log.filter((m) => m.includes('cannot connect'))).toEqual([`vm: cannot connect to the guest at ${path} (ENOENT); retrying`]);
+
+    let g = guest(path);
+    await g.listen();
+    await until(() => r.events.at(-1) === 'up', 'connected');
+    // a frame cut off when the guest dies is never delivered
+    g.conns[0]!.write(Buffer.concat([framed([frame(1)]), framed([frame(2)]).subarray(0, 40)]));
+    await until(() => r.frames.length === 1, 'the whole frame');
+    await g.stop();
+    await until(() => r.events.at(-1) === 'down:guest disconnected', 'down when the guest goes');
+    expect(port.send(frame(3), 0, frame(3).length)).toBe(false);
+
+    g = guest(path);
+    await g.listen();
+    await until(() => r.events.at(-1) === 'up', 'reconnected');
+    g.conns[0]!.write(framed([frame(4)]));
+    await until(() => r.frames.length === 2, 'a frame after the restart');
+    expect(r.frames).toEqual([frame(1), frame(4)]);
+    expect(port.send(frame(5), 0, frame(5).length)).toBe(true);
+    port.flush();
+    await until(() => g.got().length === 4 + frame(5).length, 'our frame at the guest');
+
+    // a length over MTU + 22 ends the connection, with the reason in the log; then softbr reconnects
+    g.conns[0]!.write(Buffer.from([0, 0, 0x23, 0x28]));
+    await until(() => r.events.some((e) => e === 'down:protocol error: frame length 9000 outside 14..1522'), 'protocol error');
+    expect(log).toContain('vm: protocol error (frame length 9000 outside 14..1522): dropping the connection');
+    await until(() => r.events.at(-1) === 'up' && g.conns.length === 2, 'reconnected after the protocol error');
+    expect(port.protocolErrors).toBe(1);
+    port.close();
+    expect(existsSync(path)).toBe(true); // the guest's socket, not ours to remove
   });
 });
 
@@ -601,7 +672,7 @@ describe('port specs', () => {
     ['dgram:5555@x', /remote port 'x'/],
     ['dgram:0@5556', /local port '0'/],
     ['dgram:[::1]:5555@127.0.0.1:5556', /must both be IPv4 or both IPv6/],
-    ['what/ever', /expected tap:NAME, an interface name, stream:.*dgram:/],
+    ['what/ever', /expected tap:NAME\[,mtu=N\], an interface name, stream:.*dgram:/],
   ])('rejects %s, naming the bad part', (spec, msg) => {
     let err: unknown;
     try {
@@ -667,6 +738,40 @@ describe('a bridge with a stream guest and a memory port', () => {
       expect(guestPort.downReason).toBe('guest disconnected');
     } finally {
       for (const p of br.allPorts()) br.removePort(p.name);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a bridge with STP and a stream port in client mode', () => {
+  it('STP sees the port disabled while softbr is not connected to the guest, and enabled while it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbq-unit-'));
+    const br = new Bridge({ name: 'sbqstp', clock: new SystemClock() });
+    br.stp.enable();
+    const path = join(dir, 'g.sock');
+    const server = net.createServer((c) => { conns.push(c); c.on('error', () => {}); });
+    const conns: net.Socket[] = [];
+    try {
+      const sp = await StreamPort.open({ name: 'g', path, connect: true, reconnectMinMs: 200, reconnectMaxMs: 400 });
+      const p = br.addPort(sp);
+      br.addPort(new MemoryPort({ name: 'm1' }));
+      const state = () => br.stp.snapshot().ports.find((x) => x.portNo === p.no)!.state;
+      expect(p.up).toBe(false);
+      expect(state()).toBe(PORT_DISABLED);
+      await new Promise<void>((r) => server.listen(path, r));
+      await until(() => p.up, 'connected');
+      expect(state()).not.toBe(PORT_DISABLED);
+      for (const c of conns) c.destroy();
+      await until(() => !p.up, 'down when the guest goes');
+      expect(state()).toBe(PORT_DISABLED);
+      // and back once the guest takes connections again
+      await until(() => p.up, 'reconnected');
+      expect(state()).not.toBe(PORT_DISABLED);
+    } finally {
+      for (const c of conns) c.destroy();
+      server.close();
+      for (const x of br.allPorts()) br.removePort(x.name);
+      br.stp.disable();
       rmSync(dir, { recursive: true, force: true });
     }
   });

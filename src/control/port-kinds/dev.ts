@@ -3,6 +3,7 @@
 // for the kernel's reasons.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { PortIO } from '../../bridge/port-io.js';
 import { UserError } from '../protocol.js';
 import { definePortKind, type PortSpecBase } from './registry.js';
 import { interfaceName } from './spec-parts.js';
@@ -22,39 +23,48 @@ export const devKind = definePortKind<DevSpec>({
       + '  and partial checksums completed in the addon, so the bridge only sees wire-sized frames.',
     'A QEMU/libvirt TAP (`vnet0`, or `-netdev tap,ifname=…`) is attached by name: QEMU holds its\n'
       + '  fd, so softbr reads it with an AF_PACKET socket. An idle persistent TAP (`ip tuntap add`) is\n'
-      + '  attached through its own fd.',
+      + '  attached through its own fd. A port attached by name outlives its device: when the device is\n'
+      + '  deleted (QEMU exits) the port stays, down, and when a device of that name appears again (the\n'
+      + '  next QEMU) it is attached again by itself (rtnetlink link events).',
   ],
   parse: (body, spec) => ({ kind: 'dev', name: interfaceName(spec, body) }),
   async open(spec, log) {
-    if (!existsSync(`/sys/class/net/${spec.name}`)) {
-      throw new UserError(`device ${spec.name} does not exist (use tap:${spec.name} to create a TAP)`);
-    }
-    refuseUnbridgeable(spec.name);
-    // drivers are imported on open, so that the CLI, which parses specs, loads none of them
-    const { TapPort } = await import('../../ports/tap.js');
-    const { PacketPort } = await import('../../ports/packet.js');
-    // an idle persistent TAP (ip tuntap add) is attached through its fd; one already held by
-    // QEMU/libvirt (vnet0) answers EBUSY and is attached with a packet socket instead
-    if (existsSync(`/sys/class/net/${spec.name}/tun_flags`)) {
-      try {
-        const t = TapPort.open({ name: spec.name, up: true });
-        log(`attached to persistent TAP ${spec.name}`);
-        return t;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw explainOpenError(e, `TAP ${spec.name}`);
-      }
-    }
-    try {
-      const p = PacketPort.open({ name: spec.name });
-      if (p.offloadChanges.length > 0) {
-        log(`${spec.name}: turned off ${p.offloadChanges.map((c) => c.feature).join(', ')} so frames stay within the MTU (restored on detach)`);
-      }
-      return p;
-    } catch (e) {
-      throw explainOpenError(e, `device ${spec.name}`);
-    }
+    const first = await openDevice(spec, log);
+    // a port known by name outlives its device: it comes back when a device of that name does
+    const { ReattachPort } = await import('../../ports/reattach.js');
+    return new ReattachPort(first, () => openDevice(spec, log), log);
   },
 });
+
+async function openDevice(spec: DevSpec, log: (m: string) => void): Promise<PortIO> {
+  if (!existsSync(`/sys/class/net/${spec.name}`)) {
+    throw new UserError(`device ${spec.name} does not exist (use tap:${spec.name} to create a TAP)`);
+  }
+  refuseUnbridgeable(spec.name);
+  // drivers are imported on open, so that the CLI, which parses specs, loads none of them
+  const { TapPort } = await import('../../ports/tap.js');
+  const { PacketPort } = await import('../../ports/packet.js');
+  // an idle persistent TAP (ip tuntap add) is attached through its fd; one already held by
+  // QEMU/libvirt (vnet0) answers EBUSY and is attached with a packet socket instead
+  if (existsSync(`/sys/class/net/${spec.name}/tun_flags`)) {
+    try {
+      const t = TapPort.open({ name: spec.name, up: true });
+      log(`attached to persistent TAP ${spec.name}`);
+      return t;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw explainOpenError(e, `TAP ${spec.name}`);
+    }
+  }
+  try {
+    const p = PacketPort.open({ name: spec.name });
+    if (p.offloadChanges.length > 0) {
+      log(`${spec.name}: turned off ${p.offloadChanges.map((c) => c.feature).join(', ')} so frames stay within the MTU (restored on detach)`);
+    }
+    return p;
+  } catch (e) {
+    throw explainOpenError(e, `device ${spec.name}`);
+  }
+}
 
 /** The devices the kernel refuses to enslave, refused for the same reasons (and with its words). */
 function refuseUnbridgeable(name: string): void {

@@ -3,7 +3,10 @@
 import { isIPv6 } from 'node:net';
 import { UserError } from '../protocol.js';
 import { badPort, definePortKind, type PortSpecBase } from './registry.js';
-import { hostPort, splitName } from './spec-parts.js';
+import { hostPort, splitName, takeMtu } from './spec-parts.js';
+
+// a UDP payload is at most 65507 bytes: room for the frame's headers
+const DGRAM_MTU_MAX = 65000;
 import { explainOpenError } from './open-errors.js';
 
 export interface DgramSpec extends PortSpecBase {
@@ -29,13 +32,14 @@ export const dgramKind = definePortKind<DgramSpec>({
       + '  or `-netdev socket,id=n0,udp=127.0.0.1:LPORT,localaddr=127.0.0.1:RPORT`.',
   ],
   parse(body, spec) {
-    const { name, rest } = splitName(spec, body, 'dgram');
+    const { rest: named, mtu } = takeMtu(spec, body, DGRAM_MTU_MAX);
+    const { name, rest } = splitName(spec, named, 'dgram');
     const at = rest.indexOf('@');
     if (at < 0) throw badPort(spec, `expected dgram:[NAME=][HOST:]PORT@[HOST:]PORT (softbr's local port @ QEMU's port), e.g. dgram:5555@5556`);
     const local = hostPort(spec, rest.slice(0, at), 'local');
     const remote = hostPort(spec, rest.slice(at + 1), 'remote');
     if (isIPv6(local.host) !== isIPv6(remote.host)) throw badPort(spec, 'local and remote addresses must both be IPv4 or both IPv6');
-    return { kind: 'dgram', name: name ?? `dgram${local.port}`, host: local.host, port: local.port, remoteHost: remote.host, remotePort: remote.port };
+    return { kind: 'dgram', name: name ?? `dgram${local.port}`, host: local.host, port: local.port, remoteHost: remote.host, remotePort: remote.port, ...(mtu !== undefined ? { mtu } : {}) };
   },
   async open(spec, log) {
     if (spec.port === undefined || spec.remotePort === undefined) throw new UserError(`dgram port ${spec.name}: local and remote UDP ports are needed`);
@@ -43,7 +47,7 @@ export const dgramKind = definePortKind<DgramSpec>({
     const { DgramPort } = await import('../../ports/qemu-socket.js');
     try {
       const p = await DgramPort.open({
-        name: spec.name, localHost: spec.host, localPort: spec.port, remoteHost: spec.remoteHost, remotePort: spec.remotePort, mac: spec.mac, log,
+        name: spec.name, localHost: spec.host, localPort: spec.port, remoteHost: spec.remoteHost, remotePort: spec.remotePort, mac: spec.mac, mtu: spec.mtu, log,
       });
       log(`${spec.name}: UDP ${p.address}`);
       return p;

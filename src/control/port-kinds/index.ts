@@ -2,17 +2,19 @@
 // entry points the daemon, the CLI and the config use. Import the registry through this module
 // so that the built-in kinds are registered. A new kind: one module, and one line in BUILT_IN.
 import type { PortIO } from '../../bridge/port-io.js';
-import { registerPortKind, parsePortSpec, openPortSpec } from './registry.js';
+import { registerPortKind, parsePortSpec, openPortSpec, listenPortSpec, type PortHost, type PortEndpoint } from './registry.js';
 import { tapKind } from './tap.js';
 import { devKind } from './dev.js';
 import { streamKind } from './stream.js';
 import { dgramKind } from './dgram.js';
+import { vdeKind } from './vde.js';
 
 const BUILT_IN = [
   tapKind,
   devKind,
   streamKind,
   dgramKind,
+  vdeKind,
 ] as const;
 for (const k of BUILT_IN) registerPortKind(k);
 
@@ -32,9 +34,15 @@ export function openPort(spec: PortSpec, log: (m: string) => void): Promise<Port
   return openPortSpec(spec, log);
 }
 
-export { registerPortKind, definePortKind, portKinds, portSpecForms, portSpecError, type PortKind, type PortSpecBase, type PortForm } from './registry.js';
+/** Starts serving an endpoint spec (isEndpointSpec): each client becomes a port through host. */
+export function listenPort(spec: PortSpec, log: (m: string) => void, host: PortHost): Promise<PortEndpoint> {
+  return listenPortSpec(spec, log, host);
+}
+
+export { registerPortKind, definePortKind, portKinds, portSpecForms, portSpecError, isEndpointSpec, type PortKind, type PortSpecBase, type PortForm, type PortHost, type PortEndpoint } from './registry.js';
 export { addifHelp, readmePortList, spliceReadme } from './docs.js';
 export type { TapSpec } from './tap.js';
 export type { DevSpec } from './dev.js';
 export type { StreamSpec } from './stream.js';
 export type { DgramSpec } from './dgram.js';
+export type { VdeSpec } from './vde.js';

@@ -12,6 +12,8 @@ export interface PortSpecBase {
   name: string;
   /** MAC to give a device softbr opens itself (the host port TAP carries the bridge MAC); parsers leave it unset. */
   mac?: number;
+  /** MTU of the port (`,mtu=N`); unset: the device's own, or 1500 for sockets. */
+  mtu?: number;
 }
 
 /** One way of writing a spec of a kind, as `addif --help` lists it. */
@@ -39,8 +41,32 @@ export interface PortKind<S extends PortSpecBase = PortSpecBase> {
    * spec, for messages. Throws UserError naming the bad value and what is allowed.
    */
   parse(body: string, spec: string): S;
-  /** Opens the driver; errors a user can act on are UserErrors (no such device, busy, address in use). */
-  open(spec: S, log: (m: string) => void): Promise<PortIO>;
+  /**
+   * Opens the driver; errors a user can act on are UserErrors (no such device, busy, address in
+   * use). A kind that is an endpoint (see listen) has none.
+   */
+  open?(spec: S, log: (m: string) => void): Promise<PortIO>;
+  /**
+   * For an endpoint — a spec that serves many clients, each a port of its own (`vde:DIR`):
+   * starts serving; every client that connects is handed to host.add, and to host.remove when it
+   * leaves. Errors as for open. A kind has open or listen, not both.
+   */
+  listen?(spec: S, log: (m: string) => void, host: PortHost): Promise<PortEndpoint>;
+}
+
+/** Where an endpoint hands the ports of its clients (the daemon: onto the bridge). */
+export interface PortHost {
+  /** Adds the client's port; false (and a logged reason) when it cannot (its name is taken). */
+  add(io: PortIO): boolean;
+  /** The client left: its port goes (the host closes it). */
+  remove(io: PortIO): void;
+}
+
+/** A serving endpoint: closing it ends every client's port (host.remove for each) and stops serving. */
+export interface PortEndpoint {
+  /** Where it serves, for show and logs. */
+  readonly address: string;
+  close(): void;
 }
 
 const kinds = new Map<string, PortKind>();
@@ -55,6 +81,7 @@ export function definePortKind<S extends PortSpecBase>(k: PortKind<S>): PortKind
 // PortKind<S> is assignable here because parse/open are methods (checked bivariantly); it is
 // sound because a kind's open() only ever sees the specs its own parse() made (see openPortSpec)
 export function registerPortKind(k: PortKind): void {
+  if ((k.open === undefined) === (k.listen === undefined)) throw new Error(`port kind ${k.kind} needs open or listen (not both)`);
   if (kinds.has(k.kind)) throw new Error(`port kind ${k.kind} is registered twice`);
   if (k.word !== undefined && byWord.has(k.word)) throw new Error(`port spec word ${k.word}: is claimed by kinds ${byWord.get(k.word)!.kind} and ${k.kind}`);
   if (k.word === undefined && bareKind) throw new Error(`kinds ${bareKind.kind} and ${k.kind} both take bare names`);
@@ -111,7 +138,25 @@ export function portSpecError(v: string): string | undefined {
 
 /** Opens a port from a spec parsePortSpec() made (or the daemon built for its host port). */
 export async function openPortSpec(spec: PortSpecBase, log: (m: string) => void): Promise<PortIO> {
+  const k = kindOf(spec);
+  if (!k.open) throw new Error(`port kind ${k.kind} is an endpoint: listen on it, not open it`);
+  return k.open(spec, log);
+}
+
+function kindOf(spec: PortSpecBase): PortKind {
   const k = kinds.get(spec.kind);
   if (!k) throw new UserError(`port ${spec.name}: unknown port kind '${spec.kind}'`);
-  return k.open(spec, log);
+  return k;
+}
+
+/** Whether a spec names an endpoint (many ports, one per client) rather than one port. */
+export function isEndpointSpec(spec: PortSpecBase): boolean {
+  return kindOf(spec).listen !== undefined;
+}
+
+/** Starts an endpoint from a spec parsePortSpec() made, for which isEndpointSpec() holds. */
+export async function listenPortSpec(spec: PortSpecBase, log: (m: string) => void, host: PortHost): Promise<PortEndpoint> {
+  const k = kindOf(spec);
+  if (!k.listen) throw new Error(`port kind ${k.kind} is not an endpoint: open it`);
+  return k.listen(spec, log, host);
 }

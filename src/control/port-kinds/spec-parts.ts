@@ -4,6 +4,27 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { isName, isInterfaceName, NAME_MAX, NAME_RULE } from '../../bridge/names.js';
 import { badPort, portSpecForms } from './registry.js';
 
+/** MTU limits: the IPv4 minimum; jumbo frames on TAP/AF_PACKET devices; socket ports carry up to the 64 KiB framing limit. */
+export const MTU_MIN = 68;
+export const MTU_MAX_DEVICE = 9000;
+export const MTU_MAX_SOCKET = 65535;
+
+/**
+ * A trailing `,mtu=N` (N in MTU_MIN..max) split off REST: the one syntax every kind with an MTU
+ * option uses (`tap:tap0,mtu=9000`, `stream:/run/vm1.sock,mtu=65535`).
+ */
+export function takeMtu(spec: string, rest: string, max: number): { rest: string; mtu: number | undefined } {
+  const i = rest.lastIndexOf(',mtu=');
+  if (i < 0) return { rest, mtu: undefined };
+  return { rest: rest.slice(0, i), mtu: mtuValue(spec, rest.slice(i + 5), max) };
+}
+
+/** An MTU option's value, checked against MTU_MIN..max. */
+export function mtuValue(spec: string, v: string, max: number): number {
+  if (!/^\d{1,5}$/.test(v) || Number(v) < MTU_MIN || Number(v) > max) throw badPort(spec, `mtu '${v}' is not a number from ${MTU_MIN} to ${max}`);
+  return Number(v);
+}
+
 /** `[NAME=]REST` → the user's port name (validated) and REST. */
 export function splitName(spec: string, body: string, word: string): { name: string | undefined; rest: string } {
   const eq = body.indexOf('=');

@@ -3,22 +3,28 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../protocol.js';
 import { definePortKind, type PortSpecBase } from './registry.js';
-import { interfaceName } from './spec-parts.js';
+import { interfaceName, takeMtu, MTU_MAX_DEVICE } from './spec-parts.js';
 import { explainOpenError } from './open-errors.js';
 
 export interface TapSpec extends PortSpecBase {
   kind: 'tap';
+  /** See TapPortOptions.capacityMtu: set by the daemon for a bridge's host port; parsers leave it unset. */
+  capacityMtu?: number;
 }
 
 export const tapKind = definePortKind<TapSpec>({
   kind: 'tap',
   word: 'tap',
-  forms: [{ syntax: 'tap:NAME', help: 'create a TAP NAME (or attach to the persistent TAP NAME)' }],
+  forms: [{ syntax: 'tap:NAME[,mtu=N]', help: 'create a TAP NAME (or attach to the persistent TAP NAME), MTU N (68..9000)' }],
   readme: [
-    '`tap:NAME` creates (or attaches to a persistent) TAP `NAME`; the kernel side is the peer\'s NIC.\n'
-      + '  softbr holds the fd, so the device may be moved to another namespace.',
+    '`tap:NAME[,mtu=N]` creates (or attaches to a persistent) TAP `NAME`; the kernel side is the peer\'s NIC.\n'
+      + '  softbr holds the fd, so the device may be moved to another namespace. `mtu=` sets the device\n'
+      + '  MTU (68 to 9000, jumbo frames); otherwise it keeps its own (1500 for a new TAP).',
   ],
-  parse: (body, spec) => ({ kind: 'tap', name: interfaceName(spec, body) }),
+  parse(body, spec) {
+    const { rest, mtu } = takeMtu(spec, body, MTU_MAX_DEVICE);
+    return mtu === undefined ? { kind: 'tap', name: interfaceName(spec, rest) } : { kind: 'tap', name: interfaceName(spec, rest), mtu };
+  },
   async open(spec) {
     const sys = `/sys/class/net/${spec.name}`;
     if (existsSync(sys) && !existsSync(`${sys}/tun_flags`)) {
@@ -27,7 +33,7 @@ export const tapKind = definePortKind<TapSpec>({
     // drivers are imported on open, so that the CLI, which parses specs, loads none of them
     const { TapPort } = await import('../../ports/tap.js');
     try {
-      return TapPort.open({ name: spec.name, mac: spec.mac, up: true });
+      return TapPort.open({ name: spec.name, mac: spec.mac, mtu: spec.mtu, capacityMtu: spec.capacityMtu, up: true });
     } catch (e) {
       throw explainOpenError(e, `TAP ${spec.name}`);
     }

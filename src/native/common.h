@@ -95,5 +95,6 @@ void RegisterPacket(Napi::Env env, Napi::Object exports, Napi::Object constants)
 void RegisterLink(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterPoller(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object constants);
+void RegisterVhost(Napi::Env env, Napi::Object exports, Napi::Object constants);
 
 }  // namespace softbr

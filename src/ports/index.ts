@@ -22,3 +22,4 @@ export {
   type DgramPortOptions,
   type FrameBatchSink,
 } from './qemu-socket.js';
+export { VhostUserPort, type VhostUserPortOptions, type VhostRole } from './vhost-user.js';

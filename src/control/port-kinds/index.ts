@@ -7,12 +7,15 @@ import { tapKind } from './tap.js';
 import { devKind } from './dev.js';
 import { streamKind } from './stream.js';
 import { dgramKind } from './dgram.js';
+import { vhostUserKind, vhostUserClientKind } from './vhost-user.js';
 
 const BUILT_IN = [
   tapKind,
   devKind,
   streamKind,
   dgramKind,
+  vhostUserKind,
+  vhostUserClientKind,
 ] as const;
 for (const k of BUILT_IN) registerPortKind(k);
 
@@ -20,7 +23,7 @@ for (const k of BUILT_IN) registerPortKind(k);
 export type PortSpec = ReturnType<(typeof BUILT_IN)[number]['parse']>;
 
 /**
- * A port spec as `addif` and the config take it (`tap:NAME`, NAME, `stream:…`, `dgram:…`; see
+ * A port spec as `addif` and the config take it (`tap:NAME`, NAME, `stream:…`, `dgram:…`, `vhost-user:…`; see
  * each kind's module); throws UserError naming the bad value and what is allowed.
  */
 export function portSpec(v: unknown): PortSpec {
@@ -38,3 +41,4 @@ export type { TapSpec } from './tap.js';
 export type { DevSpec } from './dev.js';
 export type { StreamSpec } from './stream.js';
 export type { DgramSpec } from './dgram.js';
+export type { VhostUserSpec } from './vhost-user.js';

@@ -1,9 +1,8 @@
 // Port kind `stream:`: one QEMU guest over a stream socket (unix or TCP), frames as 4-byte
 // big-endian length + frame (`-netdev stream`, `-netdev socket,connect=`).
 import { UserError } from '../protocol.js';
-import { isName, NAME_RULE } from '../../bridge/names.js';
 import { badPort, definePortKind, type PortSpecBase } from './registry.js';
-import { hostPort, splitName } from './spec-parts.js';
+import { hostPort, splitName, unixSocketSpec } from './spec-parts.js';
 import { explainOpenError } from './open-errors.js';
 
 export interface StreamSpec extends PortSpecBase {
@@ -14,9 +13,6 @@ export interface StreamSpec extends PortSpecBase {
   host?: string;
   port?: number;
 }
-
-// sun_path holds 107 bytes and a NUL
-const SUN_PATH_MAX = 107;
 
 export const streamKind = definePortKind<StreamSpec>({
   kind: 'stream',
@@ -42,17 +38,7 @@ export const streamKind = definePortKind<StreamSpec>({
     if (!rest.startsWith('/')) {
       throw badPort(spec, `expected an absolute socket path (stream:/run/vm1.sock) or tcp:[HOST:]PORT after 'stream:'`);
     }
-    if (rest.endsWith('/') || rest.includes('\0')) throw badPort(spec, `'${rest}' is not a socket file path`);
-    const bytes = Buffer.byteLength(rest);
-    if (bytes > SUN_PATH_MAX) throw badPort(spec, `socket path is ${bytes} bytes long; unix sockets allow at most ${SUN_PATH_MAX}`);
-    if (name !== undefined) return { kind: 'stream', name, path: rest };
-    const base = rest.slice(rest.lastIndexOf('/') + 1);
-    const dot = base.lastIndexOf('.');
-    const derived = dot > 0 ? base.slice(0, dot) : base;
-    if (!isName(derived)) {
-      throw badPort(spec, `cannot name the port after '${base}' (${NAME_RULE}): name it with stream:NAME=${rest}`);
-    }
-    return { kind: 'stream', name: derived, path: rest };
+    return { kind: 'stream', ...unixSocketSpec(spec, name, rest, 'stream', 'stream:/run/vm1.sock') };
   },
   async open(spec, log) {
     if (spec.path === undefined && spec.port === undefined) throw new UserError(`stream port ${spec.name}: no socket path or TCP port given`);

@@ -79,6 +79,7 @@ export class VhostUserPort implements PortIO {
   private readonly reconnectMs: number;
   /** Client role: the errno of the last failed attempt, so a wait is logged once, not per try. */
   private lastConnectErr = 0;
+  private refusedTold = false;
 
   private constructor(opts: VhostUserPortOptions) {
     this.name = opts.name;
@@ -239,6 +240,7 @@ export class VhostUserPort implements PortIO {
     switch (type) {
       case 'connected':
         this.lastConnectErr = 0;
+        this.refusedTold = false;
         this.log(`${this.name}: vhost-user front-end connected ${this.role === 'server' ? 'on' : 'at'} ${this.path}`);
         break;
       case 'ready':
@@ -255,7 +257,9 @@ export class VhostUserPort implements PortIO {
         if (this.role === 'client') this.scheduleConnect();
         break;
       case 'refused':
-        this.log(`${this.name}: refused a second front-end on ${this.path} (${text})`);
+        // QEMU retries a refused connection at once: say so once per connection, not per try
+        if (!this.refusedTold) this.log(`${this.name}: refusing other front-ends on ${this.path} (${text})`);
+        this.refusedTold = true;
         break;
       case 'log':
         this.log(`${this.name}: ${text}`);

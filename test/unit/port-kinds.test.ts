@@ -35,8 +35,8 @@ function addifHelpText(): string {
 
 describe('port-kind registry', () => {
   it('lists the built-in kinds in the order help and errors show them', () => {
-    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram']);
-    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT or dgram:[NAME=][HOST:]PORT@[HOST:]PORT');
+    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vhost-user', 'vhost-user-client']);
+    expect(portSpecForms()).toBe('tap:NAME, an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT, vhost-user:[NAME=]/PATH or vhost-user-client:[NAME=]/PATH');
   });
 
   it('an unknown kind word is named, with every form that is allowed', () => {
@@ -55,9 +55,18 @@ describe('port-kind registry', () => {
     ['stream:tcp:[::1]:5555', { kind: 'stream', name: 'stream5555', host: '::1', port: 5555 }, 'stream:stream5555=tcp:[::1]:5555'],
     ['dgram:10.0.0.1:5555@5556', { kind: 'dgram', name: 'dgram5555', host: '10.0.0.1', port: 5555, remoteHost: '127.0.0.1', remotePort: 5556 },
       'dgram:dgram5555=10.0.0.1:5555@127.0.0.1:5556'],
+    ['vhost-user:/run/vm1.sock', { kind: 'vhost-user', name: 'vm1', path: '/run/vm1.sock' }, 'vhost-user:vm1=/run/vm1.sock'],
+    ['vhost-user-client:/run/qemu/vm2', { kind: 'vhost-user-client', name: 'vm2', path: '/run/qemu/vm2' }, 'vhost-user-client:vm2=/run/qemu/vm2'],
   ])('%s parses to its kind, and the spec written out in full parses the same', (spec, parsed, full) => {
     expect(portSpec(spec)).toEqual(parsed);
     expect(portSpec(full)).toEqual(parsed);
+  });
+
+  it('vhost-user paths follow the unix socket rules stream: has', () => {
+    expect(userError(() => portSpec('vhost-user:vm1.sock'))).toBe("invalid port 'vhost-user:vm1.sock': expected an absolute socket path (vhost-user:/run/vm1.sock) after 'vhost-user:'");
+    expect(userError(() => portSpec(`vhost-user-client:/${'x'.repeat(120)}`))).toMatch(/socket path is 121 bytes long; unix sockets allow at most 107/);
+    expect(userError(() => portSpec('vhost-user:/run/a-very-long-vm-name.sock'))).toMatch(/cannot name the port after 'a-very-long-vm-name.sock' .*: name it with vhost-user:NAME=\/run\/a-very-long-vm-name.sock/);
+    expect(userError(() => portSpec('vhost-user:/run/'))).toMatch(/'\/run\/' is not a socket file path/);
   });
 
   it('names are checked by the one rule: . and .. are no port names', () => {
@@ -112,7 +121,7 @@ describe('a kind registered later', () => {
   });
 
   it('appears in the forms errors list and in addif --help', () => {
-    expect(portSpecForms()).toMatch(/, dgram:\[NAME=\]\[HOST:\]PORT@\[HOST:\]PORT or loop:NAME$/);
+    expect(portSpecForms()).toMatch(/, vhost-user-client:\[NAME=\]\/PATH or loop:NAME$/);
     expect(userError(() => portSpec('what/ever'))).toContain('or loop:NAME; interface names');
     expect(addifHelp()).toMatch(/ {2}loop:NAME\n {6}an in-memory port with nothing on the other side$/);
     const help = addifHelpText();

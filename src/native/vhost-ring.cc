@@ -68,12 +68,20 @@ bool Vring::Translate(const MemTable& m, std::string* why) {
 
 bool Vring::Publish() {
   if (pendingUsed == 0) return false;
+  const uint16_t old = lastUsed;
   lastUsed = static_cast<uint16_t>(lastUsed + pendingUsed);
   pendingUsed = 0;
   __atomic_store_n(&used[1], lastUsed, __ATOMIC_RELEASE);
   // the front-end's flags must be read after our index is visible, or a wakeup could be missed
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
-  if (callFd < 0 || (avail[0] & VRING_AVAIL_F_NO_INTERRUPT) != 0) return false;
+  if (callFd < 0) return false;
+  if (eventIdx) {
+    // signal only if used_event lies in (old, new]: the front-end asked to hear of that entry
+    uint16_t ev = avail[2 + num];
+    if (static_cast<uint16_t>(lastUsed - ev - 1) >= static_cast<uint16_t>(lastUsed - old)) return false;
+  } else if ((avail[0] & VRING_AVAIL_F_NO_INTERRUPT) != 0) {
+    return false;
+  }
   uint64_t one = 1;
   ssize_t r = write(callFd, &one, sizeof one);
   (void)r;  // EAGAIN: the counter is already non-zero, the front-end will be woken anyway

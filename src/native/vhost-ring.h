@@ -65,6 +65,7 @@ constexpr uint16_t VRING_DESC_F_NEXT = 1;
 constexpr uint16_t VRING_DESC_F_WRITE = 2;
 constexpr uint16_t VRING_DESC_F_INDIRECT = 4;
 constexpr uint16_t VRING_AVAIL_F_NO_INTERRUPT = 1;
+constexpr uint16_t VRING_USED_F_NO_NOTIFY = 1;
 
 // One split virtqueue as the front-end configured it. Field names follow the spec; `last*`
 // are our positions in the avail and used rings.
@@ -81,6 +82,7 @@ struct Vring {
   int kickFd = -1, callFd = -1, errFd = -1;
   bool started = false;  // kick received and not stopped by GET_VRING_BASE
   bool enabled = false;
+  bool eventIdx = false;  // VIRTIO_RING_F_EVENT_IDX: used_event/avail_event instead of the flags
 
   // Points desc/avail/used into guest memory; false (with why) when a ring is not wholly inside it.
   bool Translate(const MemTable& m, std::string* why);
@@ -94,9 +96,27 @@ struct Vring {
     e->len = len;
     pendingUsed++;
   }
-  // Makes the used entries visible and signals the front-end once unless it asked not to be.
-  // Returns whether it signalled.
+  // Makes the used entries visible and signals the front-end once unless it asked not to be
+  // (its flags, or with event index its used_event). Returns whether it signalled.
   bool Publish();
+  // Asks the front-end not to kick while we are working through the ring anyway.
+  void SuppressKicks() {
+    if (!eventIdx) used[0] = VRING_USED_F_NO_NOTIFY;
+  }
+  // Asks for a kick when the next entry comes (with event index: avail_event = our position, at
+  // the end of the used ring), then looks again. True if the ring is still empty, so the kick
+  // will come; false if entries arrived meanwhile, which the caller must take now.
+  bool ArmKicks() {
+    if (eventIdx) used[2 + 4 * num] = lastAvail;
+    else used[0] = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return AvailIdx() == lastAvail;
+  }
+  // A queue whose kicks we never need (the receive queue: frames are not queued for it).
+  void MuteKicks() {
+    if (eventIdx) used[2 + 4 * num] = static_cast<uint16_t>(lastAvail + 0x8000);
+    else used[0] = VRING_USED_F_NO_NOTIFY;
+  }
   void CloseFds();
 };
 

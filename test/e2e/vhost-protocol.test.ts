@@ -112,13 +112,15 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
     const res = r.lines.find((l) => l.ok !== undefined);
     expect(res, r.err + JSON.stringify(r.lines)).toBeDefined();
     expect(res!.ok).toBe(true);
-    // VERSION_1 | PROTOCOL_FEATURES | MRG_RXBUF offered; REPLY_ACK without MQ
-    expect(BigInt(res!.offered as number)).toBe((1n << 32n) | (1n << 30n) | (1n << 15n));
+    // VERSION_1 | PROTOCOL_FEATURES | EVENT_IDX | MRG_RXBUF offered; REPLY_ACK without MQ
+    expect(BigInt(res!.offered as number)).toBe((1n << 32n) | (1n << 30n) | (1n << 29n) | (1n << 15n));
     expect(res!.proto).toBe(1 << 3);
     // frames of 60, 1000 and 1514 bytes (12-byte header each) in 512-byte guest buffers
     expect(res!.lengths).toEqual([60, 1000, 1514]);
     expect(res!.numBuffers).toEqual([1, 2, 3]);
     expect(res!.base).toEqual([6, 5]);
+    // without event index: the receive queue's kicks muted, the transmit queue's asked for
+    expect(res!.usedFlags).toEqual([1, 0]);
     expect(sink.frames.map((f) => f.length)).toEqual([60, 1000, 1514]);
     const s = port.stats();
     expect(s.runts).toBe(1);
@@ -129,6 +131,22 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
     expect(log.join('\n')).toMatch(/guest queues running .*: port up/);
     expect(log.join('\n')).toMatch(/front-end stopped queue 1: port down/);
     expect(port.isUp).toBe(false);
+  });
+
+  it('event index: softbr asks for the next transmit kick through avail_event and honours used_event', async () => {
+    sink.frames = [];
+    const before = port.stats().signals;
+    const r = await frontend('normal-eventidx', sock, () => sink.echo());
+    const res = r.lines.find((l) => l.ok !== undefined);
+    expect(res?.ok, r.err + JSON.stringify(r.lines)).toBe(true);
+    expect(res!.numBuffers).toEqual([1, 2, 3]);
+    // avail_event of the transmit queue = the next entry softbr wants to hear of (5 consumed);
+    // the receive queue's is parked half a ring away
+    expect(res!.availEvent).toEqual([0x8000, 5]);
+    // used_event 0 in both queues: one signal each for the first batch
+    expect(res!.txSignalled).toBe(true);
+    expect(port.stats().signals - before).toBe(2);
+    expect(log.join('\n')).toMatch(/features 0x160008000 \(mergeable rx buffers, event index\)/);
   });
 
   for (const [scenario, reason] of MALFORMED) {
@@ -148,7 +166,7 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
 
   it('counts every fault and is still serving', () => {
     expect(port.stats().faults).toBe(MALFORMED.length);
-    expect(port.stats().connections).toBe(1 + MALFORMED.length);
+    expect(port.stats().connections).toBe(2 + MALFORMED.length);
     expect(existsSync(sock)).toBe(true);
   });
 });

@@ -25,7 +25,7 @@ SET_VRING_KICK, SET_VRING_CALL = 12, 13
 GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_ENABLE = 15, 16, 18
 NEED_REPLY = 0x8
 
-F_MRG_RXBUF, F_PROTOCOL, F_VERSION_1 = 1 << 15, 1 << 30, 1 << 32
+F_MRG_RXBUF, F_EVENT_IDX, F_PROTOCOL, F_VERSION_1 = 1 << 15, 1 << 29, 1 << 30, 1 << 32
 PROTO_REPLY_ACK, PROTO_MQ = 1 << 3, 1 << 0
 DESC_NEXT, DESC_WRITE = 1, 2
 
@@ -166,8 +166,8 @@ def setup_queue(q, desc_uva=None):
     acked(SET_VRING_ENABLE, struct.pack('<II', q, 1))
 
 
-def full_setup(rx_flags=DESC_WRITE, rx_addr=None):
-    offered, proto = negotiate()
+def full_setup(rx_flags=DESC_WRITE, rx_addr=None, features=F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL):
+    offered, proto = negotiate(features)
     p, fds = mem_table()
     acked(SET_MEM_TABLE, p, fds)
     setup_queue(0)
@@ -238,8 +238,9 @@ def read_rx(count):
     return got, i
 
 
-if SCENARIO == 'normal':
-    offered, proto = full_setup()
+if SCENARIO in ('normal', 'normal-eventidx'):
+    event_idx = SCENARIO == 'normal-eventidx'
+    offered, proto = full_setup(features=F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL | (F_EVENT_IDX if event_idx else 0))
     sent = [(frame(60, 1), 1), (frame(1000, 2), 2), (frame(1514, 3), 4)]
     post_tx(sent + [(bytes(10), 1), (frame(2000, 4), 3)])  # a runt and one longer than a slot
     wait(lambda: used_idx(1) == 5, 'softbr to consume the 5 transmit chains')
@@ -247,6 +248,9 @@ if SCENARIO == 'normal':
         signalled = os.eventfd_read(calls[1]) > 0
     except BlockingIOError:
         signalled = False
+    # how softbr asks for kicks: used flags of both queues, and avail_event after the used ring
+    used_flags = [r16(RING[0][2]), r16(RING[1][2])]
+    avail_event = [r16(RING[0][2] + 4 + 8 * QSIZE), r16(RING[1][2] + 4 + 8 * QSIZE)]
     out(want='echo', count=3)
     got, consumed = read_rx(3)
     same = [g[0] == s[0] for g, s in zip(got, sent)]
@@ -256,7 +260,7 @@ if SCENARIO == 'normal':
     base0 = struct.unpack('<II', reply(GET_VRING_BASE))[1]
     out(ok=all(same) and len(got) == 3, offered=offered, proto=proto, txSignalled=signalled,
         lengths=[len(g[0]) for g in got], numBuffers=[g[1] for g in got], consumed=consumed,
-        base=[base0, base1])
+        base=[base0, base1], usedFlags=used_flags, availEvent=avail_event)
     sock.close()
     sys.exit(0)
 

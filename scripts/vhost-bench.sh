@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The vhost-user bench: one dpdk-testpmd in io mode with --tx-first turns two softbr ports into a
 # loop (frames out of its port 0 come back in on port 1 and are sent on, and the other way), with
-# 64-byte frames. Run side by side, alternating, on the same softbr daemon (a bridge per pair): (a) two vhost-user
-# ports (testpmd's net_virtio_user devices) and (b) two TAP ports (testpmd's net_af_packet on the
+# 64-byte frames, 256 per burst (so that enough are in flight to keep softbr busy). Run side by
+# side, alternating, on the same softbr daemon (a bridge per pair): (a) two vhost-user ports
+# (testpmd's net_virtio_user devices) and (b) two TAP ports (testpmd's net_af_packet on the
 # kernel side of the TAPs). Prints frames/s softbr delivered (testpmd's Rx-pps summed over both
 # ports, the mean of the last periods of each round). Root only; cleans up after itself.
 #   SECS=8 ROUNDS=2 bash scripts/vhost-bench.sh
@@ -36,14 +37,14 @@ pmd() { # label vdev-args...
   local label="$1"; shift
   timeout -s INT "$SECS" dpdk-testpmd -l 0-1 --main-lcore 0 --no-pci --no-huge -m 1024 \
     --file-prefix="${P}$label" "$@" -- --forward-mode=io --tx-first --txpkts=64 \
-    --total-num-mbufs=16384 --stats-period=1 >"$DIR/$label.log" 2>&1 || true
+    --burst=256 --rxd=1024 --txd=1024 --total-num-mbufs=16384 --stats-period=1 >"$DIR/$label.log" 2>&1 || true
   # Rx-pps of both ports per period; the mean of all but the first two periods (warm-up)
   grep -o 'Rx-pps: *[0-9]*' "$DIR/$label.log" | awk '{print $2}' | paste - - | awk '{s[NR]=$1+$2} END {n=0; t=0; for (i=3;i<=NR;i++) {t+=s[i]; n++} if (n) printf "%.0f\n", t/n; else print 0}'
 }
 
 echo "round  vhost-user frames/s  tap frames/s  ratio"
 for r in $(seq "$ROUNDS"); do
-  v=$(pmd "v$r" --vdev="net_virtio_user0,path=$DIR/v1.sock,mac=02:5b:00:00:00:01" --vdev="net_virtio_user1,path=$DIR/v2.sock,mac=02:5b:00:00:00:02")
+  v=$(pmd "v$r" --vdev="net_virtio_user0,path=$DIR/v1.sock,mac=02:5b:00:00:00:01,queue_size=1024" --vdev="net_virtio_user1,path=$DIR/v2.sock,mac=02:5b:00:00:00:02,queue_size=1024")
   t=$(pmd "t$r" --vdev="net_af_packet0,iface=${P}t1" --vdev="net_af_packet1,iface=${P}t2")
   awk -v r="$r" -v v="$v" -v t="$t" 'BEGIN {printf "%-6s %-20s %-13s %s\n", r, v, t, (t > 0 ? sprintf("%.1fx", v / t) : "-")}'
 done

@@ -187,11 +187,16 @@ RxResult WriteFrame(Vring& q, const MemTable& m, uint16_t availIdx, bool mergeab
       }
       uint32_t o = 0;
       // the header is all zero (no offloads negotiated) but for num_buffers, known at the end
-      while (o < d.len && done < hdrLen) {
-        if (done == 10) numBuffers[0] = p + o;
-        if (done == 11) numBuffers[1] = p + o;
-        p[o++] = 0;
-        done++;
+      if (done < hdrLen && d.len != 0) {
+        uint32_t h = d.len < hdrLen - done ? d.len : hdrLen - done;
+        memset(p, 0, h);
+        // where header bytes 10 and 11 (num_buffers, little-endian) land, maybe in two buffers
+        if (hdrLen == 12) {
+          if (done <= 10 && 10 < done + h) numBuffers[0] = p + (10 - done);
+          if (done <= 11 && 11 < done + h) numBuffers[1] = p + (11 - done);
+        }
+        o = h;
+        done += h;
       }
       if (o < d.len && done < total) {
         uint32_t c = d.len - o < total - done ? d.len - o : total - done;

@@ -7,6 +7,7 @@
 // signals the guest once. What the port does about an event (up, down, log lines, reconnecting)
 // is decided in TypeScript (src/ports/vhost-user.ts); this file only reports events and why.
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -774,7 +775,12 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
       return false;
     }
     auto next = std::make_unique<MemTable>();
+    uint32_t sealed = 0;
     for (uint32_t i = 0; i < n; i++) {
+      // A file the front-end can still shrink could take mapped pages away under us (SIGBUS);
+      // QEMU's memfd backend seals against it. Reported, not refused: hugetlbfs cannot be sealed.
+      int seals = fcntl(fds[i], F_GET_SEALS);
+      if (seals >= 0 && (seals & F_SEAL_SHRINK) != 0) sealed++;
       const uint8_t* r = payload_ + 8 + 32 * i;
       int e = next->Add(Le64(r), Le64(r + 8), Le64(r + 16), Le64(r + 24), fds[i]);
       if (e != 0) {
@@ -788,7 +794,8 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
       if (!q.Translate(*next, why)) return false;
     }
     mem_ = std::move(next);
-    Event("log", "memory table: " + std::to_string(n) + " region" + (n == 1 ? "" : "s"));
+    Event("log", "memory table: " + std::to_string(n) + " region" + (n == 1 ? "" : "s") +
+                     (sealed == n ? " (sealed against shrinking)" : " (not sealed against shrinking)"));
     return true;
   }
 

@@ -128,6 +128,7 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
     expect(s.txFrames).toBe(3);
     expect(log.join('\n')).toMatch(/features 0x140008000 \(mergeable rx buffers\), virtio-net header 12 bytes/);
     expect(sink.ups).toBe(1);
+    expect(log.join('\n')).toMatch(/memory table: 1 region \(not sealed against shrinking\)/);
     expect(log.join('\n')).toMatch(/guest queues running .*: port up/);
     expect(log.join('\n')).toMatch(/front-end stopped queue 1: port down/);
     expect(port.isUp).toBe(false);

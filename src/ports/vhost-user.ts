@@ -135,12 +135,13 @@ export class VhostUserPort implements PortIO {
     }
     const p = new VhostUserPort(opts);
     if (opts.role === 'server') {
+      p.nv.listen(opts.path); // throws before anything exists on the path
       try {
-        p.nv.listen(opts.path);
         chmodSync(opts.path, opts.socketMode ?? 0o660);
         p.ino = statSync(opts.path).ino;
       } catch (e) {
         p.nv.close();
+        try { unlinkSync(opts.path); } catch { /* already gone */ }
         throw e;
       }
       VhostUserPort.listening.set(key, p);

@@ -177,6 +177,12 @@ describe.skipIf(missing !== '')(`QEMU guests on vhost-user ports${missing ? ` â€
     const sock = join(dir, 'a.sock');
     await d.ok('addif', BR, `vhost-user:${port}=${sock}`);
     expect(await carrier(port)).toBe(false);
+    // a second port on the same socket fails cleanly and leaves the first one listening
+    const again = await d.cli('addif', BR, `vhost-user:${lab.name('a2')}=${sock}`);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`cannot open vhost-user socket ${sock}`);
+    expect(again.stderr).toContain('address in use');
+    expect(await carrier(lab.name('a2'))).toBeUndefined();
     const g = boot('a', mac, sock, false);
     await acked(g, mac, 1);
     for (const step of ['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST']) expect(dnsLog).toMatch(new RegExp(`${step}\\(eth0\\).* ${mac}`));

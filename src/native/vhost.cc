@@ -664,6 +664,8 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
           return false;
         }
         vq_[idx].num = num;
+        // rings already placed must still fit at the new size
+        if (!vq_[idx].Translate(*mem_, why)) return false;
         break;
       }
       case SET_VRING_ADDR: {

@@ -75,6 +75,7 @@ const MALFORMED: Array<[string, RegExp]> = [
   ['bad-queue-size', /SET_VRING_NUM: queue size 300/],
   ['bad-queue-index', /SET_VRING_NUM: queue 5/],
   ['ring-outside', /SET_VRING_ADDR: descriptor table outside guest memory/],
+  ['num-grows', /SET_VRING_NUM: descriptor table outside guest memory/],
   ['desc-outside', /guest error: transmit queue: transmit descriptor outside guest memory/],
   ['len-past', /guest error: transmit queue: transmit descriptor outside guest memory/],
   ['desc-loop', /guest error: transmit queue: descriptor chain loops/],

@@ -302,6 +302,16 @@ if SCENARIO == 'ring-outside':
     send(SET_VRING_NUM, struct.pack('<II', 0, QSIZE))
     send(SET_VRING_ADDR, struct.pack('<IIQQQQ', 0, 0, UVA + MEM - 64, UVA + u, UVA + a, 0))
     expect_closed(SCENARIO)
+if SCENARIO == 'num-grows':
+    negotiate()
+    p, fds = mem_table()
+    acked(SET_MEM_TABLE, p, fds)
+    d, a, u = RING[0]
+    # a descriptor table that fits 256 entries at the end of memory, then a bigger ring size
+    acked(SET_VRING_NUM, struct.pack('<II', 0, QSIZE))
+    acked(SET_VRING_ADDR, struct.pack('<IIQQQQ', 0, 0, UVA + MEM - 16 * QSIZE, UVA + u, UVA + a, 0))
+    send(SET_VRING_NUM, struct.pack('<II', 0, 32768))
+    expect_closed(SCENARIO)
 if SCENARIO == 'desc-outside':
     full_setup()
     desc(1, 0, GPA + MEM + 4096, 100, 0)

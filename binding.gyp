@@ -1,5 +1,5 @@
 {
-  # softbr's native addon: TAP, AF_PACKET and unix datagram syscalls with batched I/O (src/native/*.cc; the
+  # softbr's native addon: TAP, AF_PACKET and unix datagram syscalls with batched I/O, and vhost-user (src/native/*.cc; the
   # header comment of addon.cc says which file does what).
   # npm runs `node-gyp rebuild` for this file during `npm install`; the result is
   # build/Release/softbr_native.node, loaded by src/native/index.ts.
@@ -17,7 +17,9 @@
         "src/native/writer.cc",
         "src/native/gso.cc",
         "src/native/unix-dgram.cc",
-        "src/native/netlink.cc"
+        "src/native/netlink.cc",
+        "src/native/vhost-ring.cc",
+        "src/native/vhost.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

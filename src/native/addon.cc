@@ -1,10 +1,11 @@
-// softbr_native: the syscalls under the TAP, AF_PACKET and VDE port drivers, and nothing else. This
+// softbr_native: the syscalls under the TAP, AF_PACKET, VDE and vhost-user port drivers, and nothing else. This
 // file is the module's init: it gathers the exports of each part and the fd helpers.
 //   tap.cc      TAP open and the tun-fd ioctls      packet.cc  AF_PACKET open, ethtool offloads
 //   link.cc     name-based interface ioctls         poller.cc  the uv_poll receive loop
 //   writer.cc   the batched writer                  gso.cc     GSO/TSO segmentation
 //   checksum.*  the one Internet checksum           common.*   shared types and helpers
 //   unix-dgram.cc  AF_UNIX datagram sockets (VDE)  netlink.cc  rtnetlink link events
+//   vhost.cc    vhost-user socket, messages, queues  vhost-ring.* guest memory, split virtqueues
 // Policy (what to forward, which errno takes a port down) stays in TypeScript: the addon reports
 // errno values and counts (src/native/errno-policy.ts interprets them).
 #include <unistd.h>
@@ -36,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterWriter(env, exports, c);
   RegisterUnixDgram(env, exports, c);
   RegisterNetlink(env, exports, c);
+  RegisterVhost(env, exports, c);
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));
   exports.Set("constants", c);

@@ -114,6 +114,80 @@ export interface NativeWriterCtor {
   new (fd: number, mode: number, vnetHdr: boolean, buf: Uint8Array, offs: Int32Array, lens: Int32Array): NativeWriter;
 }
 
+export interface VhostStats {
+  connected: boolean;
+  /** Both queues run (kicked, enabled, addresses set). */
+  ready: boolean;
+  connections: number;
+  /** Connections closed at once because a front-end was connected already. */
+  refused: number;
+  messages: number;
+  /** Negotiated virtio and vhost-user protocol feature bits. */
+  features: number;
+  protocolFeatures: number;
+  /** virtio-net header bytes in front of every frame in the rings (10, or 12 with num_buffers). */
+  hdrLen: number;
+  regions: number;
+  queueSize: number;
+  kicks: number;
+  batches: number;
+  rxFrames: number;
+  /** Guest frames longer than a receive slot, dropped. */
+  truncated: number;
+  /** Guest frames shorter than an Ethernet header, dropped. */
+  runts: number;
+  txFrames: number;
+  /** Frames for the guest dropped because its receive queue had no buffers. */
+  txNoRoom: number;
+  /** Frames for the guest dropped because its queues were not running. */
+  txNotReady: number;
+  /** Frames for the guest dropped because they did not fit a receive buffer (no mergeable buffers). */
+  txTooBig: number;
+  /** Eventfd signals to the guest (at most one per batch per queue). */
+  signals: number;
+  /** Connections dropped because the guest broke the ring or message rules. */
+  faults: number;
+}
+
+/**
+ * Events of a vhost-user back-end: 'connected', 'ready' (both queues run), 'notready' (text: why),
+ * 'disconnected' (text: why: closed by the front-end, or a guest or protocol error), 'refused'
+ * (a second front-end), 'log' (what was negotiated).
+ */
+export type VhostEvent = 'connected' | 'ready' | 'notready' | 'disconnected' | 'refused' | 'log';
+
+/** One vhost-user port's back-end on the Node loop (src/native/vhost.cc). */
+export interface NativeVhost {
+  /** Listens on a unix socket for one front-end; throws a Node-style errno error. */
+  listen(path: string): void;
+  /** Connects to a listening front-end: 0, or the errno to retry on. */
+  connect(path: string): number;
+  /** Frames i < count of the tx buffer into the guest's receive queue; returns how many were delivered. */
+  writeBatch(count: number): number;
+  /** Drops the connection (no event). */
+  disconnect(): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+  stats(): VhostStats;
+}
+
+export interface NativeVhostCtor {
+  new (
+    rxBuf: Uint8Array,
+    rxOffs: Int32Array,
+    rxLens: Int32Array,
+    slotBytes: number,
+    maxFrames: number,
+    maxBatches: number,
+    txBuf: Uint8Array,
+    txOffs: Int32Array,
+    txLens: Int32Array,
+    onBatch: (count: number) => void,
+    onEvent: (type: VhostEvent, text: string) => void,
+  ): NativeVhost;
+}
+
 export interface NativeConstants {
   MODE_TAP: number;
   MODE_PACKET: number;
@@ -179,6 +253,7 @@ export interface NativeAddon {
   errnoName(errno: number): string;
   Poller: NativePollerCtor;
   Writer: NativeWriterCtor;
+  Vhost: NativeVhostCtor;
   constants: NativeConstants;
 }
 

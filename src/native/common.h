@@ -97,5 +97,6 @@ void RegisterPoller(Napi::Env env, Napi::Object exports, Napi::Object constants)
 void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterUnixDgram(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterNetlink(Napi::Env env, Napi::Object exports, Napi::Object constants);
+void RegisterVhost(Napi::Env env, Napi::Object exports, Napi::Object constants);
 
 }  // namespace softbr

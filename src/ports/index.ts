@@ -1,6 +1,6 @@
 // The port drivers softbr ships, behind the engine's PortIO interface (bridge/port-io.ts).
-// TapPort and PacketPort load the native addon on first open(); MemoryPort and the socket ports
-// for QEMU guests (StreamPort, DgramPort) need nothing native.
+// TapPort, PacketPort and VhostUserPort load the native addon on first open(); MemoryPort and the
+// socket ports for QEMU guests (StreamPort, DgramPort) need nothing native.
 export { TapPort, type TapPortOptions } from './tap.js';
 export { PacketPort, type PacketPortOptions, type OffloadChange } from './packet.js';
 export {
@@ -22,3 +22,4 @@ export {
   type DgramPortOptions,
   type FrameBatchSink,
 } from './qemu-socket.js';
+export { VhostUserPort, type VhostUserPortOptions, type VhostRole } from './vhost-user.js';

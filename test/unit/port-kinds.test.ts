@@ -35,10 +35,10 @@ function addifHelpText(): string {
 
 describe('port-kind registry', () => {
   it('lists the built-in kinds in the order help and errors show them', () => {
-    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde']);
+    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde', 'vhost-user', 'vhost-user-client']);
     expect(portSpecForms()).toBe('tap:NAME[,mtu=N], an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, stream:[NAME=]connect:/PATH,'
-      + ' stream:[NAME=]connect:tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT'
-      + ' or vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N]');
+      + ' stream:[NAME=]connect:tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT,'
+      + ' vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N], vhost-user:[NAME=]/PATH or vhost-user-client:[NAME=]/PATH');
   });
 
   it('an unknown kind word is named, with every form that is allowed', () => {
@@ -68,6 +68,8 @@ describe('port-kind registry', () => {
     ['vde:/run/vde/sw1/', { kind: 'vde', name: 'sw1', dir: '/run/vde/sw1' }, 'vde:sw1=/run/vde/sw1'],
     ['vde:/tmp/vde.ctl,mode=0660,group=kvm', { kind: 'vde', name: 'vde', dir: '/tmp/vde.ctl', mode: 0o660, group: 'kvm' },
       'vde:vde=/tmp/vde.ctl,group=kvm,mode=660'],
+    ['vhost-user:/run/vm1.sock', { kind: 'vhost-user', name: 'vm1', path: '/run/vm1.sock' }, 'vhost-user:vm1=/run/vm1.sock'],
+    ['vhost-user-client:/run/qemu/vm2', { kind: 'vhost-user-client', name: 'vm2', path: '/run/qemu/vm2' }, 'vhost-user-client:vm2=/run/qemu/vm2'],
   ])('%s parses to its kind, and the spec written out in full parses the same', (spec, parsed, full) => {
     expect(portSpec(spec)).toEqual(parsed);
     expect(portSpec(full)).toEqual(parsed);
@@ -91,6 +93,13 @@ describe('port-kind registry', () => {
     [`vde:/${'d'.repeat(100)}`, /directory is 101 bytes long; VDE socket paths allow at most 96/],
   ])('%s is refused: %s', (spec, why) => {
     expect(userError(() => portSpec(spec))).toMatch(why);
+  });
+
+  it('vhost-user paths follow the unix socket rules stream: has', () => {
+    expect(userError(() => portSpec('vhost-user:vm1.sock'))).toBe("invalid port 'vhost-user:vm1.sock': expected an absolute socket path (vhost-user:/run/vm1.sock) after 'vhost-user:'");
+    expect(userError(() => portSpec(`vhost-user-client:/${'x'.repeat(120)}`))).toMatch(/socket path is 121 bytes long; unix sockets allow at most 107/);
+    expect(userError(() => portSpec('vhost-user:/run/a-very-long-vm-name.sock'))).toMatch(/cannot name the port after 'a-very-long-vm-name.sock' .*: name it with vhost-user:NAME=\/run\/a-very-long-vm-name.sock/);
+    expect(userError(() => portSpec('vhost-user:/run/'))).toMatch(/'\/run\/' is not a socket file path/);
   });
 
   it('names are checked by the one rule: . and .. are no port names', () => {
@@ -145,7 +154,7 @@ describe('a kind registered later', () => {
   });
 
   it('appears in the forms errors list and in addif --help', () => {
-    expect(portSpecForms()).toMatch(/, vde:\[NAME=\]DIR\[,mode=MODE\]\[,group=GROUP\]\[,mtu=N\] or loop:NAME$/);
+    expect(portSpecForms()).toMatch(/, vhost-user-client:\[NAME=\]\/PATH or loop:NAME$/);
     expect(userError(() => portSpec('what/ever'))).toContain('or loop:NAME; interface names');
     expect(addifHelp()).toMatch(/ {2}loop:NAME\n {6}an in-memory port with nothing on the other side$/);
     const help = addifHelpText();

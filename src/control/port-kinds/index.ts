@@ -8,6 +8,7 @@ import { devKind } from './dev.js';
 import { streamKind } from './stream.js';
 import { dgramKind } from './dgram.js';
 import { vdeKind } from './vde.js';
+import { vhostUserKind, vhostUserClientKind } from './vhost-user.js';
 
 const BUILT_IN = [
   tapKind,
@@ -15,6 +16,8 @@ const BUILT_IN = [
   streamKind,
   dgramKind,
   vdeKind,
+  vhostUserKind,
+  vhostUserClientKind,
 ] as const;
 for (const k of BUILT_IN) registerPortKind(k);
 
@@ -22,7 +25,7 @@ for (const k of BUILT_IN) registerPortKind(k);
 export type PortSpec = ReturnType<(typeof BUILT_IN)[number]['parse']>;
 
 /**
- * A port spec as `addif` and the config take it (`tap:NAME`, NAME, `stream:…`, `dgram:…`; see
+ * A port spec as `addif` and the config take it (`tap:NAME`, NAME, `stream:…`, `dgram:…`, `vhost-user:…`; see
  * each kind's module); throws UserError naming the bad value and what is allowed.
  */
 export function portSpec(v: unknown): PortSpec {
@@ -46,3 +49,4 @@ export type { DevSpec } from './dev.js';
 export type { StreamSpec } from './stream.js';
 export type { DgramSpec } from './dgram.js';
 export type { VdeSpec } from './vde.js';
+export type { VhostUserSpec } from './vhost-user.js';

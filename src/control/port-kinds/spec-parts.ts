@@ -1,5 +1,5 @@
 // Pieces of port-spec syntax more than one kind uses: `[NAME=]` before the address, `[HOST:]PORT`
-// addresses and interface names. Errors name the whole spec and the part that is wrong.
+// addresses, unix socket paths and interface names. Errors name the whole spec and the part that is wrong.
 import { isIPv4, isIPv6 } from 'node:net';
 import { isName, isInterfaceName, NAME_MAX, NAME_RULE } from '../../bridge/names.js';
 import { badPort, portSpecForms } from './registry.js';
@@ -39,6 +39,28 @@ export function splitName(spec: string, body: string, word: string): { name: str
 function ipPort(spec: string, s: string, what: string): number {
   if (!/^\d{1,5}$/.test(s) || Number(s) < 1 || Number(s) > 65535) throw badPort(spec, `${what} '${s}' is not a port number from 1 to 65535`);
   return Number(s);
+}
+
+// sun_path holds 107 bytes and a NUL
+const SUN_PATH_MAX = 107;
+
+/**
+ * A unix socket PATH after `WORD:[NAME=]`, and the port's name: NAME if given, else the file name
+ * without its extension (`/run/vm1.sock` → `vm1`).
+ */
+export function unixSocketSpec(spec: string, name: string | undefined, path: string, word: string, example: string): { name: string; path: string } {
+  if (!path.startsWith('/')) throw badPort(spec, `expected an absolute socket path (${example}) after '${word}:'`);
+  if (path.endsWith('/') || path.includes('\0')) throw badPort(spec, `'${path}' is not a socket file path`);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > SUN_PATH_MAX) throw badPort(spec, `socket path is ${bytes} bytes long; unix sockets allow at most ${SUN_PATH_MAX}`);
+  if (name !== undefined) return { name, path };
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  const derived = dot > 0 ? base.slice(0, dot) : base;
+  if (!isName(derived)) {
+    throw badPort(spec, `cannot name the port after '${base}' (${NAME_RULE}): name it with ${word}:NAME=${path}`);
+  }
+  return { name: derived, path };
 }
 
 /** `[HOST:]PORT` or `[V6HOST]:PORT`; HOST is an IP address, default 127.0.0.1. */

@@ -2,9 +2,8 @@
 // big-endian length + frame. softbr listens (`-netdev stream`, `-netdev socket,connect=`), or
 // with `connect:` connects to a guest that listens (`server=on`, `-netdev socket,listen=`).
 import { UserError } from '../protocol.js';
-import { isName, NAME_RULE } from '../../bridge/names.js';
 import { badPort, definePortKind, type PortSpecBase } from './registry.js';
-import { hostPort, splitName, takeMtu, MTU_MAX_SOCKET } from './spec-parts.js';
+import { hostPort, splitName, takeMtu, unixSocketSpec, MTU_MAX_SOCKET } from './spec-parts.js';
 import { explainOpenError } from './open-errors.js';
 
 export interface StreamSpec extends PortSpecBase {
@@ -17,9 +16,6 @@ export interface StreamSpec extends PortSpecBase {
   /** softbr connects to a guest that listens, and reconnects whenever it has to. */
   connect?: boolean;
 }
-
-// sun_path holds 107 bytes and a NUL
-const SUN_PATH_MAX = 107;
 
 export const streamKind = definePortKind<StreamSpec>({
   kind: 'stream',
@@ -59,17 +55,7 @@ export const streamKind = definePortKind<StreamSpec>({
     if (!rest.startsWith('/')) {
       throw badPort(spec, `expected an absolute socket path (stream:/run/vm1.sock) or tcp:[HOST:]PORT after '${connect ? 'stream:connect:' : 'stream:'}'`);
     }
-    if (rest.endsWith('/') || rest.includes('\0')) throw badPort(spec, `'${rest}' is not a socket file path`);
-    const bytes = Buffer.byteLength(rest);
-    if (bytes > SUN_PATH_MAX) throw badPort(spec, `socket path is ${bytes} bytes long; unix sockets allow at most ${SUN_PATH_MAX}`);
-    if (name !== undefined) return { kind: 'stream', name, path: rest, ...mode };
-    const base = rest.slice(rest.lastIndexOf('/') + 1);
-    const dot = base.lastIndexOf('.');
-    const derived = dot > 0 ? base.slice(0, dot) : base;
-    if (!isName(derived)) {
-      throw badPort(spec, `cannot name the port after '${base}' (${NAME_RULE}): name it with stream:NAME=${after}`);
-    }
-    return { kind: 'stream', name: derived, path: rest, ...mode };
+    return { kind: 'stream', ...unixSocketSpec(spec, name, rest, 'stream', 'stream:/run/vm1.sock'), ...mode };
   },
   async open(spec, log) {
     if (spec.path === undefined && spec.port === undefined) throw new UserError(`stream port ${spec.name}: no socket path or TCP port given`);

@@ -33,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterLink(env, exports, c);
   RegisterPoller(env, exports, c);
   RegisterWriter(env, exports, c);
+  RegisterGso(env, exports, c);
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));
   exports.Set("constants", c);

@@ -51,6 +51,8 @@ export interface PollerStats {
   gso: number;
   /** Segmentation-offload super-frames (peer with TSO/USO on) cut into MTU-sized frames. */
   gsoSegmented: number;
+  /** Super-frames handed up whole (TAP in offload mode, to a sink that takes them). */
+  superFrames: number;
   /** Checksums completed for frames a veth peer left CHECKSUM_PARTIAL. */
   csumFixed: number;
   /** 802.1Q tags put back that AF_PACKET had moved into metadata. */
@@ -62,6 +64,8 @@ export interface PollerStats {
 
 export interface WriterStats {
   frames: number;
+  /** Of those, super-frames sent whole with their virtio-net header (writeSuper). */
+  superFrames: number;
   /** Frames not sent, in all. */
   dropped: number;
   /** Frames not sent, by the errno name that stopped them. */
@@ -78,6 +82,11 @@ export interface NativePoller {
   ref(): void;
   unref(): void;
   stats(): PollerStats;
+  /**
+   * From now on a vnet TAP hands GSO super-frames up whole: frame i's virtio-net header at
+   * hdrs[i * VNET_HDR_LEN ..], segLen[i] its longest segment's length (0: a wire-sized frame).
+   */
+  setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): void;
 }
 
 export interface NativePollerCtor {
@@ -91,7 +100,8 @@ export interface NativePollerCtor {
     slotBytes: number,
     maxFrames: number,
     maxBatches: number,
-    onBatch: (count: number) => void,
+    /** superFrames: how many of the count frames are super-frames (see setSuperFrames). */
+    onBatch: (count: number, superFrames: number) => void,
     /**
      * A read failed. Polling goes on unless the callback stops or closes the poller: what the
      * errno means is decided in TypeScript (errno-policy.ts).
@@ -107,6 +117,8 @@ export interface NativeWriter {
    * counted under their errno in stats().drops).
    */
   writeBatch(count: number): number;
+  /** One super-frame with its virtio-net header at hdrs[hdrOff ..], written now; 0 or the errno. */
+  writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): number;
   stats(): WriterStats;
 }
 
@@ -137,6 +149,7 @@ export interface NativeConstants {
   IFF_UP: number;
   IFF_RUNNING: number;
   IFF_PROMISC: number;
+  VNET_HDR_LEN: number;
 }
 
 /** Everything the addon exports. Name-based helpers act in the caller's network namespace. */
@@ -166,6 +179,12 @@ export interface NativeAddon {
   ethtoolSpeed(name: string): number;
   closeFd(fd: number): void;
   errnoName(errno: number): string;
+  /**
+   * Cuts the super-frame buf[off .. off+len) (virtio-net header at hdrs[hdrOff ..]) into wire
+   * frames at outBuf[outOffs[k] ..][.. outLens[k]); returns how many (0: it cannot be cut, or
+   * they do not fit the out arrays).
+   */
+  segmentSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number, outBuf: Uint8Array, outOffs: Int32Array, outLens: Int32Array): number;
   Poller: NativePollerCtor;
   Writer: NativeWriterCtor;
   constants: NativeConstants;

@@ -95,5 +95,8 @@ void RegisterPacket(Napi::Env env, Napi::Object exports, Napi::Object constants)
 void RegisterLink(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterPoller(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object constants);
+// gso.cc: segmentSuper(buf, off, len, hdrs, hdrOff, outBuf, outOffs, outLens) -> segments (0: the
+// frame cannot be cut, or does not fit the out arrays), for ports that cannot take a super-frame.
+void RegisterGso(Napi::Env env, Napi::Object exports, Napi::Object constants);
 
 }  // namespace softbr

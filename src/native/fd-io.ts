@@ -1,14 +1,19 @@
 // Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx/tx buffers shared
 // with the addon, the native Poller and Writer over them, "link down once" reporting, acting on
 // the errnos the addon reports (as errno-policy.ts says) and the driver's drop counts.
-// The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this.
+// The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this. With virtio-net
+// headers, super-frames travel whole: a vnet TAP hands them to a sink that takes them (with
+// SuperFrames beside the batch), and sendSuper writes one out with its header.
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
 import { bufferCopy } from '../frame/bytes.js';
+import type { RxOffload } from '../bridge/port-io.js';
+import { SuperFrames } from './super-frames.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
-  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void;
+  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number, offload?: RxOffload | null): void;
+  readonly takesSuperFrames?: boolean;
   linkDown(reason: string): void;
   linkUp?(): void;
 }
@@ -40,6 +45,8 @@ export interface FdIOStats {
   tx: WriterStats;
   /** send() refusals: closed or dead port, or a frame larger than maxFrameBytes. */
   txRefused: number;
+  /** Super-frames received whole and cut for ports that could not take them. */
+  superCut: number;
   down: string | null;
 }
 
@@ -86,6 +93,10 @@ export class FdIO {
   private readonly mode: 'tap' | 'packet';
   private closed = false;
   private started = false;
+  /** vnet TAP: the side arrays of super-frames handed up whole (once a sink takes them). */
+  private readonly superFrames: SuperFrames | null;
+  /** Set when the fd carries virtio-net headers: writes one super-frame whole (PortIO.sendSuper). */
+  readonly sendSuper: ((buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number) => boolean) | undefined;
 
   constructor(fd: number, private readonly label: string, opts: FdIOOptions) {
     const n = native();
@@ -100,7 +111,11 @@ export class FdIO {
     // area (and as many extra offs/lens entries) for the frames the addon cuts out of GSO
     // super-frames.
     const segArea = opts.vnetHdr === true;
-    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames * (segArea ? 2 : 1));
+    const vnetTap = segArea && opts.mode === 'tap';
+    // A vnet TAP reads whole super-frames (up to 64 KiB) into a packed area, each read with a
+    // slot + 64 KiB free: room for two of them per batch besides the small frames.
+    const packed = vnetTap ? this.slotBytes * rxFrames + 2 * (this.slotBytes + 65536) : this.slotBytes * rxFrames;
+    this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.txBuf = new Uint8Array(this.slotBytes * txFrames);
@@ -118,13 +133,37 @@ export class FdIO {
       this.slotBytes,
       rxFrames,
       opts.maxBatchesPerWakeup ?? 4,
-      (count: number) => {
+      (count: number, supers: number) => {
         const s = this.sink;
-        if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+        if (s === null) return;
+        const sf = this.superFrames;
+        if (supers > 0 && sf !== null) {
+          sf.newBatch();
+          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count, sf);
+        } else {
+          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+        }
       },
       (name: string, errno: number) => this.readFailed(name, errno),
     );
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
+    this.superFrames = vnetTap ? new SuperFrames(this.rxOffs.length) : null;
+    const hdrBytes = n.constants.VNET_HDR_LEN;
+    this.sendSuper = opts.vnetHdr === true
+      ? (buf, off, len, offload, i) => this.writeSuper(buf, off, len, offload.hdrs, i * hdrBytes)
+      : undefined;
+  }
+
+  /** A super-frame written now, after what was queued before it; its failures count as writer drops. */
+  private writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): boolean {
+    if (this.closed || this.dead !== null) {
+      this.txRefused++;
+      return false;
+    }
+    this.flush();
+    const errno = this.writer.writeSuper(buf, off, len, hdrs, hdrOff);
+    if (errno !== 0 && ruleFor(errno).tx.down) this.fail(errnoName(errno), true);
+    return true;
   }
 
   /** Why the device is gone for good (errno name), or null while it works. */
@@ -173,6 +212,9 @@ export class FdIO {
       sink.linkDown(this.deadReason);
       return;
     }
+    if (sink.takesSuperFrames === true && this.superFrames !== null) {
+      this.poller.setSuperFrames(this.superFrames.hdrs, this.superFrames.segLen);
+    }
     if (!this.started) {
       this.started = true;
       this.poller.start();
@@ -189,7 +231,7 @@ export class FdIO {
   }
 
   stats(): FdIOStats {
-    return { rx: this.poller.stats(), tx: this.writer.stats(), txRefused: this.txRefused, down: this.dead };
+    return { rx: this.poller.stats(), tx: this.writer.stats(), txRefused: this.txRefused, superCut: this.superFrames?.cut ?? 0, down: this.dead };
   }
 
   /**

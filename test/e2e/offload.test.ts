@@ -1,9 +1,9 @@
 // Super-frames through the bridge with real peers: hosts in namespaces on offload TAPs send TSO
 // super-frames; the bridge carries them whole to another offload TAP and to a veth (packet
-// socket with virtio-net headers), and cuts them for a TAP without offload.
-// Each receiver must read every byte sent (counted and hashed), its TCP must count no checksum
-// errors, and capture must see what each
-// port carried. Root only; everything carries the lab prefix and is removed in afterAll.
+// socket with virtio-net headers), and cuts them for a TAP without offload. Each receiver must
+// read every byte sent (counted and hashed), its TCP must count no checksum errors, and capture
+// must see what each port carried. Root only; everything carries the lab prefix and is removed
+// in afterAll.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../../src/native/index.js';
 import { PacketPort } from '../../src/ports/packet.js';

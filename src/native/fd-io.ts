@@ -2,7 +2,7 @@
 // with the addon, the native Poller and Writer over them, "link down once" reporting, acting on
 // the errnos the addon reports (as errno-policy.ts says) and the driver's drop counts.
 // The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this. With virtio-net
-// headers, super-frames travel whole: a vnet TAP hands them to a sink that takes them (with
+// headers, super-frames travel whole: the poller hands them to a sink that takes them (with
 // SuperFrames beside the batch), and sendSuper writes one out with its header.
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
@@ -93,7 +93,7 @@ export class FdIO {
   private readonly mode: 'tap' | 'packet';
   private closed = false;
   private started = false;
-  /** vnet TAP: the side arrays of super-frames handed up whole (once a sink takes them). */
+  /** With vnet headers: the side arrays of super-frames handed up whole (once a sink takes them). */
   private readonly superFrames: SuperFrames | null;
   /** Set when the fd carries virtio-net headers: writes one super-frame whole (PortIO.sendSuper). */
   readonly sendSuper: ((buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number) => boolean) | undefined;
@@ -147,7 +147,7 @@ export class FdIO {
       (name: string, errno: number) => this.readFailed(name, errno),
     );
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
-    this.superFrames = vnetTap ? new SuperFrames(this.rxOffs.length) : null;
+    this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;
     this.sendSuper = opts.vnetHdr === true
       ? (buf, off, len, offload, i) => this.writeSuper(buf, off, len, offload.hdrs, i * hdrBytes)

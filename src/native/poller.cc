@@ -3,8 +3,9 @@
 // the rx buffer JS allocated once, completes partial checksums, segments GSO super-frames, puts
 // VLAN tags back, and makes one JS call per batch. Frames it drops are counted by cause; read
 // errors are counted by errno and handed to JS, which decides what they mean.
-// A TAP in offload mode whose sink takes super-frames (setSuperFrames) hands GSO super-frames up
-// whole instead, each with its virtio-net header and segment length in side arrays by frame index.
+// With virtio-net headers (a TAP in offload mode, AF_PACKET) and a sink that takes super-frames
+// (setSuperFrames), GSO super-frames go up whole instead, each with its virtio-net header and
+// segment length in side arrays by frame index.
 #include <endian.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -185,14 +186,15 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
 
   // setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): from now on GSO super-frames go up
   // whole. Frame i's virtio-net header is hdrs[i * VNET_HDR_LEN ..], segLen[i] the length of its
-  // longest segment (0 for a wire-sized frame). TAP in vnet mode only.
+  // longest segment (0 for a wire-sized frame). Only with virtio-net headers.
   Napi::Value SetSuperFrames(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray()) return ThrowType(env, "setSuperFrames(hdrs, segLen)");
     Napi::Uint8Array hdrs = info[0].As<Napi::Uint8Array>();
     Napi::Int32Array segLen = info[1].As<Napi::Int32Array>();
-    if (mode_ != MODE_TAP || !vnet_ || hdrs.ByteLength() < outCap_ * VNET_HDR_LEN || segLen.ElementLength() < outCap_) {
-      Napi::RangeError::New(env, "setSuperFrames: a vnet TAP, with a header and a length per output frame").ThrowAsJavaScriptException();
+    if (!vnet_ || (mode_ == MODE_PACKET && !overflow_) || hdrs.ByteLength() < outCap_ * VNET_HDR_LEN ||
+        segLen.ElementLength() < outCap_) {
+      Napi::RangeError::New(env, "setSuperFrames: a vnet fd, with a header and a length per output frame").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     superHdrsRef_ = Napi::Persistent(static_cast<Napi::Object>(hdrs));
@@ -448,9 +450,43 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         len -= VNET_HDR_LEN;
         const VnetHdr& h = hdrs_[i];
         if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
+          GsoShape shape;
+          const size_t tagLen = tagged ? 4 : 0;
+          // Whole, made contiguous (and its tag put back) in the segment area: the headers are
+          // all in the slot part, so they are parsed where they lie.
+          if (superLen_ && over && ParseGso(f, len, h, 0, &shape) && shape.hdrs <= inSlot && shape.nseg > 1 &&
+              shape.hdrs + tagLen + shape.mss <= slot_) {
+            uint8_t* o = Emit(len + tagLen);
+            if (!o) {
+              if (closed_) return false;
+              gso_++;
+              continue;
+            }
+            const size_t first = len < inSlot ? len : inSlot;
+            if (tagged) {
+              memcpy(o, f, 12);
+              Put16(o + 12, tpid);
+              Put16(o + 14, tci);
+              memcpy(o + 16, f + 12, first - 12);
+              vlanRestored_++;
+            } else {
+              memcpy(o, f, first);
+            }
+            memcpy(o + first + tagLen, over, len - first);
+            VnetHdr out = h;
+            if (tagged) {  // the offsets in the header count from the frame's start
+              out.hdr_len = htole16(static_cast<uint16_t>(le16toh(h.hdr_len) + 4));
+              if (h.flags & VNET_F_NEEDS_CSUM) out.csum_start = htole16(static_cast<uint16_t>(le16toh(h.csum_start) + 4));
+            }
+            memcpy(superHdrs_ + static_cast<size_t>(outN_ - 1) * VNET_HDR_LEN, &out, VNET_HDR_LEN);
+            superLen_[outN_ - 1] = static_cast<int32_t>(shape.hdrs + tagLen + shape.mss);
+            nSuper_++;
+            superFrames_++;
+            continue;
+          }
           // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
           // MTU-sized frames as the NIC would have.
-          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
           if (!Segment(f, inSlot, over, len, h, VlanTag{tagged, tpid, tci})) {
             if (closed_) return false;
             gso_++;

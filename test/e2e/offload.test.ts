@@ -167,7 +167,7 @@ describe.skipIf(why !== '')('GSO super-frames through the bridge (root)', () => 
     expect(back.got).toBe(back.sent);
   }, 60_000);
 
-  it('offload TAP to a veth: super-frames go whole into the packet socket, the kernel delivers them', async () => {
+  it('offload TAP and veth: super-frames go whole through the packet socket both ways', async () => {
     const before = await csumErrors(ns[3]!);
     const tx0 = pv.stats().tx.superFrames;
     for (const addr of ['10.199.9.4', 'fd00:199:9::4']) {
@@ -176,8 +176,17 @@ describe.skipIf(why !== '')('GSO super-frames through the bridge (root)', () => 
     }
     expect(pv.stats().tx.superFrames - tx0).toBeGreaterThan(50);
     expect(await csumErrors(ns[3]!)).toBe(before);
+    // the other way the veth peer's TSO super-frames come up whole through the packet socket,
+    // go whole into t1 and are cut for t3
+    const rx0 = pv.stats().rx.superFrames;
+    const cut0 = pv.stats().superCut;
     const back = await transfer(ns[3]!, ns[0]!, 'fd00:199:9::1', 8);
     expect(back.got).toBe(back.sent);
+    const toT3 = await transfer(ns[3]!, ns[2]!, '10.199.9.3', 8);
+    expect(toT3.got).toBe(toT3.sent);
+    expect(pv.stats().rx.superFrames - rx0).toBeGreaterThan(50);
+    expect(pv.stats().superCut - cut0).toBeGreaterThan(20);
+    expect(pv.stats().rx.gso).toBe(0);
   }, 60_000);
 
   it('capture sees what each port carried: super-frames in on t1, wire frames out of t3', async () => {

@@ -16,7 +16,9 @@ export const tapKind = definePortKind<TapSpec>({
   forms: [{ syntax: 'tap:NAME', help: 'create a TAP NAME (or attach to the persistent TAP NAME)' }],
   readme: [
     '`tap:NAME` creates (or attaches to a persistent) TAP `NAME`; the kernel side is the peer\'s NIC.\n'
-      + '  softbr holds the fd, so the device may be moved to another namespace.',
+      + '  softbr holds the fd, so the device may be moved to another namespace. The TAP is opened\n'
+      + '  with virtio-net headers and TSO/checksum offload, so the peer\'s TCP sends 64 KiB super-frames\n'
+      + '  that the bridge carries whole where the egress port takes them and segments where it does not.',
   ],
   parse: (body, spec) => ({ kind: 'tap', name: interfaceName(spec, body) }),
   async open(spec) {

@@ -357,6 +357,8 @@ export class Bridge {
       const n = o.segment(buf, off, len, i);
       if (n === 0) { p.dropTxError++; return; }
       for (let k = 0; k < n; k++) this.transmitFrame(p, o.segBuf, o.segOffs[k]!, o.segLens[k]!);
+      // the next cut reuses the segment area: what was queued from it goes out first
+      p.io.flush();
       return;
     }
     if (p.capture !== null) p.capture.frame(1, buf, off, len);

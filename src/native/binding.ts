@@ -110,20 +110,23 @@ export interface NativePollerCtor {
   ): NativePoller;
 }
 
-/** Writes frame i = buf[offs[i] .. offs[i]+lens[i]) for i < count in one call. */
+/** Writes the frames queued as (source, offset, length) for i < count in one call, from where they lie. */
 export interface NativeWriter {
   /**
    * 0 when every frame went out, else the errno of the last failure (the frames not sent are
    * counted under their errno in stats().drops).
    */
   writeBatch(count: number): number;
+  /** Frames queued with srcs[i] === slot are read from buf (0 <= slot < WRITER_SOURCES). */
+  setSource(slot: number, buf: Uint8Array): void;
   /** One super-frame with its virtio-net header at hdrs[hdrOff ..], written now; 0 or the errno. */
   writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): number;
   stats(): WriterStats;
 }
 
 export interface NativeWriterCtor {
-  new (fd: number, mode: number, vnetHdr: boolean, buf: Uint8Array, offs: Int32Array, lens: Int32Array): NativeWriter;
+  /** Frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i] (setSource). */
+  new (fd: number, mode: number, vnetHdr: boolean, srcs: Int32Array, offs: Int32Array, lens: Int32Array): NativeWriter;
 }
 
 export interface NativeConstants {
@@ -150,6 +153,7 @@ export interface NativeConstants {
   IFF_RUNNING: number;
   IFF_PROMISC: number;
   VNET_HDR_LEN: number;
+  WRITER_SOURCES: number;
 }
 
 /** Everything the addon exports. Name-based helpers act in the caller's network namespace. */

@@ -1,12 +1,12 @@
-// Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx/tx buffers shared
-// with the addon, the native Poller and Writer over them, "link down once" reporting, acting on
+// Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx buffer and the tx
+// queue shared with the addon (frames queue by reference to the buffer they lie in, and the addon
+// writes them from there at flush: no copy), the native Poller and Writer over them, "link down once" reporting, acting on
 // the errnos the addon reports (as errno-policy.ts says) and the driver's drop counts.
 // The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this. With virtio-net
 // headers, super-frames travel whole: the poller hands them to a sink that takes them (with
 // SuperFrames beside the batch), and sendSuper writes one out with its header.
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
-import { bufferCopy } from '../frame/bytes.js';
 import type { RxOffload } from '../bridge/port-io.js';
 import { SuperFrames } from './super-frames.js';
 
@@ -73,12 +73,16 @@ export class FdIO {
   readonly rxBuf: Uint8Array;
   readonly rxOffs: Int32Array;
   readonly rxLens: Int32Array;
-  readonly txBuf: Uint8Array;
+  /** Per queued frame: the writer's source slot of the buffer it lies in. */
+  readonly txSrcs: Int32Array;
   readonly txOffs: Int32Array;
   readonly txLens: Int32Array;
   private readonly txMax: number;
   private txCount = 0;
-  private txPos = 0;
+  /** The buffers set as the writer's sources, by slot; the slot the last frame used; the next slot to take. */
+  private readonly sources: (Uint8Array | null)[];
+  private lastSource = 0;
+  private nextSource = 0;
   private txRefused = 0;
   private readonly poller: NativePoller;
   private readonly writer: NativeWriter;
@@ -118,7 +122,8 @@ export class FdIO {
     this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
-    this.txBuf = new Uint8Array(this.slotBytes * txFrames);
+    this.txSrcs = new Int32Array(txFrames);
+    this.sources = new Array<Uint8Array | null>(n.constants.WRITER_SOURCES).fill(null);
     this.txOffs = new Int32Array(txFrames);
     this.txLens = new Int32Array(txFrames);
     this.txMax = txFrames;
@@ -146,7 +151,7 @@ export class FdIO {
       },
       (name: string, errno: number) => this.readFailed(name, errno),
     );
-    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
+    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens);
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;
     this.sendSuper = opts.vnetHdr === true
@@ -175,20 +180,43 @@ export class FdIO {
     return this.closed;
   }
 
-  /** Copies the frame into the tx buffer; flushes early when the buffer is full. */
+  /**
+   * Queues the frame where it lies (buf must stay as it is until flush(), as PortIO promises);
+   * flushes early when the queue is full.
+   */
   send(buf: Uint8Array, off: number, len: number): boolean {
-    if (this.closed || this.dead !== null || len > this.slotBytes || len <= 0) {
+    if (this.closed || this.dead !== null || len > this.slotBytes || len <= 0 || off < 0 || off + len > buf.length) {
       this.txRefused++;
       return false;
     }
-    if (this.txCount === this.txMax || this.txPos + len > this.txBuf.length) this.flush();
-    const pos = this.txPos;
-    bufferCopy.call(buf, this.txBuf, pos, off, off + len);
-    this.txOffs[this.txCount] = pos;
-    this.txLens[this.txCount] = len;
-    this.txCount++;
-    this.txPos = pos + ((len + 7) & ~7);
+    if (this.txCount === this.txMax) this.flush();
+    let k = this.lastSource;
+    if (this.sources[k] !== buf) k = this.sourceSlot(buf);
+    const i = this.txCount;
+    this.txSrcs[i] = k;
+    this.txOffs[i] = off;
+    this.txLens[i] = len;
+    this.txCount = i + 1;
     return true;
+  }
+
+  /** The writer's slot for buf, setting it as a source first if it is not one (rare: buffers are long-lived). */
+  private sourceSlot(buf: Uint8Array): number {
+    const s = this.sources;
+    for (let k = 0; k < s.length; k++) {
+      if (s[k] === buf) {
+        this.lastSource = k;
+        return k;
+      }
+    }
+    const k = this.nextSource;
+    this.nextSource = (k + 1) % s.length;
+    // frames queued from the buffer in that slot go out before it is replaced
+    if (this.txCount > 0) this.flush();
+    s[k] = buf;
+    this.writer.setSource(k, buf);
+    this.lastSource = k;
+    return k;
   }
 
   /** One native call for everything queued since the last flush. */
@@ -196,7 +224,6 @@ export class FdIO {
     const count = this.txCount;
     if (count === 0) return;
     this.txCount = 0;
-    this.txPos = 0;
     if (this.closed || this.dead !== null) return;
     const errno = this.writer.writeBatch(count);
     // The frames not sent are counted in writer stats (see drops()); only an errno the policy
@@ -251,7 +278,7 @@ export class FdIO {
     this.closed = true;
     this.stopWatch();
     this.txCount = 0;
-    this.txPos = 0;
+    this.sources.fill(null);
     // The uv handle must leave epoll before the fd number can be reused: poller first.
     this.poller.close();
     native().closeFd(this.fd);

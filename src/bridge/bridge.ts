@@ -8,7 +8,7 @@ import {
 } from '../fdb/fdb.js';
 import { Stp, type StpSnapshot } from '../stp/index.js';
 import type { Clock } from './clock.js';
-import type { PortIO, RxSink } from './port-io.js';
+import type { PortIO, RxOffload, RxSink } from './port-io.js';
 import { PORT_FORWARDING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
 import {
   sourceInvalid, linkLocalGroup, linkLocalAction, LL_STP, LL_FORWARD, bpduAccepted,
@@ -64,6 +64,9 @@ export class Bridge {
   private inBatch = false;
   /** The clock read once per batch: performance.now() costs more than a forwarding decision. */
   private batchNow = 0;
+  /** While a batch with super-frames runs: its RxOffload, and the frame in hand if it is one (else -1). */
+  private offload: RxOffload | null = null;
+  private superIdx = -1;
 
   // counters
   rxFrames = 0;
@@ -183,7 +186,8 @@ export class Bridge {
 
   private sinkFor(port: BridgePort): RxSink {
     return {
-      receiveBatch: (buf, offs, lens, count) => this.receiveBatch(port, buf, offs, lens, count),
+      receiveBatch: (buf, offs, lens, count, offload) => this.receiveBatch(port, buf, offs, lens, count, offload),
+      takesSuperFrames: true,
       linkDown: (reason) => this.linkDown(port, reason),
       linkUp: () => this.linkUp(port),
     };
@@ -210,14 +214,28 @@ export class Bridge {
 
   // ---------------------------------------------------------------- fast path
 
-  /** A batch from one port: each frame through the pipeline, then one flush per egress port. */
-  receiveBatch(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void {
+  /**
+   * A batch from one port: each frame through the pipeline, then one flush per egress port.
+   * A super-frame (offload.segLen[i] != 0) goes through the pipeline as one frame.
+   */
+  receiveBatch(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number, offload?: RxOffload | null): void {
     this.inBatch = true;
     this.batchNow = this.clock.now();
     try {
-      for (let i = 0; i < count; i++) this.receive(port, buf, offs[i]!, lens[i]!);
+      if (offload === undefined || offload === null) {
+        for (let i = 0; i < count; i++) this.receive(port, buf, offs[i]!, lens[i]!);
+      } else {
+        this.offload = offload;
+        const seg = offload.segLen;
+        for (let i = 0; i < count; i++) {
+          this.superIdx = seg[i] !== 0 ? i : -1;
+          this.receive(port, buf, offs[i]!, lens[i]!);
+        }
+      }
     } finally {
       this.inBatch = false;
+      this.offload = null;
+      this.superIdx = -1;
     }
     this.flushDirty();
   }
@@ -241,7 +259,7 @@ export class Bridge {
     port.rxBytes += len;
     if (port.capture !== null) port.capture.frame(0, buf, off, len);
     // 1 validate
-    if (len < 14 || len > port.maxFrame) { port.dropMalformed++; return; }
+    if (len < 14 || (len > port.maxFrame && !this.superFits(port))) { port.dropMalformed++; return; }
     // the MACs as hi16 and lo32 integers (readMacHi/readMacLo written out: no float math, nothing
     // that could be boxed, and V8's inlining budget for this method left to learnHiLo/lookupHiLo)
     const dhi = (buf[off]! << 8) | buf[off + 1]!;
@@ -333,6 +351,43 @@ export class Bridge {
   }
 
   private transmit(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    if (this.superIdx >= 0) this.transmitSuper(p, buf, off, len);
+    else this.transmitFrame(p, buf, off, len);
+  }
+
+  /** The super-frame in hand is longer than a frame, and its segments fit port p. */
+  private superFits(p: BridgePort): boolean {
+    return this.superIdx >= 0 && this.offload !== null && this.offload.segLen[this.superIdx]! <= p.maxFrame;
+  }
+
+  /** The super-frame in hand out of p: whole where p's driver takes it, else cut into wire frames. */
+  private transmitSuper(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    const o = this.offload!;
+    const i = this.superIdx;
+    // segments longer than p carries: as a frame too long for it
+    if (!this.superFits(p)) { p.dropTxError++; return; }
+    if (p.io.sendSuper === undefined) {
+      const n = o.segment(buf, off, len, i);
+      if (n === 0) { p.dropTxError++; return; }
+      for (let k = 0; k < n; k++) this.transmitFrame(p, o.segBuf, o.segOffs[k]!, o.segLens[k]!);
+      // the next cut reuses the segment area: what was queued from it goes out first
+      p.io.flush();
+      return;
+    }
+    if (p.capture !== null) p.capture.frame(1, buf, off, len);
+    if (p.io.sendSuper(buf, off, len, o, i)) {
+      p.txFrames++;
+      p.txBytes += len;
+    } else {
+      p.dropNoBuffer++;
+    }
+    if (!p.dirty) {
+      p.dirty = true;
+      this.dirty[this.ndirty++] = p;
+    }
+  }
+
+  private transmitFrame(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
     if (p.capture !== null) p.capture.frame(1, buf, off, len);
     // a frame from a jumbo port does not fit a smaller egress port (the kernel drops it too)
     if (len > p.maxFrame) { p.dropTxError++; return; }
@@ -439,7 +494,7 @@ export class Bridge {
       sendBpdu: (portNo: number, frame: Uint8Array) => {
         const p = this.ports[portNo];
         if (!p || !p.up) return;
-        this.transmit(p, frame, 0, frame.length);
+        this.transmitFrame(p, frame, 0, frame.length);
         // a BPDU answered inside a batch goes out with that batch's single flush
         if (!this.inBatch) this.flushDirty();
       },

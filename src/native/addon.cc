@@ -38,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterUnixDgram(env, exports, c);
   RegisterNetlink(env, exports, c);
   RegisterVhost(env, exports, c);
+  RegisterGso(env, exports, c);
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));
   exports.Set("constants", c);

@@ -51,6 +51,8 @@ export interface PollerStats {
   gso: number;
   /** Segmentation-offload super-frames (peer with TSO/USO on) cut into MTU-sized frames. */
   gsoSegmented: number;
+  /** Super-frames handed up whole (TAP in offload mode, to a sink that takes them). */
+  superFrames: number;
   /** Checksums completed for frames a veth peer left CHECKSUM_PARTIAL. */
   csumFixed: number;
   /** 802.1Q tags put back that AF_PACKET had moved into metadata. */
@@ -62,6 +64,8 @@ export interface PollerStats {
 
 export interface WriterStats {
   frames: number;
+  /** Of those, super-frames sent whole with their virtio-net header (writeSuper). */
+  superFrames: number;
   /** Frames not sent, in all. */
   dropped: number;
   /** Frames not sent, by the errno name that stopped them. */
@@ -78,6 +82,11 @@ export interface NativePoller {
   ref(): void;
   unref(): void;
   stats(): PollerStats;
+  /**
+   * From now on a vnet TAP hands GSO super-frames up whole: frame i's virtio-net header at
+   * hdrs[i * VNET_HDR_LEN ..], segLen[i] its longest segment's length (0: a wire-sized frame).
+   */
+  setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): void;
 }
 
 export interface NativePollerCtor {
@@ -91,7 +100,8 @@ export interface NativePollerCtor {
     slotBytes: number,
     maxFrames: number,
     maxBatches: number,
-    onBatch: (count: number) => void,
+    /** superFrames: how many of the count frames are super-frames (see setSuperFrames). */
+    onBatch: (count: number, superFrames: number) => void,
     /**
      * A read failed. Polling goes on unless the callback stops or closes the poller: what the
      * errno means is decided in TypeScript (errno-policy.ts).
@@ -100,18 +110,23 @@ export interface NativePollerCtor {
   ): NativePoller;
 }
 
-/** Writes frame i = buf[offs[i] .. offs[i]+lens[i]) for i < count in one call. */
+/** Writes the frames queued as (source, offset, length) for i < count in one call, from where they lie. */
 export interface NativeWriter {
   /**
    * 0 when every frame went out, else the errno of the last failure (the frames not sent are
    * counted under their errno in stats().drops).
    */
   writeBatch(count: number): number;
+  /** Frames queued with srcs[i] === slot are read from buf (0 <= slot < WRITER_SOURCES). */
+  setSource(slot: number, buf: Uint8Array): void;
+  /** One super-frame with its virtio-net header at hdrs[hdrOff ..], written now; 0 or the errno. */
+  writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): number;
   stats(): WriterStats;
 }
 
 export interface NativeWriterCtor {
-  new (fd: number, mode: number, vnetHdr: boolean, buf: Uint8Array, offs: Int32Array, lens: Int32Array): NativeWriter;
+  /** Frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i] (setSource). */
+  new (fd: number, mode: number, vnetHdr: boolean, srcs: Int32Array, offs: Int32Array, lens: Int32Array): NativeWriter;
 }
 
 export interface VhostStats {
@@ -214,6 +229,8 @@ export interface NativeConstants {
   RTM_NEWLINK: number;
   RTM_DELLINK: number;
   IFLA_IFNAME: number;
+  VNET_HDR_LEN: number;
+  WRITER_SOURCES: number;
 }
 
 /** Everything the addon exports. Name-based helpers act in the caller's network namespace. */
@@ -251,6 +268,12 @@ export interface NativeAddon {
   netlinkLinkOpen(rcvbufBytes: number): number;
   closeFd(fd: number): void;
   errnoName(errno: number): string;
+  /**
+   * Cuts the super-frame buf[off .. off+len) (virtio-net header at hdrs[hdrOff ..]) into wire
+   * frames at outBuf[outOffs[k] ..][.. outLens[k]); returns how many (0: it cannot be cut, or
+   * they do not fit the out arrays).
+   */
+  segmentSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number, outBuf: Uint8Array, outOffs: Int32Array, outLens: Int32Array): number;
   Poller: NativePollerCtor;
   Writer: NativeWriterCtor;
   Vhost: NativeVhostCtor;

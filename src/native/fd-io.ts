@@ -1,14 +1,19 @@
-// Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx/tx buffers shared
-// with the addon, the native Poller and Writer over them, "link down once" reporting, acting on
+// Batched I/O on one kernel fd (a TAP or an AF_PACKET socket): owns the rx buffer and the tx
+// queue shared with the addon (frames queue by reference to the buffer they lie in, and the addon
+// writes them from there at flush: no copy), the native Poller and Writer over them, "link down once" reporting, acting on
 // the errnos the addon reports (as errno-policy.ts says) and the driver's drop counts.
-// The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this.
+// The TAP and AF_PACKET port drivers (src/ports/) are thin layers over this. With virtio-net
+// headers, super-frames travel whole: the poller hands them to a sink that takes them (with
+// SuperFrames beside the batch), and sendSuper writes one out with its header.
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
-import { bufferCopy } from '../frame/bytes.js';
+import type { RxOffload } from '../bridge/port-io.js';
+import { SuperFrames } from './super-frames.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
-  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void;
+  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number, offload?: RxOffload | null): void;
+  readonly takesSuperFrames?: boolean;
   linkDown(reason: string): void;
   linkUp?(): void;
 }
@@ -40,6 +45,8 @@ export interface FdIOStats {
   tx: WriterStats;
   /** send() refusals: closed or dead port, or a frame larger than maxFrameBytes. */
   txRefused: number;
+  /** Super-frames received whole and cut for ports that could not take them. */
+  superCut: number;
   down: string | null;
 }
 
@@ -66,12 +73,16 @@ export class FdIO {
   readonly rxBuf: Uint8Array;
   readonly rxOffs: Int32Array;
   readonly rxLens: Int32Array;
-  readonly txBuf: Uint8Array;
+  /** Per queued frame: the writer's source slot of the buffer it lies in. */
+  readonly txSrcs: Int32Array;
   readonly txOffs: Int32Array;
   readonly txLens: Int32Array;
   private readonly txMax: number;
   private txCount = 0;
-  private txPos = 0;
+  /** The buffers set as the writer's sources, by slot; the slot the last frame used; the next slot to take. */
+  private readonly sources: (Uint8Array | null)[];
+  private lastSource = 0;
+  private nextSource = 0;
   private txRefused = 0;
   private readonly poller: NativePoller;
   private readonly writer: NativeWriter;
@@ -86,6 +97,10 @@ export class FdIO {
   private readonly mode: 'tap' | 'packet';
   private closed = false;
   private started = false;
+  /** With vnet headers: the side arrays of super-frames handed up whole (once a sink takes them). */
+  private readonly superFrames: SuperFrames | null;
+  /** Set when the fd carries virtio-net headers: writes one super-frame whole (PortIO.sendSuper). */
+  readonly sendSuper: ((buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number) => boolean) | undefined;
 
   constructor(fd: number, private readonly label: string, opts: FdIOOptions) {
     const n = native();
@@ -100,10 +115,15 @@ export class FdIO {
     // area (and as many extra offs/lens entries) for the frames the addon cuts out of GSO
     // super-frames.
     const segArea = opts.vnetHdr === true;
-    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames * (segArea ? 2 : 1));
+    const vnetTap = segArea && opts.mode === 'tap';
+    // A vnet TAP reads whole super-frames (up to 64 KiB) into a packed area, each read with a
+    // slot + 64 KiB free: room for two of them per batch besides the small frames.
+    const packed = vnetTap ? this.slotBytes * rxFrames + 2 * (this.slotBytes + 65536) : this.slotBytes * rxFrames;
+    this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
-    this.txBuf = new Uint8Array(this.slotBytes * txFrames);
+    this.txSrcs = new Int32Array(txFrames);
+    this.sources = new Array<Uint8Array | null>(n.constants.WRITER_SOURCES).fill(null);
     this.txOffs = new Int32Array(txFrames);
     this.txLens = new Int32Array(txFrames);
     this.txMax = txFrames;
@@ -118,13 +138,37 @@ export class FdIO {
       this.slotBytes,
       rxFrames,
       opts.maxBatchesPerWakeup ?? 4,
-      (count: number) => {
+      (count: number, supers: number) => {
         const s = this.sink;
-        if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+        if (s === null) return;
+        const sf = this.superFrames;
+        if (supers > 0 && sf !== null) {
+          sf.newBatch();
+          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count, sf);
+        } else {
+          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+        }
       },
       (name: string, errno: number) => this.readFailed(name, errno),
     );
-    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txBuf, this.txOffs, this.txLens);
+    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens);
+    this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
+    const hdrBytes = n.constants.VNET_HDR_LEN;
+    this.sendSuper = opts.vnetHdr === true
+      ? (buf, off, len, offload, i) => this.writeSuper(buf, off, len, offload.hdrs, i * hdrBytes)
+      : undefined;
+  }
+
+  /** A super-frame written now, after what was queued before it; its failures count as writer drops. */
+  private writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): boolean {
+    if (this.closed || this.dead !== null) {
+      this.txRefused++;
+      return false;
+    }
+    this.flush();
+    const errno = this.writer.writeSuper(buf, off, len, hdrs, hdrOff);
+    if (errno !== 0 && ruleFor(errno).tx.down) this.fail(errnoName(errno), true);
+    return true;
   }
 
   /** Why the device is gone for good (errno name), or null while it works. */
@@ -136,20 +180,43 @@ export class FdIO {
     return this.closed;
   }
 
-  /** Copies the frame into the tx buffer; flushes early when the buffer is full. */
+  /**
+   * Queues the frame where it lies (buf must stay as it is until flush(), as PortIO promises);
+   * flushes early when the queue is full.
+   */
   send(buf: Uint8Array, off: number, len: number): boolean {
-    if (this.closed || this.dead !== null || len > this.slotBytes || len <= 0) {
+    if (this.closed || this.dead !== null || len > this.slotBytes || len <= 0 || off < 0 || off + len > buf.length) {
       this.txRefused++;
       return false;
     }
-    if (this.txCount === this.txMax || this.txPos + len > this.txBuf.length) this.flush();
-    const pos = this.txPos;
-    bufferCopy.call(buf, this.txBuf, pos, off, off + len);
-    this.txOffs[this.txCount] = pos;
-    this.txLens[this.txCount] = len;
-    this.txCount++;
-    this.txPos = pos + ((len + 7) & ~7);
+    if (this.txCount === this.txMax) this.flush();
+    let k = this.lastSource;
+    if (this.sources[k] !== buf) k = this.sourceSlot(buf);
+    const i = this.txCount;
+    this.txSrcs[i] = k;
+    this.txOffs[i] = off;
+    this.txLens[i] = len;
+    this.txCount = i + 1;
     return true;
+  }
+
+  /** The writer's slot for buf, setting it as a source first if it is not one (rare: buffers are long-lived). */
+  private sourceSlot(buf: Uint8Array): number {
+    const s = this.sources;
+    for (let k = 0; k < s.length; k++) {
+      if (s[k] === buf) {
+        this.lastSource = k;
+        return k;
+      }
+    }
+    const k = this.nextSource;
+    this.nextSource = (k + 1) % s.length;
+    // frames queued from the buffer in that slot go out before it is replaced
+    if (this.txCount > 0) this.flush();
+    s[k] = buf;
+    this.writer.setSource(k, buf);
+    this.lastSource = k;
+    return k;
   }
 
   /** One native call for everything queued since the last flush. */
@@ -157,7 +224,6 @@ export class FdIO {
     const count = this.txCount;
     if (count === 0) return;
     this.txCount = 0;
-    this.txPos = 0;
     if (this.closed || this.dead !== null) return;
     const errno = this.writer.writeBatch(count);
     // The frames not sent are counted in writer stats (see drops()); only an errno the policy
@@ -172,6 +238,9 @@ export class FdIO {
       this.downTold = true;
       sink.linkDown(this.deadReason);
       return;
+    }
+    if (sink.takesSuperFrames === true && this.superFrames !== null) {
+      this.poller.setSuperFrames(this.superFrames.hdrs, this.superFrames.segLen);
     }
     if (!this.started) {
       this.started = true;
@@ -189,7 +258,7 @@ export class FdIO {
   }
 
   stats(): FdIOStats {
-    return { rx: this.poller.stats(), tx: this.writer.stats(), txRefused: this.txRefused, down: this.dead };
+    return { rx: this.poller.stats(), tx: this.writer.stats(), txRefused: this.txRefused, superCut: this.superFrames?.cut ?? 0, down: this.dead };
   }
 
   /**
@@ -209,7 +278,7 @@ export class FdIO {
     this.closed = true;
     this.stopWatch();
     this.txCount = 0;
-    this.txPos = 0;
+    this.sources.fill(null);
     // The uv handle must leave epoll before the fd number can be reused: poller first.
     this.poller.close();
     native().closeFd(this.fd);

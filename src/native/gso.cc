@@ -9,30 +9,10 @@
 
 namespace softbr {
 
-bool SegmentGso(const uint8_t* f, size_t inSlot, const uint8_t* over, size_t len, const VnetHdr& h,
-                const VlanTag& tag, uint8_t* scratch, size_t scratchLen, size_t maxSeg, SegmentOut& out) {
-  // Make the frame contiguous (it is split between the slot and its overflow area), with the
-  // VLAN tag put back, in the scratch buffer.
-  size_t total = len + (tag.present ? 4 : 0);
-  if (total > scratchLen) return false;
-  uint8_t* t = scratch;
-  size_t first = len < inSlot ? len : inSlot;
-  size_t shift = 0;
-  if (tag.present) {
-    if (first < 12) return false;
-    memcpy(t, f, 12);
-    Put16(t + 12, tag.tpid);
-    Put16(t + 14, tag.tci);
-    memcpy(t + 16, f + 12, first - 12);
-    shift = 4;
-  } else {
-    memcpy(t, f, first);
-  }
-  if (len > first) memcpy(t + first + shift, over, len - first);
-  len = total;
-
+bool ParseGso(const uint8_t* t, size_t len, const VnetHdr& h, size_t shift, GsoShape* s) {
   const uint8_t type = h.gso_type & ~VNET_GSO_ECN;
   const size_t mss = le16toh(h.gso_size);
+  if (len < 14) return false;
   size_t l3 = 12;
   uint16_t et = Get16(t + 12);
   while ((et == 0x8100 || et == 0x88a8) && l3 + 6 <= len) {
@@ -63,15 +43,49 @@ bool SegmentGso(const uint8_t* f, size_t inSlot, const uint8_t* over, size_t len
     l4hdr = static_cast<size_t>(t[l4 + 12] >> 4) * 4;
     if (l4hdr < 20) return false;
   } else if (type == 5 /* UDP_L4 */) {
+    if (l4 + 8 > len) return false;
     tcp = false;
     l4hdr = 8;
   } else {
     return false;  // UFO (IP fragmentation) and unknown kinds
   }
   const size_t hdrs = l4 + l4hdr;
-  if (mss == 0 || hdrs > len || hdrs + mss > maxSeg) return false;
+  if (mss == 0 || hdrs > len) return false;
   const size_t payload = len - hdrs;
-  const size_t nseg = payload == 0 ? 1 : (payload + mss - 1) / mss;
+  *s = GsoShape{l3, ihl, l4, hdrs, mss, payload == 0 ? 1 : (payload + mss - 1) / mss, v6, tcp};
+  return true;
+}
+
+bool SegmentGso(const uint8_t* f, size_t inSlot, const uint8_t* over, size_t len, const VnetHdr& h,
+                const VlanTag& tag, uint8_t* scratch, size_t scratchLen, size_t maxSeg, SegmentOut& out) {
+  // A frame split between its slot and an overflow area, or missing its VLAN tag, is made whole
+  // in the scratch buffer first; a contiguous one is cut where it lies.
+  const uint8_t* t = f;
+  size_t shift = 0;
+  if (tag.present || len > inSlot) {
+    size_t total = len + (tag.present ? 4 : 0);
+    if (total > scratchLen || (len > inSlot && !over)) return false;
+    size_t first = len < inSlot ? len : inSlot;
+    if (tag.present) {
+      if (first < 12) return false;
+      memcpy(scratch, f, 12);
+      Put16(scratch + 12, tag.tpid);
+      Put16(scratch + 14, tag.tci);
+      memcpy(scratch + 16, f + 12, first - 12);
+      shift = 4;
+    } else {
+      memcpy(scratch, f, first);
+    }
+    if (len > first) memcpy(scratch + first + shift, over, len - first);
+    len = total;
+    t = scratch;
+  }
+  GsoShape s;
+  if (!ParseGso(t, len, h, shift, &s)) return false;
+  if (s.hdrs + s.mss > maxSeg) return false;
+  const size_t l3 = s.l3, l4 = s.l4, hdrs = s.hdrs, mss = s.mss, nseg = s.nseg, ihl = s.ihl;
+  const bool v6 = s.v6, tcp = s.tcp;
+  const size_t payload = len - hdrs;
   const uint32_t seq0 = tcp ? Get32(t + l4 + 4) : 0;
   const uint16_t id0 = v6 ? 0 : Get16(t + l3 + 4);
   const uint8_t flags0 = tcp ? t[l4 + 13] : 0;
@@ -120,6 +134,64 @@ bool SegmentGso(const uint8_t* f, size_t inSlot, const uint8_t* over, size_t len
     Put16(o + csumAt, c);
   }
   return true;
+}
+
+namespace {
+
+// Segments into JS-owned arrays: frame k at outBuf[outOffs[k] ..][.. outLens[k]).
+class ArrayOut : public SegmentOut {
+ public:
+  ArrayOut(uint8_t* buf, size_t bufLen, int32_t* offs, int32_t* lens, size_t cap)
+      : buf_(buf), bufLen_(bufLen), offs_(offs), lens_(lens), cap_(cap) {}
+  uint8_t* Emit(size_t len) override {
+    if (n_ == cap_ || pos_ + len > bufLen_) return nullptr;
+    offs_[n_] = static_cast<int32_t>(pos_);
+    lens_[n_] = static_cast<int32_t>(len);
+    n_++;
+    uint8_t* p = buf_ + pos_;
+    pos_ += (len + 7) & ~static_cast<size_t>(7);
+    return p;
+  }
+  size_t count() const { return n_; }
+
+ private:
+  uint8_t* buf_;
+  size_t bufLen_, pos_ = 0;
+  int32_t *offs_, *lens_;
+  size_t cap_, n_ = 0;
+};
+
+Napi::Value SegmentSuper(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8 || !info[0].IsTypedArray() || !info[3].IsTypedArray() || !info[5].IsTypedArray() ||
+      !info[6].IsTypedArray() || !info[7].IsTypedArray()) {
+    return ThrowType(env, "segmentSuper(buf, off, len, hdrs, hdrOff, outBuf, outOffs, outLens)");
+  }
+  Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+  size_t off = info[1].As<Napi::Number>().Uint32Value();
+  size_t len = info[2].As<Napi::Number>().Uint32Value();
+  Napi::Uint8Array hdrs = info[3].As<Napi::Uint8Array>();
+  size_t hdrOff = info[4].As<Napi::Number>().Uint32Value();
+  Napi::Uint8Array outBuf = info[5].As<Napi::Uint8Array>();
+  Napi::Int32Array outOffs = info[6].As<Napi::Int32Array>();
+  Napi::Int32Array outLens = info[7].As<Napi::Int32Array>();
+  if (off + len > buf.ByteLength() || hdrOff + VNET_HDR_LEN > hdrs.ByteLength()) {
+    Napi::RangeError::New(env, "segmentSuper: frame or header outside its buffer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  VnetHdr h;
+  memcpy(&h, hdrs.Data() + hdrOff, VNET_HDR_LEN);
+  size_t cap = outOffs.ElementLength() < outLens.ElementLength() ? outOffs.ElementLength() : outLens.ElementLength();
+  ArrayOut out(outBuf.Data(), outBuf.ByteLength(), outOffs.Data(), outLens.Data(), cap);
+  bool ok = SegmentGso(buf.Data() + off, len, nullptr, len, h, VlanTag{false, 0, 0}, nullptr, 0, 65535, out);
+  return Napi::Number::New(env, ok ? static_cast<double>(out.count()) : 0);
+}
+
+}  // namespace
+
+void RegisterGso(Napi::Env env, Napi::Object exports, Napi::Object c) {
+  exports.Set("segmentSuper", Napi::Function::New(env, SegmentSuper));
+  c.Set("VNET_HDR_LEN", static_cast<uint32_t>(VNET_HDR_LEN));
 }
 
 }  // namespace softbr

@@ -3,6 +3,9 @@
 // the rx buffer JS allocated once, completes partial checksums, segments GSO super-frames, puts
 // VLAN tags back, and makes one JS call per batch. Frames it drops are counted by cause; read
 // errors are counted by errno and handed to JS, which decides what they mean.
+// With virtio-net headers (a TAP in offload mode, AF_PACKET) and a sink that takes super-frames
+// (setSuperFrames), GSO super-frames go up whole instead, each with its virtio-net header and
+// segment length in side arrays by frame index.
 #include <endian.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -29,11 +32,14 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     return DefineClass(env, "Poller",
                        {InstanceMethod("start", &Poller::Start), InstanceMethod("stop", &Poller::Stop),
                         InstanceMethod("close", &Poller::Close), InstanceMethod("ref", &Poller::RefJs),
-                        InstanceMethod("unref", &Poller::UnrefJs), InstanceMethod("stats", &Poller::Stats)});
+                        InstanceMethod("unref", &Poller::UnrefJs), InstanceMethod("stats", &Poller::Stats),
+                        InstanceMethod("setSuperFrames", &Poller::SetSuperFrames)});
   }
 
   // new Poller(fd, mode, vnetHdr, rxBuf: Uint8Array, offs: Int32Array, lens: Int32Array,
-  //            slotBytes, maxFrames, maxBatches, onBatch(count), onError(name, errno))
+  //            slotBytes, maxFrames, maxBatches, onBatch(count, superFrames), onError(name, errno))
+  // A TAP in vnet mode packs reads into buf up to its last slotBytes * maxFrames bytes (the
+  // segment area); each read needs slotBytes + OVERFLOW_BYTES free, room for a super-frame.
   // onError comes for every failed read (EAGAIN and EINTR are not failures). Polling goes on
   // unless JS, which decides what the errno means, stops or closes the poller from inside it.
   explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
@@ -61,7 +67,9 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     outCap_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength() : lens.ElementLength());
     // Bytes past the receive slots hold frames cut out of GSO super-frames (vnet mode only;
     // otherwise a plain TAP may pack frames into the whole buffer).
-    gsoBase_ = vnet_ ? static_cast<size_t>(slot_) * maxFrames_ : buf.ByteLength();
+    const size_t slots = static_cast<size_t>(slot_) * maxFrames_;
+    gsoBase_ = !vnet_ ? buf.ByteLength() : mode_ == MODE_TAP && buf.ByteLength() >= slots ? buf.ByteLength() - slots : slots;
+    readMax_ = slot_ + OVERFLOW_BYTES;
     gsoPos_ = gsoBase_;
     // Keep the JS arrays alive while we hold raw pointers into their backing stores.
     bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
@@ -75,14 +83,12 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     onError_ = Napi::Persistent(info[10].As<Napi::Function>());
     ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Poller");
     if (mode_ == MODE_TAP && vnet_) {
-      if (bufLen_ < gsoBase_ + slot_) {
-        Napi::RangeError::New(env, "Poller: vnet mode needs a segment area of one slot after the receive slots")
+      if (gsoBase_ < readMax_) {
+        Napi::RangeError::New(env, "Poller: a vnet TAP needs slotBytes + 64 KiB to read into before the segment area")
             .ThrowAsJavaScriptException();
         return;
       }
       hdrs_.resize(1);
-      overflow_.reset(new uint8_t[OVERFLOW_BYTES]);
-      scratch_.resize(slot_ + OVERFLOW_BYTES + 8);
     }
     if (mode_ == MODE_PACKET) {
       msgs_.resize(maxFrames_);
@@ -178,6 +184,26 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     return info.Env().Undefined();
   }
 
+  // setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): from now on GSO super-frames go up
+  // whole. Frame i's virtio-net header is hdrs[i * VNET_HDR_LEN ..], segLen[i] the length of its
+  // longest segment (0 for a wire-sized frame). Only with virtio-net headers.
+  Napi::Value SetSuperFrames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray()) return ThrowType(env, "setSuperFrames(hdrs, segLen)");
+    Napi::Uint8Array hdrs = info[0].As<Napi::Uint8Array>();
+    Napi::Int32Array segLen = info[1].As<Napi::Int32Array>();
+    if (!vnet_ || (mode_ == MODE_PACKET && !overflow_) || hdrs.ByteLength() < outCap_ * VNET_HDR_LEN ||
+        segLen.ElementLength() < outCap_) {
+      Napi::RangeError::New(env, "setSuperFrames: a vnet fd, with a header and a length per output frame").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    superHdrsRef_ = Napi::Persistent(static_cast<Napi::Object>(hdrs));
+    superLenRef_ = Napi::Persistent(static_cast<Napi::Object>(segLen));
+    superHdrs_ = hdrs.Data();
+    superLen_ = segLen.Data();
+    return env.Undefined();
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -189,6 +215,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     o.Set("shortVnetHdr", static_cast<double>(shortVnet_));
     o.Set("gso", static_cast<double>(gso_));
     o.Set("gsoSegmented", static_cast<double>(gsoSegmented_));
+    o.Set("superFrames", static_cast<double>(superFrames_));
     o.Set("csumFixed", static_cast<double>(csumFixed_));
     o.Set("vlanRestored", static_cast<double>(vlanRestored_));
     o.Set("errors", errors_.ToObject(env));
@@ -268,11 +295,12 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     if (outN_ > 0) {
       batches_++;
       frames_ += outN_;
-      napi_value argv[1] = {Napi::Number::New(env_, outN_)};
+      napi_value argv[2] = {Napi::Number::New(env_, outN_), Napi::Number::New(env_, nSuper_)};
       outN_ = 0;
+      nSuper_ = 0;
       gsoPos_ = gsoBase_;
       tapPos_ = 0;
-      Call(onBatch_, 1, argv);
+      Call(onBatch_, 2, argv);
     }
     return !closed_;
   }
@@ -282,14 +310,14 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     // lengths, so small frames leave room for more. A read needs a whole slot free.
     // tapPos_ goes back to 0 whenever FlushOut hands the collected frames to JS.
     tapPos_ = 0;
-    while (outN_ < maxFrames_ && tapPos_ + slot_ <= gsoBase_) {
+    while (outN_ < maxFrames_ && tapPos_ + (vnet_ ? readMax_ : slot_) <= gsoBase_) {
       uint8_t* f = buf_ + tapPos_;
       ssize_t r;
       if (vnet_) {
-        // With IFF_VNET_HDR + offloads the kernel hands over TSO super-frames: the part past
-        // the slot lands in the overflow area and SegmentGso cuts the frame up.
-        struct iovec iov[3] = {{&hdrs_[0], VNET_HDR_LEN}, {f, slot_}, {overflow_.get(), OVERFLOW_BYTES}};
-        r = readv(fd_, iov, 3);
+        // With IFF_VNET_HDR + offloads the kernel hands over TSO super-frames of up to 64 KiB,
+        // read whole into the packed area: passed up as they are, or cut up by SegmentGso.
+        struct iovec iov[2] = {{&hdrs_[0], VNET_HDR_LEN}, {f, readMax_}};
+        r = readv(fd_, iov, 2);
       } else {
         r = read(fd_, f, slot_);
       }
@@ -308,7 +336,22 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         len -= VNET_HDR_LEN;
         const VnetHdr h = hdrs_[0];
         if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
-          if (Segment(f, slot_, overflow_.get(), len, h, VlanTag{false, 0, 0})) gsoSegmented_++;
+          GsoShape shape;
+          if (superLen_ && ParseGso(f, len, h, 0, &shape) && shape.nseg > 1 && shape.hdrs + shape.mss <= slot_) {
+            // Whole, for the sink to pass on to ports that take it or segment for those that
+            // do not. (One segment's worth is cut below: it is a plain frame with its checksum
+            // left to us.)
+            memcpy(superHdrs_ + static_cast<size_t>(outN_) * VNET_HDR_LEN, &h, VNET_HDR_LEN);
+            superLen_[outN_] = static_cast<int32_t>(shape.hdrs + shape.mss);
+            offs_[outN_] = static_cast<int32_t>(tapPos_);
+            lens_[outN_] = static_cast<int32_t>(len);
+            outN_++;
+            nSuper_++;
+            superFrames_++;
+            tapPos_ += (len + 7) & ~static_cast<size_t>(7);
+            continue;
+          }
+          if (SegmentGso(f, len, nullptr, len, h, VlanTag{false, 0, 0}, nullptr, 0, slot_, *this)) gsoSegmented_++;
           else if (closed_) return false;
           else gso_++;
           continue;
@@ -330,6 +373,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         runts_++;
         continue;
       }
+      if (superLen_) superLen_[outN_] = 0;
       offs_[outN_] = static_cast<int32_t>(tapPos_);
       lens_[outN_] = static_cast<int32_t>(len);
       outN_++;
@@ -406,9 +450,43 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         len -= VNET_HDR_LEN;
         const VnetHdr& h = hdrs_[i];
         if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
+          GsoShape shape;
+          const size_t tagLen = tagged ? 4 : 0;
+          // Whole, made contiguous (and its tag put back) in the segment area: the headers are
+          // all in the slot part, so they are parsed where they lie.
+          if (superLen_ && over && ParseGso(f, len, h, 0, &shape) && shape.hdrs <= inSlot && shape.nseg > 1 &&
+              shape.hdrs + tagLen + shape.mss <= slot_) {
+            uint8_t* o = Emit(len + tagLen);
+            if (!o) {
+              if (closed_) return false;
+              gso_++;
+              continue;
+            }
+            const size_t first = len < inSlot ? len : inSlot;
+            if (tagged) {
+              memcpy(o, f, 12);
+              Put16(o + 12, tpid);
+              Put16(o + 14, tci);
+              memcpy(o + 16, f + 12, first - 12);
+              vlanRestored_++;
+            } else {
+              memcpy(o, f, first);
+            }
+            memcpy(o + first + tagLen, over, len - first);
+            VnetHdr out = h;
+            if (tagged) {  // the offsets in the header count from the frame's start
+              out.hdr_len = htole16(static_cast<uint16_t>(le16toh(h.hdr_len) + 4));
+              if (h.flags & VNET_F_NEEDS_CSUM) out.csum_start = htole16(static_cast<uint16_t>(le16toh(h.csum_start) + 4));
+            }
+            memcpy(superHdrs_ + static_cast<size_t>(outN_ - 1) * VNET_HDR_LEN, &out, VNET_HDR_LEN);
+            superLen_[outN_ - 1] = static_cast<int32_t>(shape.hdrs + tagLen + shape.mss);
+            nSuper_++;
+            superFrames_++;
+            continue;
+          }
           // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
           // MTU-sized frames as the NIC would have.
-          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
           if (!Segment(f, inSlot, over, len, h, VlanTag{tagged, tpid, tci})) {
             if (closed_) return false;
             gso_++;
@@ -458,6 +536,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
       if (gsoPos_ + len > bufLen_) return nullptr;
     }
     uint8_t* p = buf_ + gsoPos_;
+    if (superLen_) superLen_[outN_] = 0;
     offs_[outN_] = static_cast<int32_t>(gsoPos_);
     lens_[outN_] = static_cast<int32_t>(len);
     outN_++;
@@ -485,7 +564,12 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   size_t gsoBase_ = 0;   // segment area: buf_[gsoBase_ .. bufLen_)
   size_t gsoPos_ = 0;
   size_t tapPos_ = 0;    // TAP: where the next read goes
-  std::unique_ptr<uint8_t[]> overflow_;  // maxFrames_ * OVERFLOW_BYTES, touched only by GSO frames
+  size_t readMax_ = 0;   // vnet TAP: room one read needs (a super-frame)
+  uint8_t* superHdrs_ = nullptr;  // setSuperFrames: per output frame, its virtio-net header
+  int32_t* superLen_ = nullptr;   //   and its segment length (0: a wire-sized frame)
+  uint32_t nSuper_ = 0;           // super-frames among the frames collected for the next JS call
+  Napi::ObjectReference superHdrsRef_, superLenRef_;
+  std::unique_ptr<uint8_t[]> overflow_;  // AF_PACKET: maxFrames_ * OVERFLOW_BYTES, touched only by GSO frames
   std::vector<uint8_t> scratch_;
   Napi::ObjectReference bufRef_, offsRef_, lensRef_;
   Napi::FunctionReference onBatch_, onError_;
@@ -500,7 +584,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   // (shorter than an Ethernet header), shortVnet (less than a virtio-net header), gso (a
   // super-frame that could not be segmented). TypeScript sums them into the port's malformed.
   uint64_t wakeups_ = 0, batches_ = 0, frames_ = 0, truncated_ = 0, runts_ = 0, shortVnet_ = 0, gso_ = 0,
-           gsoSegmented_ = 0, csumFixed_ = 0, vlanRestored_ = 0;
+           gsoSegmented_ = 0, csumFixed_ = 0, vlanRestored_ = 0, superFrames_ = 0;
   ErrnoCounts errors_;  // failed reads by errno
 };
 

@@ -1,6 +1,10 @@
-// The transmit side: JS copies frames into the tx buffer it allocated once and calls
-// writeBatch(count); one write()/writev() per frame on a TAP, one sendmmsg() per batch on
+// The transmit side: JS queues frames as (source, offset, length) where the source is a buffer
+// it registered with setSource (the receiving port's rx buffer, a segment area, a BPDU) and calls
+// writeBatch(count) before those buffers are reused; the frames go out from where they lie, with
+// no copy in between: one write()/writev() per frame on a TAP, one sendmmsg() per batch on
 // AF_PACKET. Frames that fail are counted by errno; the errno goes back to JS to interpret.
+// writeSuper sends one GSO super-frame with its virtio-net header straight from the receiving
+// port's buffer (no copy), for fds that carry vnet headers.
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,35 +18,40 @@
 namespace softbr {
 namespace {
 
+// Buffers a writer reads queued frames from at once (JS reuses slots round-robin).
+constexpr int kSources = 8;
+
 class Writer : public Napi::ObjectWrap<Writer> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Writer",
-                       {InstanceMethod("writeBatch", &Writer::WriteBatch), InstanceMethod("stats", &Writer::Stats)});
+                       {InstanceMethod("writeBatch", &Writer::WriteBatch), InstanceMethod("writeSuper", &Writer::WriteSuper),
+                        InstanceMethod("setSource", &Writer::SetSource),
+                        InstanceMethod("stats", &Writer::Stats)});
   }
 
-  // new Writer(fd, mode, vnetHdr, txBuf: Uint8Array, offs: Int32Array, lens: Int32Array)
+  // new Writer(fd, mode, vnetHdr, srcs: Int32Array, offs: Int32Array, lens: Int32Array):
+  // frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i].
   explicit Writer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Writer>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 6 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray()) {
-      ThrowType(env, "Writer(fd, mode, vnetHdr, buf, offs, lens)");
+      ThrowType(env, "Writer(fd, mode, vnetHdr, srcs, offs, lens)");
       return;
     }
     fd_ = info[0].As<Napi::Number>().Int32Value();
     mode_ = info[1].As<Napi::Number>().Int32Value();
     vnet_ = info[2].ToBoolean();
-    Napi::Uint8Array buf = info[3].As<Napi::Uint8Array>();
+    Napi::Int32Array srcs = info[3].As<Napi::Int32Array>();
     Napi::Int32Array offs = info[4].As<Napi::Int32Array>();
     Napi::Int32Array lens = info[5].As<Napi::Int32Array>();
-    bufRef_ = Napi::Persistent(static_cast<Napi::Object>(buf));
+    srcsRef_ = Napi::Persistent(static_cast<Napi::Object>(srcs));
     offsRef_ = Napi::Persistent(static_cast<Napi::Object>(offs));
     lensRef_ = Napi::Persistent(static_cast<Napi::Object>(lens));
-    buf_ = buf.Data();
-    bufLen_ = buf.ByteLength();
+    srcs_ = srcs.Data();
     offs_ = offs.Data();
     lens_ = lens.Data();
-    max_ = static_cast<uint32_t>(offs.ElementLength() < lens.ElementLength() ? offs.ElementLength()
-                                                                              : lens.ElementLength());
+    size_t m = offs.ElementLength() < lens.ElementLength() ? offs.ElementLength() : lens.ElementLength();
+    max_ = static_cast<uint32_t>(m < srcs.ElementLength() ? m : srcs.ElementLength());
     memset(&zeroHdr_, 0, sizeof zeroHdr_);
     if (mode_ == MODE_PACKET) {
       msgs_.resize(max_);
@@ -58,15 +67,74 @@ class Writer : public Napi::ObjectWrap<Writer> {
     Napi::Env env = info.Env();
     uint32_t count = info[0].As<Napi::Number>().Uint32Value();
     if (count > max_) count = max_;
-    // Validate every slot against the buffer so a JS bug cannot make us read outside it.
+    // Validate every frame against its source so a JS bug cannot make us read outside it.
     for (uint32_t i = 0; i < count; i++) {
-      if (offs_[i] < 0 || lens_[i] < 0 || static_cast<size_t>(offs_[i]) + static_cast<size_t>(lens_[i]) > bufLen_) {
-        Napi::RangeError::New(env, "writeBatch: frame outside the tx buffer").ThrowAsJavaScriptException();
+      int32_t k = srcs_[i];
+      if (k < 0 || k >= kSources || !src_[k] || offs_[i] < 0 || lens_[i] < 0 ||
+          static_cast<size_t>(offs_[i]) + static_cast<size_t>(lens_[i]) > srcLen_[k]) {
+        Napi::RangeError::New(env, "writeBatch: frame outside its source buffer").ThrowAsJavaScriptException();
         return env.Undefined();
       }
     }
     int r = mode_ == MODE_TAP ? WriteTap(count) : WritePacket(count);
     return Napi::Number::New(env, r);
+  }
+
+  // setSource(slot, buf): frames queued with srcs[i] == slot are read from buf (held until the
+  // slot is set again). 0 <= slot < SOURCES.
+  Napi::Value SetSource(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[1].IsTypedArray()) return ThrowType(env, "setSource(slot, buf)");
+    int32_t k = info[0].As<Napi::Number>().Int32Value();
+    if (k < 0 || k >= kSources) {
+      Napi::RangeError::New(env, "setSource: slot out of range").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
+    srcRef_[k] = Napi::Persistent(static_cast<Napi::Object>(buf));
+    src_[k] = buf.Data();
+    srcLen_[k] = buf.ByteLength();
+    return env.Undefined();
+  }
+
+  // writeSuper(buf, off, len, hdrs, hdrOff) -> 0 or the errno: one frame with the virtio-net
+  // header at hdrs[hdrOff ..]. The caller flushed its queue first, so frames stay in order.
+  Napi::Value WriteSuper(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 5 || !info[0].IsTypedArray() || !info[3].IsTypedArray()) {
+      return ThrowType(env, "writeSuper(buf, off, len, hdrs, hdrOff)");
+    }
+    Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+    size_t off = info[1].As<Napi::Number>().Uint32Value();
+    size_t len = info[2].As<Napi::Number>().Uint32Value();
+    Napi::Uint8Array hdrs = info[3].As<Napi::Uint8Array>();
+    size_t hdrOff = info[4].As<Napi::Number>().Uint32Value();
+    if (!vnet_ || off + len > buf.ByteLength() || hdrOff + VNET_HDR_LEN > hdrs.ByteLength()) {
+      Napi::RangeError::New(env, "writeSuper: needs a vnet fd, and the frame and header inside their buffers")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    struct iovec iov[2] = {{hdrs.Data() + hdrOff, VNET_HDR_LEN}, {buf.Data() + off, len}};
+    ssize_t r;
+    do {
+      if (mode_ == MODE_TAP) {
+        r = writev(fd_, iov, 2);
+      } else {
+        struct msghdr m;
+        memset(&m, 0, sizeof m);
+        m.msg_iov = iov;
+        m.msg_iovlen = 2;
+        r = sendmsg(fd_, &m, MSG_DONTWAIT);
+      }
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      int err = errno;
+      drops_.Add(err);
+      return Napi::Number::New(env, err);
+    }
+    frames_++;
+    superFrames_++;
+    return Napi::Number::New(env, 0);
   }
 
   // Errors that concern one frame only (too long, refused by the device): the rest of the batch
@@ -79,10 +147,10 @@ class Writer : public Napi::ObjectWrap<Writer> {
       ssize_t r;
       do {
         if (vnet_) {  // IFF_VNET_HDR: every write starts with a header; zero = plain frame
-          struct iovec iov[2] = {{&zeroHdr_, VNET_HDR_LEN}, {buf_ + offs_[i], static_cast<size_t>(lens_[i])}};
+          struct iovec iov[2] = {{&zeroHdr_, VNET_HDR_LEN}, {Frame(i), static_cast<size_t>(lens_[i])}};
           r = writev(fd_, iov, 2);
         } else {
-          r = write(fd_, buf_ + offs_[i], static_cast<size_t>(lens_[i]));
+          r = write(fd_, Frame(i), static_cast<size_t>(lens_[i]));
         }
       } while (r < 0 && errno == EINTR);
       if (r < 0) {
@@ -111,7 +179,7 @@ class Writer : public Napi::ObjectWrap<Writer> {
         iov[k].iov_len = VNET_HDR_LEN;
         k++;
       }
-      iov[k].iov_base = buf_ + offs_[i];
+      iov[k].iov_base = Frame(i);
       iov[k].iov_len = static_cast<size_t>(lens_[i]);
       k++;
       m.msg_iov = iov;
@@ -143,25 +211,30 @@ class Writer : public Napi::ObjectWrap<Writer> {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
     o.Set("frames", static_cast<double>(frames_));
+    o.Set("superFrames", static_cast<double>(superFrames_));
     o.Set("dropped", static_cast<double>(drops_.total()));
     o.Set("drops", drops_.ToObject(env));
     o.Set("lastErrno", drops_.last() ? Napi::Value(Napi::String::New(env, ErrnoName(drops_.last()))) : env.Null());
     return o;
   }
 
+  uint8_t* Frame(uint32_t i) const { return src_[srcs_[i]] + offs_[i]; }
+
   int fd_ = -1;
   int mode_ = MODE_TAP;
   bool vnet_ = false;
-  uint8_t* buf_ = nullptr;
-  size_t bufLen_ = 0;
+  uint8_t* src_[kSources] = {};
+  size_t srcLen_[kSources] = {};
+  Napi::ObjectReference srcRef_[kSources];
+  int32_t* srcs_ = nullptr;
   int32_t* offs_ = nullptr;
   int32_t* lens_ = nullptr;
   uint32_t max_ = 0;
-  Napi::ObjectReference bufRef_, offsRef_, lensRef_;
+  Napi::ObjectReference srcsRef_, offsRef_, lensRef_;
   std::vector<struct mmsghdr> msgs_;
   std::vector<struct iovec> iovs_;
   VnetHdr zeroHdr_;
-  uint64_t frames_ = 0;
+  uint64_t frames_ = 0, superFrames_ = 0;
   ErrnoCounts drops_;  // frames not sent, by the errno that stopped them
 };
 
@@ -169,6 +242,7 @@ class Writer : public Napi::ObjectWrap<Writer> {
 
 void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object c) {
   exports.Set("Writer", Writer::Init(env));
+  c.Set("WRITER_SOURCES", kSources);
 }
 
 }  // namespace softbr

@@ -1,16 +1,19 @@
 // What every fd-backed port driver (TAP, AF_PACKET) shares: the batched native I/O behind the
 // PortIO send/flush/start calls, link-down reporting, stats, the addon's drop counts and
 // event-loop ref control.
-import type { DriverDrops, RxSink } from '../bridge/port-io.js';
+import type { DriverDrops, RxOffload, RxSink } from '../bridge/port-io.js';
 import { FdIO, type FdIOStats } from '../native/index.js';
 
 export abstract class FdPort {
   readonly fd: number;
   protected readonly io: FdIO;
+  /** Set when the fd carries virtio-net headers, so super-frames go out whole (PortIO.sendSuper). */
+  readonly sendSuper: ((buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number) => boolean) | undefined;
 
   protected constructor(fd: number, io: FdIO) {
     this.fd = fd;
     this.io = io;
+    this.sendSuper = io.sendSuper;
   }
 
   send(buf: Uint8Array, off: number, len: number): boolean {

@@ -107,7 +107,8 @@ export class PacketPort extends FdPort implements PortIO {
  * them. Transmit offloads need no change: what we send is complete frames, and what the host
  * itself sends on the device is hidden from us by PACKET_IGNORE_OUTGOING. (A veth *peer's* or a
  * VM's TSO/checksum offload does reach us, as super-frames and partial checksums flagged in the
- * vnet header: the addon segments and completes those in software.)
+ * vnet header: the addon completes the checksums, and hands the super-frames up whole to a sink
+ * that takes them or segments them for one that does not.)
  */
 function disableRxOffloads(name: string): OffloadChange[] {
   const n = native();

@@ -31,8 +31,10 @@ export interface TapPortOptions {
   batchFrames?: number;
   /**
    * Offload mode (IFF_VNET_HDR + TUNSETOFFLOAD): the kernel side may send TSO super-frames and
-   * leave checksums to us; the addon segments and completes them, so the engine still gets
-   * plain MTU-sized frames — with one read per 64 KiB instead of one per frame. Default false.
+   * leave checksums to us — one read per 64 KiB instead of one per frame. The bridge carries a
+   * super-frame whole to ports that take it (another offload TAP, a packet socket) and cuts it
+   * for the others; a sink that does not take super-frames gets them cut by the addon. Checksums
+   * left to us are completed. Default true.
    */
   offload?: boolean;
 }
@@ -47,7 +49,7 @@ export class TapPort extends FdPort implements PortIO {
   /** We created the device (so close() removes it), rather than attaching to an existing one. */
   readonly created: boolean;
   readonly persistent: boolean;
-  /** TUN_F_* offload flags in force (0 unless opened with offload: true). */
+  /** TUN_F_* offload flags in force (0 when opened with offload: false). */
   readonly offloadFlags: number;
 
   private constructor(
@@ -65,7 +67,7 @@ export class TapPort extends FdPort implements PortIO {
     // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway.
     super(fd, new FdIO(fd, `tap ${name}`, {
       mode: 'tap',
-      vnetHdr: opts.offload === true,
+      vnetHdr: opts.offload !== false,
       maxFrameBytes: carried + 22,
       rxBatchFrames: batch,
       txBatchFrames: batch,
@@ -85,13 +87,18 @@ export class TapPort extends FdPort implements PortIO {
    */
   static open(opts: TapPortOptions): TapPort {
     const n = native();
-    const offload = opts.offload === true;
+    const offload = opts.offload !== false;
     const t = n.openTap(opts.name, { persistent: opts.persistent === true, vnetHdr: offload });
     try {
       const c = n.constants;
-      const offloadFlags = offload
-        ? n.tapSetOffload(t.fd, c.TUN_F_CSUM | c.TUN_F_TSO4 | c.TUN_F_TSO6 | c.TUN_F_TSO_ECN | c.TUN_F_USO4 | c.TUN_F_USO6)
-        : 0;
+      let offloadFlags = 0;
+      if (offload) {
+        try {
+          offloadFlags = n.tapSetOffload(t.fd, c.TUN_F_CSUM | c.TUN_F_TSO4 | c.TUN_F_TSO6 | c.TUN_F_TSO_ECN | c.TUN_F_USO4 | c.TUN_F_USO6);
+        } catch {
+          // a kernel without these offloads: the headers still come, every one a plain frame
+        }
+      }
       if (opts.mac !== undefined) {
         const mac = typeof opts.mac === 'string' ? parseMac(opts.mac) : opts.mac;
         n.tapSetMac(t.fd, macNumberToBytes(mac));

@@ -19,8 +19,9 @@ export const devKind = definePortKind<DevSpec>({
   readme: [
     '`NAME` attaches an existing netdev with an AF_PACKET socket (promiscuous, batched\n'
       + '  `recvmmsg`/`sendmmsg`). GRO and LRO are turned off on attach (and restored on detach) so\n'
-      + '  frames stay within the MTU; super-frames from a peer\'s TSO (a veth peer, a VM) are segmented\n'
-      + '  and partial checksums completed in the addon, so the bridge only sees wire-sized frames.',
+      + '  frames stay within the MTU. Super-frames from a peer\'s TSO (a veth peer, a VM) cross the\n'
+      + '  bridge whole, with their virtio-net header, to ports that take them (TAPs, other netdevs) and\n'
+      + '  are segmented in the addon for the others; partial checksums are completed.',
     'A QEMU/libvirt TAP (`vnet0`, or `-netdev tap,ifname=…`) is attached by name: QEMU holds its\n'
       + '  fd, so softbr reads it with an AF_PACKET socket. An idle persistent TAP (`ip tuntap add`) is\n'
       + '  attached through its own fd. A port attached by name outlives its device: when the device is\n'

@@ -19,7 +19,9 @@ export const tapKind = definePortKind<TapSpec>({
   readme: [
     '`tap:NAME[,mtu=N]` creates (or attaches to a persistent) TAP `NAME`; the kernel side is the peer\'s NIC.\n'
       + '  softbr holds the fd, so the device may be moved to another namespace. `mtu=` sets the device\n'
-      + '  MTU (68 to 9000, jumbo frames); otherwise it keeps its own (1500 for a new TAP).',
+      + '  MTU (68 to 9000, jumbo frames); otherwise it keeps its own (1500 for a new TAP). The TAP is opened\n'
+      + '  with virtio-net headers and TSO/checksum offload, so the peer\'s TCP sends 64 KiB super-frames\n'
+      + '  that the bridge carries whole where the egress port takes them and segments where it does not.',
   ],
   parse(body, spec) {
     const { rest, mtu } = takeMtu(spec, body, MTU_MAX_DEVICE);

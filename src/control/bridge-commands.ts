@@ -15,7 +15,7 @@ registerCommand('delbr', ({ daemon, args: a }) => { daemon.deleteBridge(bridgeNa
 
 registerCommand('addif', async ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
-  const p = await daemon.addPort(m, { name: str(a, 'port') });
+  const p = await daemon.addPort(m, { name: str(a, 'port'), takeAddress: a['takeAddress'] === undefined ? undefined : onOff(a['takeAddress'], 'takeAddress') });
   return { port: p.name, no: p.no };
 });
 

@@ -50,7 +50,7 @@ describe('control command table and errors', () => {
 
   beforeAll(async () => {
     bridge.addPort(new TestPort('p1', parseMac('02:00:00:00:01:01')));
-    daemon.bridges.set('br0', { bridge, specs: new Map() });
+    daemon.bridges.set('br0', { bridge, specs: new Map(), given: new Map(), taken: new Map() });
     server = await serveControl(sock, controlHandler(daemon), { log: (m) => { log.push(m); } });
   });
   afterAll(() => {

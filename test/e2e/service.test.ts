@@ -58,6 +58,9 @@ describe.skipIf(!root)('softbr as a service', () => {
       expect(heard).toContain(`MAINPID=${d.proc!.pid}`);
       expect(heard).toContain(`bridges: ${br}`);
       expect(await d.ok('show')).toContain(t2);
+      // what the journal gets: plain lines, no terminal colour codes
+      expect(d.log).toMatch(/^softbr: listening on /m);
+      expect(d.log).not.toMatch(/\x1b/);
     } finally {
       if (py.exitCode === null) py.kill();
     }

@@ -99,4 +99,14 @@ describe.skipIf(!root)('addif --take-address: the uplink moves to the bridge and
     // at 20 pings a second, "a few" lost: the router's ARP entry is corrected by a gratuitous ARP
     expect(sent - Number(stats![2]), `lost icmp_seq ${missing.join(',')}; moved after ${atMove} replies, back after ${atBack}`).toBeLessThanOrEqual(3);
   });
+
+  it('stopping the daemon gives the addresses back before the host port goes', async () => {
+    await d.ok('addif', BR, 'eth0', '--take-address');
+    expect(await addrs('eth0')).toEqual([]);
+    expect(await d.stop()).toBe(0);
+    expect(await addrs('eth0')).toEqual([`${HOST}/24`, SECOND, V6].sort());
+    expect(await routeDev(FAR)).toBe('eth0');
+    const r = await lab.exec(router, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', HOST], { allowFail: true });
+    expect(r.code, r.stdout).toBe(0);
+  });
 });

@@ -106,10 +106,45 @@ _softbr() {
     ['softbr config show']='--control'
     ['softbr config save']='--control'
   )
-  local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0
+  declare -A argv=(
+    ['softbr']=''
+    ['softbr daemon']=''
+    ['softbr addbr']='bridge'
+    ['softbr delbr']='bridge'
+    ['softbr addif']='bridge port'
+    ['softbr delif']='bridge port'
+    ['softbr show']='bridge'
+    ['softbr showmacs']='bridge'
+    ['softbr showstp']='bridge'
+    ['softbr setageing']='bridge seconds'
+    ['softbr setfd']='bridge seconds'
+    ['softbr sethello']='bridge seconds'
+    ['softbr setmaxage']='bridge seconds'
+    ['softbr stp']='bridge state'
+    ['softbr setbridgeprio']='bridge prio'
+    ['softbr setpathcost']='bridge port cost'
+    ['softbr setportprio']='bridge port prio'
+    ['softbr hairpin']='bridge port state'
+    ['softbr setportflag']='bridge port flag state'
+    ['softbr fdb']=''
+    ['softbr fdb show']=''
+    ['softbr fdb add']='mac dev port kind'
+    ['softbr fdb del']='mac dev port'
+    ['softbr fdb flush']='bridge'
+    ['softbr link']=''
+    ['softbr link show']=''
+    ['softbr monitor']='bridge'
+    ['softbr demo']=''
+    ['softbr trace']='bridge'
+    ['softbr capture']='bridge port'
+    ['softbr config']=''
+    ['softbr config show']=''
+    ['softbr config save']='file'
+  )
+  local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
-    if ((skip)); then skip=0; continue; fi
+    if ((skip)); then skip=0; [[ ${COMP_WORDS[i - 1]} == --control ]] && ctl=(--control "$w"); continue; fi
     if [[ $w == -* ]]; then
       # a value option (of this verb or a global one) eats the next word
       [[ " ${valued[$path]} " == *" $w "* ]] && skip=1
@@ -123,6 +158,9 @@ _softbr() {
     mapfile -t COMPREPLY < <(compgen -W "${opts[$path]}" -- "$cur")
   elif ((args == 0)) && [[ -n ${subs[$path]} ]]; then
     mapfile -t COMPREPLY < <(compgen -W "${subs[$path]}" -- "$cur")
+  elif local names=(${argv[$path]}); [[ ${names[args]:-} == bridge ]]; then
+    # first column of `softbr show`, without its header and continuation lines
+    mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" "${ctl[@]}" show 2>/dev/null | awk -F '\t' 'NR > 1 && $1 != "" { print $1 }')" -- "$cur")
   else
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
   fi

@@ -1,6 +1,7 @@
 // Bash completion for softbr, rendered from the CLI's commander tree (the definition `--help`
-// prints): verbs and sub-verbs, each verb's options, and file names after options that take a
-// value. `npm run docs` writes it to completion/softbr.bash; a unit test keeps the file in sync.
+// prints): verbs and sub-verbs, each verb's options, file names after options that take a
+// value, and the running daemon's bridge names where a verb takes a <bridge> (asked with
+// `softbr show`, so nothing is offered when no daemon answers). `npm run docs` writes it to completion/softbr.bash; a unit test keeps the file in sync.
 import type { Command } from 'commander';
 import { verbs, visibleOptions, takesValue, optionWords } from './command-tree.js';
 
@@ -20,10 +21,11 @@ export function renderBashCompletion(program: Command): string {
     ...table('subs', (c) => c.commands.map((s) => s.name())),
     ...table('opts', (c) => options(c).flatMap(optionWords)),
     ...table('valued', (c) => options(c).filter(takesValue).flatMap(optionWords)),
-    '  local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0',
+    ...table('argv', (c) => c.registeredArguments.map((a) => a.name())),
+    '  local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
     '    w=${COMP_WORDS[i]}',
-    '    if ((skip)); then skip=0; continue; fi',
+    '    if ((skip)); then skip=0; [[ ${COMP_WORDS[i - 1]} == --control ]] && ctl=(--control "$w"); continue; fi',
     '    if [[ $w == -* ]]; then',
     '      # a value option (of this verb or a global one) eats the next word',
     '      [[ " ${valued[$path]} " == *" $w "* ]] && skip=1',
@@ -37,6 +39,9 @@ export function renderBashCompletion(program: Command): string {
     '    mapfile -t COMPREPLY < <(compgen -W "${opts[$path]}" -- "$cur")',
     '  elif ((args == 0)) && [[ -n ${subs[$path]} ]]; then',
     '    mapfile -t COMPREPLY < <(compgen -W "${subs[$path]}" -- "$cur")',
+    '  elif local names=(${argv[$path]}); [[ ${names[args]:-} == bridge ]]; then',
+    '    # first column of `softbr show`, without its header and continuation lines',
+    '    mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" "${ctl[@]}" show 2>/dev/null | awk -F \'\\t\' \'NR > 1 && $1 != "" { print $1 }\')" -- "$cur")',
     '  else',
     '    mapfile -t COMPREPLY < <(compgen -f -- "$cur")',
     '  fi',

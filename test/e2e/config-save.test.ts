@@ -5,7 +5,8 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SoftbrDaemon } from '../helpers/softbr.js';
+import { execFileSync } from 'node:child_process';
+import { SoftbrDaemon, BIN, REPO } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 
@@ -76,6 +77,9 @@ describe.skipIf(!root)('config save and restore', () => {
       links: await d.ok('link', 'show', '-d'),
     });
     const before = await views(first);
+    // the bash completion offers this daemon's bridges where a verb takes one
+    const script = `source ${JSON.stringify(join(REPO, 'completion/softbr.bash'))}; COMP_WORDS=(${JSON.stringify(BIN)} --control ${JSON.stringify(first.control)} showmacs ''); COMP_CWORD=4; _softbr; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    expect(execFileSync('bash', ['--norc', '-c', script], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual([BR, BR2].sort());
     expect(await first.stop()).toBe(0);
 
     await second.start({ configFile: file });

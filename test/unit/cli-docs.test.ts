@@ -5,7 +5,7 @@
 // and file names after an option that takes one.
 import { describe, it, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram, packageVersion } from '../../src/cli/main.js';
@@ -63,6 +63,7 @@ describe('bash completion', () => {
 
   /** COMPREPLY for the words typed so far (the last one being completed), run in bash in dir. */
   function complete(words: string[], dir: string): string[] {
+    if (words[0] === 'softbr') words = [join(dir, 'bin/softbr'), ...words.slice(1)];
     const script = `source ${JSON.stringify(COMPLETION)}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_softbr\nprintf '%s\\n' "\${COMPREPLY[@]}"`;
     const r = spawnSync('bash', ['--norc', '-c', script], { cwd: dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
@@ -74,6 +75,10 @@ describe('bash completion', () => {
     try {
       writeFileSync(join(dir, 'softbr.yaml'), '');
       writeFileSync(join(dir, 'other.txt'), '');
+      // stands in for the CLI asking a daemon for its bridges: prints \`softbr show\`'s table (and
+      // says which socket it was asked on)
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(join(dir, 'bin/softbr'), `#!/bin/sh\n[ "$1" = --control ] && printf 'bridge name\\tbridge id\\t\\tSTP enabled\\tinterfaces\\nother0\\t\\t8000.020000000001\\tno\\t\\t\\n' && exit 0\nprintf 'bridge name\\tbridge id\\t\\tSTP enabled\\tinterfaces\\nbr0\\t\\t8000.020000000001\\tno\\t\\ttap1\\n\\t\\t\\t\\t\\t\\t\\ttap2\\nbr1\\t\\t8000.020000000002\\tno\\t\\t\\n'\n`, { mode: 0o755 });
       expect(complete(['softbr', 'ad'], dir)).toEqual(['addbr', 'addif']);
       expect(complete(['softbr', 'set'], dir)).toEqual(['setageing', 'setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportflag', 'setportprio']);
       expect(complete(['softbr', 'fdb', ''], dir)).toEqual(['add', 'del', 'flush', 'show']);
@@ -86,6 +91,11 @@ describe('bash completion', () => {
       expect(complete(['softbr', '--control', '/x', 'showm'], dir)).toEqual(['showmacs']);
       // a verb's arguments are not verbs: `softbr show ad…` completes nothing here
       expect(complete(['softbr', 'show', 'ad'], dir)).toEqual([]);
+      // <bridge> arguments: the daemon's bridges (not its ports), from the socket named on the line
+      expect(complete(['softbr', 'addif', ''], dir)).toEqual(['br0', 'br1']);
+      expect(complete(['softbr', 'fdb', 'flush', 'br'], dir)).toEqual(['br0', 'br1']);
+      expect(complete(['softbr', '--control', '/x.sock', 'showmacs', ''], dir)).toEqual(['other0']);
+      expect(complete(['softbr', 'addif', 'br0', 'other'], dir)).toEqual(['other.txt']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

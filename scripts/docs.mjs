@@ -1,10 +1,26 @@
-// `npm run docs`: rewrites the README's port list from the port-kind registry
-// (src/control/port-kinds); test/unit/port-kinds.test.ts fails while the two differ.
-import { readFileSync, writeFileSync } from 'node:fs';
+// `npm run docs`: rewrites what is generated from the code: the README's port list (from the
+// port-kind registry, src/control/port-kinds), the man page man/softbr.8 and the bash completion
+// completion/softbr.bash (both from the CLI's commander definition, src/cli). Unit tests fail
+// while any of them differs from what the code renders.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const { spliceReadme } = await import('../dist/src/control/port-kinds/index.js');
-const file = new URL('../README.md', import.meta.url);
-const before = readFileSync(file, 'utf8');
-const after = spliceReadme(before);
-if (after !== before) writeFileSync(file, after);
-console.log(after === before ? 'README.md: port list up to date' : 'README.md: port list rewritten');
+const { buildProgram, packageVersion } = await import('../dist/src/cli/main.js');
+const { renderManPage } = await import('../dist/src/cli/manpage.js');
+const { renderBashCompletion } = await import('../dist/src/cli/completion.js');
+
+function update(rel, render) {
+  const file = new URL(`../${rel}`, import.meta.url);
+  let before = '';
+  try { before = readFileSync(file, 'utf8'); } catch { /* first run */ }
+  const after = render(before);
+  if (after !== before) {
+    mkdirSync(new URL('.', file), { recursive: true });
+    writeFileSync(file, after);
+  }
+  console.log(`${rel}: ${after === before ? 'up to date' : 'rewritten'}`);
+}
+
+update('README.md', spliceReadme);
+update('man/softbr.8', () => renderManPage(buildProgram(), packageVersion()));
+update('completion/softbr.bash', () => renderBashCompletion(buildProgram()));

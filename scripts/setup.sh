@@ -8,5 +8,6 @@ if [ "$(id -u)" -ne 0 ]; then echo "setup.sh: run as root (it installs Debian pa
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping netsniff-ng gcc \
-  prometheus python3 make g++ qemu-system-x86 ipxe-qemu vde2 vde-switch vdeplug busybox-static iptables dpdk dpdk-dev >/dev/null
+  prometheus python3 make g++ qemu-system-x86 ipxe-qemu vde2 vde-switch vdeplug busybox-static iptables dpdk dpdk-dev \
+  systemd man-db groff-base >/dev/null
 npm ci --no-audit --no-fund

@@ -10,14 +10,17 @@ import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
 import { registerBenchCommand } from './bench-command.js';
+import { registerConfigCommands } from './config-commands.js';
 
-function packageVersion(): string {
-  try {
-    const url = new URL('../../../package.json', import.meta.url); // dist/src/cli → repo root
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+/** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
+export function packageVersion(): string {
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'softbr') return pkg.version;
+    } catch { /* not there */ }
   }
+  return 'unknown';
 }
 
 function out(s: string): void { process.stdout.write(s); }
@@ -39,13 +42,14 @@ export function buildProgram(): Command {
   program.command('daemon')
     .description('run the bridge daemon in the foreground (needs root)')
     .option('-c, --config <file>', 'YAML config with bridges and ports (reloaded on SIGHUP)')
-    .option('--metrics <addr>', 'serve Prometheus /metrics on ADDR (host:port)', '127.0.0.1:9477')
+    .option('--metrics <addr>', 'serve Prometheus /metrics on ADDR (host:port; default: the config\'s metrics, else 127.0.0.1:9477)')
     .option('--no-metrics', 'do not serve metrics')
+    .option('--control-group <group>', 'let this group use the control socket (mode 0660), so its members run the CLI without root')
     .option('-q, --quiet', 'no log lines on stderr')
-    .action(async (o: { config?: string; metrics: string | false; quiet?: boolean }) => {
+    .action(async (o: { config?: string; metrics?: string | false; quiet?: boolean; controlGroup?: string }) => {
       // loaded here so that client verbs start without the daemon's modules (yaml, zod, prom-client, the addon)
       const { runDaemon } = await import('../control/run-daemon.js');
-      await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet });
+      await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet, controlGroup: o.controlGroup });
     });
 
   program.command('addbr <bridge>')
@@ -64,11 +68,12 @@ export function buildProgram(): Command {
   program.command('addif <bridge> <port...>')
     .summary('add ports: TAPs, existing netdevs, sockets of QEMU guests')
     .description('add ports to a bridge: TAPs softbr creates, existing netdevs, sockets that QEMU guests connect to')
+    .option('--take-address', 'move the device\'s IP addresses and routes to the bridge\'s host port (moved back on delif, or if any step fails)')
     .addHelpText('after', `\n${addifHelp()}`)
-    .action(async (br: string, ports: string[]) => {
+    .action(async (br: string, ports: string[], o: { takeAddress?: boolean }) => {
       bridgeName(br);
       ports.forEach((p) => portSpec(p));
-      for (const p of ports) await req('addif', { bridge: br, port: p });
+      for (const p of ports) await req('addif', { bridge: br, port: p, ...(o.takeAddress ? { takeAddress: true } : {}) });
     });
 
   program.command('delif <bridge> <port...>').description('remove ports from a bridge')
@@ -178,6 +183,7 @@ export function buildProgram(): Command {
 
   registerObserveCommands(program, req, sock);
   registerBenchCommand(program);
+  registerConfigCommands(program, req);
   return program;
 }
 

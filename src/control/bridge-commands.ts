@@ -16,7 +16,7 @@ registerCommand('delbr', ({ daemon, args: a }) => { daemon.deleteBridge(bridgeNa
 
 registerCommand('addif', async ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
-  const p = await daemon.addPort(m, { name: str(a, 'port') });
+  const p = await daemon.addPort(m, { name: str(a, 'port'), takeAddress: a['takeAddress'] === undefined ? undefined : onOff(a['takeAddress'], 'takeAddress') });
   // an endpoint (vde:DIR) has no port number: its clients get theirs as they connect
   return p === null ? { port: portSpec(str(a, 'port')).name, no: null } : { port: p.name, no: p.no };
 });

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { isValidMacString } from '../frame/mac.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
-import { portSpecError } from './port-kinds/index.js';
+import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import { UserError } from './protocol.js';
+import { VLAN_ID_MAX } from '../frame/ethernet.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
 const num = (lo: number, hi: number, what: string) =>
@@ -29,6 +30,7 @@ const portObject = z.object({
   cost: num(...STP_LIMITS.pathCost, 'STP path cost').int().optional(),
   priority: num(...STP_LIMITS.portPriority, 'STP port priority').int().optional(),
   mac: mac.optional(),
+  takeAddress: z.boolean().optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -37,6 +39,13 @@ const stpObject = z.object({
   hello: num(...STP_LIMITS.hello, 'hello time, seconds').optional(),
   maxAge: num(...STP_LIMITS.maxAge, 'max age, seconds').optional(),
   forwardDelay: num(...STP_LIMITS.forwardDelay, 'forward delay, seconds').optional(),
+}).strict();
+
+// a static FDB entry, as `softbr fdb add MAC dev PORT [--vlan VID]` makes one
+const staticObject = z.object({
+  mac,
+  port: z.string().refine(isName, { message: `port name: ${NAME_RULE}` }),
+  vlan: num(0, VLAN_ID_MAX, 'VLAN id').int().optional(),
 }).strict();
 
 const bridgeObject = z.object({
@@ -49,6 +58,7 @@ const bridgeObject = z.object({
   vlanFiltering: z.boolean().optional(),
   stp: z.union([z.boolean(), stpObject]).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
+  static: z.array(staticObject).optional(),
 }).strict();
 
 const configSchema = z.object({
@@ -68,6 +78,8 @@ export interface PortConfig {
   cost?: number;
   priority?: number;
   mac?: string;
+  /** Move the device's addresses and routes to the bridge's host port (addif --take-address). */
+  takeAddress?: boolean;
 }
 
 export interface BridgeConfig {
@@ -82,6 +94,14 @@ export interface BridgeConfig {
   vlanFiltering: boolean;
   stp: { enabled: boolean; priority: number; hello: number; maxAge: number; forwardDelay: number };
   ports: PortConfig[];
+  /** Static FDB entries; port is a port name of this bridge (the bridge's own name for its host port). */
+  static: StaticEntryConfig[];
+}
+
+export interface StaticEntryConfig {
+  mac: string;
+  port: string;
+  vlan: number;
 }
 
 export interface Config {
@@ -147,6 +167,16 @@ export function parseConfig(text: string, file = 'config'): Config {
       seen.add(pc.name);
       ports.push(pc);
     }
+    const portNames = new Set(ports.map((p) => portSpec(p.name).name));
+    if (b.local ?? true) portNames.add(name);
+    const statics: StaticEntryConfig[] = [];
+    (b.static ?? []).forEach((s, i) => {
+      if (!portNames.has(s.port)) {
+        const line = lineOf(doc, lc, ['bridges', name, 'static', i]);
+        throw new UserError(`${file}:${line}: bridges.${name}.static.${i}.port: '${s.port}' is not a port of ${name} (its ports: ${[...portNames].join(', ') || 'none'})`);
+      }
+      statics.push({ mac: s.mac.toLowerCase(), port: s.port, vlan: s.vlan ?? 0 });
+    });
     bridges.push({
       name,
       mac: b.mac,
@@ -164,12 +194,13 @@ export function parseConfig(text: string, file = 'config'): Config {
         forwardDelay: stpObj.forwardDelay ?? STP_DEFAULTS.forwardDelay,
       },
       ports,
+      static: statics,
     });
   }
   return { control: c.control, metrics: c.metrics, bridges };
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: string[]): number {
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: (string | number)[]): number {
   const node = doc.getIn(path, true);
   return isNode(node) && node.range ? lc.linePos(node.range[0]).line : 1;
 }

@@ -8,21 +8,26 @@ import { SystemClock, type Clock } from '../bridge/clock.js';
 import type { PortIO } from '../bridge/port-io.js';
 import { MTU_MAX_DEVICE } from './port-kinds/spec-parts.js';
 import type { BridgeEvent } from '../bridge/events.js';
-import { parseMac, randomLocalMac } from '../frame/mac.js';
+import { formatMac, parseMac, randomLocalMac } from '../frame/mac.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import { UserError } from './protocol.js';
 import { numIn, bridgeName } from './args.js';
-import type { BridgeConfig, Config, PortConfig } from './config.js';
+import type { BridgeConfig, Config, PortConfig, StaticEntryConfig } from './config.js';
 import { portSpec, openPort, listenPort, isEndpointSpec, type PortSpec, type PortEndpoint } from './port-kinds/index.js';
 import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
 import * as views from './views.js';
+import { takeAddressing, returnAddressing, type TakenAddressing } from './take-address.js';
 
 export interface ManagedBridge {
   bridge: Bridge;
-  /** Specs of ports by port name, as the user gave them (for reload diffs and show). */
+  /** Specs of ports by port name, parsed (for reload diffs and show). */
   specs: Map<string, PortSpec>;
   /** Endpoints (vde:DIR) by their name: each client of one is a port of its own. */
   endpoints: Map<string, PortEndpoint>;
+  /** The same ports' specs as the user wrote them (`tap:tap0`, `stream:vm1=/run/vm1.sock`), for config show. */
+  given: Map<string, string>;
+  /** Addresses and routes taken from attached netdevs (addif --take-address), by port name. */
+  taken: Map<string, TakenAddressing>;
 }
 
 export interface DaemonOptions {
@@ -34,6 +39,8 @@ export interface DaemonOptions {
 
 export class Daemon {
   readonly bridges = new Map<string, ManagedBridge>();
+  /** The config file the daemon runs from (config save writes there by default) and its service keys. */
+  source: { file?: string; control?: string; metrics?: string | false } = {};
   readonly clock: Clock;
   private timer: NodeJS.Timeout | undefined;
   private log: (msg: string) => void;
@@ -86,7 +93,7 @@ export class Daemon {
       vlanFiltering: cfg.vlanFiltering ?? false,
       stpPriority: stp?.priority, helloSec: stp?.hello, maxAgeSec: stp?.maxAge, forwardDelaySec: stp?.forwardDelay,
     });
-    const m: ManagedBridge = { bridge, specs: new Map(), endpoints: new Map() };
+    const m: ManagedBridge = { bridge, specs: new Map(), endpoints: new Map(), given: new Map(), taken: new Map() };
     bridge.on((e) => { for (const s of this.eventSinks) s(e); });
     if (cfg.local ?? true) {
       // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
@@ -103,6 +110,7 @@ export class Daemon {
     try {
       if (stp?.enabled) bridge.stp.enable();
       for (const p of cfg.ports ?? []) await this.addPort(m, p);
+      for (const s of cfg.static ?? []) this.addStatic(m, s);
     } catch (e) {
       this.deleteBridge(name);
       throw e;
@@ -110,8 +118,21 @@ export class Daemon {
     return m;
   }
 
+  /** Moves addresses taken from port name back to its device, before the port (or the host port) goes. */
+  private giveBack(m: ManagedBridge, name: string): void {
+    const taken = m.taken.get(name);
+    if (!taken) return;
+    returnAddressing(taken, m.bridge.name, this.log);
+    m.taken.delete(name);
+    this.log(`${m.bridge.name}: gave the addresses and routes back to ${name}`);
+  }
+
   deleteBridge(name: string): void {
     const m = this.get(name);
+    // before the host port TAP (which holds them) is deleted
+    for (const pname of [...m.taken.keys()]) {
+      try { this.giveBack(m, pname); } catch (e) { this.log(`${name}: ${(e as Error).message}`); }
+    }
     for (const ep of m.endpoints.values()) ep.close();
     m.endpoints.clear();
     for (const p of m.bridge.allPorts()) m.bridge.removePort(p.name);
@@ -134,6 +155,10 @@ export class Daemon {
     const portMac = pc.mac ? parseMac(pc.mac) : undefined;
     if (pc.cost !== undefined) numIn(pc.cost, 'path cost', ...STP_LIMITS.pathCost, true);
     if (pc.priority !== undefined) numIn(pc.priority, 'port priority', ...STP_LIMITS.portPriority, true);
+    if (pc.takeAddress) {
+      if (spec.kind !== 'dev') throw new UserError(`--take-address: ${pc.name} is not an existing netdev (only an attached device like eth0 has addresses to move)`);
+      if (!m.bridge.allPorts().some((p) => p.isHost)) throw new UserError(`--take-address: bridge ${m.bridge.name} has no host port to move the addresses to (it was created with --no-local)`);
+    }
     if (isEndpointSpec(spec)) {
       const ep = await listenPort(spec, this.log, {
         add: (io) => this.addClientPort(m, io, pc),
@@ -145,6 +170,7 @@ export class Daemon {
       });
       m.endpoints.set(spec.name, ep);
       m.specs.set(spec.name, spec);
+      m.given.set(spec.name, pc.name);
       return null;
     }
     const io: PortIO = await openPort(spec, this.log);
@@ -160,7 +186,17 @@ export class Daemon {
       io.close();
       throw e;
     }
+    if (pc.takeAddress) {
+      try {
+        m.taken.set(spec.name, takeAddressing(spec.name, m.bridge.name, this.log));
+        this.log(`${m.bridge.name}: took the addresses and routes of ${spec.name}`);
+      } catch (e) {
+        m.bridge.removePort(port.name);
+        throw e;
+      }
+    }
     m.specs.set(spec.name, spec);
+    m.given.set(spec.name, pc.name);
     this.syncMtu(m);
     return port;
   }
@@ -200,6 +236,25 @@ export class Daemon {
     }
   }
 
+
+  /** A static FDB entry of the config; the bridge's refusal (no such port) is the user's error. */
+  addStatic(m: ManagedBridge, s: StaticEntryConfig): void {
+    try {
+      m.bridge.addStatic(parseMac(s.mac), s.port, s.vlan);
+    } catch (e) {
+      throw new UserError(`bridge ${m.bridge.name}: static entry ${s.mac}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The static (not local, not learned) FDB entries of a bridge, as the config writes them. */
+  staticEntries(m: ManagedBridge): StaticEntryConfig[] {
+    const names = new Map(m.bridge.allPorts().map((p) => [p.no, p.name]));
+    return m.bridge.fdb.entries(this.clock.now())
+      .filter((e) => e.kind === 'static')
+      .map((e) => ({ mac: formatMac(e.mac), port: names.get(e.port) ?? String(e.port), vlan: e.vid }))
+      .sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : a.vlan - b.vlan));
+  }
+
   removePort(m: ManagedBridge, name: string): void {
     let bare = name;
     try { bare = portSpec(name).name; } catch { /* not a spec: look it up as given */ }
@@ -207,13 +262,16 @@ export class Daemon {
     if (ep !== undefined) {
       m.endpoints.delete(bare);
       m.specs.delete(bare);
+      m.given.delete(bare);
       ep.close();
       return;
     }
     const p = this.port(m, name);
+    this.giveBack(m, p.name);
     m.bridge.removePort(p.name);
     m.specs.delete(p.name);
     this.syncMtu(m);
+    m.given.delete(p.name);
   }
 
   /** Closes every port (deleting TAPs softbr created) and stops timers. */
@@ -257,6 +315,12 @@ export class Daemon {
         if (pc.cost !== undefined) br.stp.setPathCost(existing.no, pc.cost);
         if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
       }
+      const key = (s: StaticEntryConfig) => `${s.mac}/${s.vlan}/${s.port}`;
+      const want = new Map(b.static.map((s) => [key(s), s]));
+      for (const s of this.staticEntries(m)) {
+        if (!want.delete(key(s))) { br.removeFdb(parseMac(s.mac), s.vlan); done.push(`${b.name}: removed static ${s.mac}`); }
+      }
+      for (const s of want.values()) { this.addStatic(m, s); done.push(`${b.name}: static ${s.mac} on ${s.port}`); }
     }
     return done;
   }

@@ -1,30 +1,43 @@
 // `softbr daemon`: loads the config, serves the control socket, runs until SIGTERM/SIGINT (clean
 // exit, TAPs it created deleted) and reloads the config on SIGHUP. The daemon's entry point: the
-// CLI's `daemon` verb loads it (lazily) and runs it in its own process.
+// CLI's `daemon` verb loads it (lazily) and runs it in its own process. Under systemd it reports
+// readiness (notify.ts) once the config is applied and the socket listens.
+import { resolve } from 'node:path';
 import { Daemon } from './daemon.js';
 import { loadConfig, type Config } from './config.js';
 import { serveControl } from './server.js';
 import { controlHandler } from './handler.js';
 import { controlPath } from './protocol.js';
 import { serveMetrics } from '../metrics/server.js';
-import { isRoot } from '../is-root.js';
+import { missingNetCaps, CAPABILITY_USES } from './capabilities.js';
+import { groupId } from './control-group.js';
+import { notifyReady } from './notify.js';
+
+/** Where metrics are served when neither the command line nor the config says. */
+export const DEFAULT_METRICS = '127.0.0.1:9477';
 
 export interface DaemonCliOptions {
   config?: string;
   control?: string;
   metrics?: string | false;
   quiet?: boolean;
+  /** Group (name or gid) that may use the control socket (mode 0660). */
+  controlGroup?: string;
 }
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
   let cfg: Config = { bridges: [] };
   if (opts.config) cfg = loadConfig(opts.config); // a bad config throws (UserError) before anything is created
-  if (!isRoot()) {
-    throw new Error('softbr daemon needs root (it opens TAP devices and raw sockets): run it with sudo');
+  const gid = opts.controlGroup === undefined ? undefined : groupId(opts.controlGroup);
+  const missing = missingNetCaps();
+  if (missing.length === 2) {
+    throw new Error('softbr daemon needs root, or CAP_NET_ADMIN and CAP_NET_RAW (it opens TAP devices and raw sockets): run it with sudo or as the systemd unit does');
   }
+  for (const cap of missing) log(`warning: no ${cap}: ${CAPABILITY_USES[cap]} will fail`);
   const path = controlPath(opts.control ?? cfg.control);
   const daemon = new Daemon({ log });
+  daemon.source = { file: opts.config === undefined ? undefined : resolve(opts.config), control: cfg.control, metrics: cfg.metrics };
   let server: Awaited<ReturnType<typeof serveControl>> | undefined;
   let stopping = false;
   const stop = (sig: string) => {
@@ -48,13 +61,13 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   });
   try {
     await daemon.applyConfig(cfg);
-    server = await serveControl(path, controlHandler(daemon), { log });
+    server = await serveControl(path, controlHandler(daemon), { log, group: gid });
   } catch (e) {
     daemon.shutdown();
     throw e;
   }
   try {
-    extra.push(...await startExtras(daemon, opts.metrics === undefined ? cfg.metrics : opts.metrics, log));
+    extra.push(...await startExtras(daemon, opts.metrics ?? cfg.metrics ?? DEFAULT_METRICS, log));
   } catch (e) {
     // nothing half-started: ports closed, TAPs deleted, socket removed
     daemon.shutdown();
@@ -66,6 +79,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
     let next: Config;
     try {
       next = loadConfig(opts.config);
+      daemon.source = { ...daemon.source, control: next.control, metrics: next.metrics };
     } catch (e) {
       log(`SIGHUP: config not reloaded, nothing changed: ${(e as Error).message}`);
       return;
@@ -75,7 +89,9 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
       (e: Error) => log(`SIGHUP: reload failed part way: ${e.message}`),
     );
   });
-  log(`listening on ${path}${cfg.bridges.length ? `; bridges: ${cfg.bridges.map((b) => b.name).join(', ')}` : ''}`);
+  const ready = `listening on ${path}${cfg.bridges.length ? `; bridges: ${cfg.bridges.map((b) => b.name).join(', ')}` : ''}`;
+  log(ready);
+  await notifyReady(ready, log);
 }
 
 /** Services beside the control socket (metrics HTTP); each returns its stop function. */

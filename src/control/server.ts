@@ -1,4 +1,5 @@
-// The control socket server: accepts connections on a unix socket (mode 0600), splits lines,
+// The control socket server: accepts connections on a unix socket (mode 0600, or 0660 with an
+// admin group), splits lines,
 // parses requests and hands them to a handler; replies and stream events are written back as lines.
 // Every handler error passes here on its way to the client, so this is where user errors and
 // internal ones part (errorReply).
@@ -7,6 +8,7 @@ import { mkdirSync, unlinkSync, chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
 import { errorReply, type Request, type Reply } from './protocol.js';
+import { shareSocket } from './control-group.js';
 
 export interface Session {
   /** Sends a stream event for request id. */
@@ -36,6 +38,8 @@ async function claimPath(path: string): Promise<void> {
 export interface ServeOptions {
   /** Where internal errors go, with their stacks (default: stderr, as the daemon logs). */
   log?: (msg: string) => void;
+  /** Gid whose members may use the socket (mode 0660); without it only the owner (0600). */
+  group?: number;
 }
 
 export async function serveControl(path: string, handler: Handler, opts: ServeOptions = {}): Promise<Server> {
@@ -47,7 +51,8 @@ export async function serveControl(path: string, handler: Handler, opts: ServeOp
     server.once('error', reject);
     server.listen(path, () => { server.off('error', reject); resolve(); });
   });
-  chmodSync(path, 0o600);
+  if (opts.group === undefined) chmodSync(path, 0o600);
+  else shareSocket(path, opts.group);
   server.on('close', () => { try { unlinkSync(path); } catch { /* already gone */ } });
   return server;
 }

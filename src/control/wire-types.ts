@@ -167,3 +167,9 @@ export type CaptureEvent =
   | { type: 'started'; bridge: string; port: string; direction: Direction; count: number; duration: number; snaplen: number }
   /** ts: wall-clock ms with µs fraction; len: length on the wire; data: captured bytes, base64. */
   | { type: 'frame'; ts: number; dir: 'in' | 'out'; len: number; data: string };
+
+/** `config-show`: the running state as config YAML, and the config file the daemon was started with. */
+export interface ConfigShowResult {
+  yaml: string;
+  file: string | null;
+}

@@ -108,9 +108,11 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
 
   it('entries age out after setageing', async () => {
     const [h1, h2] = hosts as [Host, Host];
-    // permanent neighbours: after this ping h1 and h2 send nothing more (no ARP refresh)
-    await lab.exec(h1.ns, 'ip', ['neigh', 'replace', h2.ip, 'lladdr', h2.mac, 'dev', 'eth0', 'nud', 'permanent']);
-    await lab.exec(h2.ns, 'ip', ['neigh', 'replace', h1.ip, 'lladdr', h1.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    // permanent neighbours between every pair: after this ping no host sends anything more (no
+    // ARP refresh, and no unicast probe left over from an earlier test's ping, which the kernel
+    // sends ~5 s after a reply and would land in the ageing window when the tests run slowly)
+    const pairs = hosts.flatMap((a) => hosts.filter((b) => b !== a).map((b) => [a, b] as const));
+    for (const [a, b] of pairs) await lab.exec(a.ns, 'ip', ['neigh', 'replace', b.ip, 'lladdr', b.mac, 'dev', 'eth0', 'nud', 'permanent']);
     // the permanent neighbours and the short ageing go whatever happens, or they break the tests after this one
     try {
       expect((await ping(h1, h2.ip, 1)).code).toBe(0);
@@ -124,8 +126,7 @@ describe.skipIf(!root)('softbr daemon with TAP hosts in namespaces', () => {
       // anything still there was heard from within the last second
       for (const m of left) expect(m.ageingTimerSec).toBeLessThan(1);
     } finally {
-      await lab.exec(h1.ns, 'ip', ['neigh', 'del', h2.ip, 'dev', 'eth0'], { allowFail: true });
-      await lab.exec(h2.ns, 'ip', ['neigh', 'del', h1.ip, 'dev', 'eth0'], { allowFail: true });
+      for (const [a, b] of pairs) await lab.exec(a.ns, 'ip', ['neigh', 'del', b.ip, 'dev', 'eth0'], { allowFail: true });
       await d.ok('setageing', BR, '300');
     }
   });

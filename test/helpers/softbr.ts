@@ -22,15 +22,22 @@ export class SoftbrDaemon {
     this.control = join(this.dir, 'control.sock');
   }
 
-  /** Starts the daemon (optionally with config text) and waits for its socket. */
-  async start(opts: { config?: string; args?: string[] } = {}): Promise<void> {
+  /**
+   * Starts the daemon (optionally with config text or an existing config file) and waits for its
+   * socket. `wrap` is a command that execs the daemon (`ip netns exec NS`, `setpriv …`), so the
+   * PID stopped later is still the daemon's.
+   */
+  async start(opts: { config?: string; configFile?: string; args?: string[]; wrap?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
     const args = [BIN, '--control', this.control, 'daemon', '--no-metrics', ...(opts.args ?? [])];
     if (opts.config !== undefined) {
       const f = join(this.dir, 'softbr.yaml');
       writeFileSync(f, opts.config);
       args.push('-c', f);
+    } else if (opts.configFile !== undefined) {
+      args.push('-c', opts.configFile);
     }
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
+    const p = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     this.proc = p;
     p.stdout!.on('data', (d) => { this.log += d; });
     p.stderr!.on('data', (d) => { this.log += d; });

@@ -26,7 +26,17 @@ describe('config', () => {
       vlanFiltering: false,
       stp: { enabled: false, priority: 32768, hello: 2, maxAge: 20, forwardDelay: 15 },
       ports: [{ name: 'tap:tap0' }, { name: 'veth1', hairpin: true }],
+      static: [],
     }]);
+  });
+
+  it('static FDB entries name a port of their bridge (or the bridge, for its host port)', () => {
+    const ok = parseConfig('bridges:\n  br0:\n    ports: [tap:tap0]\n    static:\n      - {mac: 02:00:00:00:00:AA, port: tap0}\n      - {mac: 02:00:00:00:00:bb, port: br0, vlan: 10}\n', 'c.yaml');
+    expect(ok.bridges[0]!.static).toEqual([{ mac: '02:00:00:00:00:aa', port: 'tap0', vlan: 0 }, { mac: '02:00:00:00:00:bb', port: 'br0', vlan: 10 }]);
+    expect(() => parseConfig('bridges:\n  br0:\n    ports: [tap:tap0]\n    static:\n      - {mac: 02:00:00:00:00:aa, port: tap9}\n', 'c.yaml'))
+      .toThrow(/^c\.yaml:5: bridges\.br0\.static\.0\.port: 'tap9' is not a port of br0 \(its ports: tap0, br0\)/);
+    expect(() => parseConfig('bridges:\n  br0:\n    static:\n      - {mac: 02:00:00:00:00:aa, port: br0, vlan: 5000}\n', 'c.yaml')).toThrow(/vlan: must be 0–4095/);
+    expect(() => parseConfig('bridges:\n  br0:\n    static:\n      - {mac: nope, port: br0}\n', 'c.yaml')).toThrow(/mac: expected a MAC address/);
   });
 
   it('stp: true and an stp block both turn STP on', () => {

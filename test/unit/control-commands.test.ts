@@ -50,7 +50,7 @@ describe('control command table and errors', () => {
 
   beforeAll(async () => {
     bridge.addPort(new TestPort('p1', parseMac('02:00:00:00:01:01')));
-    daemon.bridges.set('br0', { bridge, specs: new Map(), endpoints: new Map() });
+    daemon.bridges.set('br0', { bridge, specs: new Map(), endpoints: new Map(), given: new Map(), taken: new Map() });
     server = await serveControl(sock, controlHandler(daemon), { log: (m) => { log.push(m); } });
   });
   afterAll(() => {
@@ -61,7 +61,7 @@ describe('control command table and errors', () => {
 
   it('has one handler for every verb of the protocol', () => {
     expect(commandNames()).toEqual([
-      'addbr', 'addif', 'capture', 'capture-stop', 'delbr', 'delif', 'fdb-add', 'fdb-del', 'fdb-flush', 'fdb-show',
+      'addbr', 'addif', 'capture', 'capture-stop', 'config-show', 'delbr', 'delif', 'fdb-add', 'fdb-del', 'fdb-flush', 'fdb-show',
       'hairpin', 'link-show', 'monitor', 'ping', 'setageing', 'setbridgeprio', 'setfd', 'setflag', 'sethello',
       'setmaxage', 'setpathcost', 'setportprio', 'show', 'showmacs', 'showstp', 'stp', 'trace',
     ]);

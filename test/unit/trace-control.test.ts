@@ -55,7 +55,7 @@ describe('observe verbs over the control socket', () => {
   beforeAll(async () => {
     p1 = bridge.addPort(io1);
     bridge.addPort(io2);
-    daemon.bridges.set('br0', { bridge, specs: new Map(), endpoints: new Map() });
+    daemon.bridges.set('br0', { bridge, specs: new Map(), endpoints: new Map(), given: new Map(), taken: new Map() });
     server = await serveControl(sock, controlHandler(daemon));
   });
   afterAll(() => {

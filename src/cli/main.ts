@@ -9,6 +9,8 @@ import { portSpec, addifHelp } from '../control/port-kinds/index.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
+import { registerLabCommands } from './lab-commands.js';
+import { labControlPath } from '../lab/builder/state.js';
 
 function packageVersion(): string {
   try {
@@ -29,10 +31,15 @@ export function buildProgram(): Command {
       + 'Verbs talk to `softbr daemon` over its control socket (default /run/softbr/control.sock).')
     .version(packageVersion(), '-V, --version')
     .option('--control <path>', 'control socket of the daemon (env SOFTBR_CONTROL)')
+    .option('--lab <name>', 'talk to the daemon of a lab made by `softbr lab up` (its socket under /run/softbr/labs/NAME/)')
     .showHelpAfterError('(run softbr --help for the verbs, softbr VERB --help for one)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const sock = () => controlPath(program.opts<{ control?: string }>().control);
+  const sock = () => {
+    const o = program.opts<{ control?: string; lab?: string }>();
+    if (o.lab !== undefined && o.control !== undefined) throw new UserError('give --control or --lab, not both');
+    return o.lab !== undefined ? labControlPath(o.lab) : controlPath(o.control);
+  };
   const req = <T = unknown>(cmd: string, args: Record<string, unknown> = {}) => call<T>(sock(), cmd, args);
 
   program.command('daemon')
@@ -176,6 +183,7 @@ export function buildProgram(): Command {
     });
 
   registerObserveCommands(program, req, sock);
+  registerLabCommands(program);
   return program;
 }
 

@@ -45,13 +45,14 @@ export function buildProgram(): Command {
   program.command('daemon')
     .description('run the bridge daemon in the foreground (needs root)')
     .option('-c, --config <file>', 'YAML config with bridges and ports (reloaded on SIGHUP)')
-    .option('--metrics <addr>', 'serve Prometheus /metrics on ADDR (host:port)', '127.0.0.1:9477')
-    .option('--no-metrics', 'do not serve metrics')
+    .option('--metrics <addr>', 'serve Prometheus /metrics and the live web view (/) on ADDR (host:port)', '127.0.0.1:9477')
+    .option('--no-metrics', 'do not serve metrics (nor the web view)')
+    .option('--web-topology <file>', "a lab's state file: the web view at / draws its hosts and links (softbr lab up passes it)")
     .option('-q, --quiet', 'no log lines on stderr')
-    .action(async (o: { config?: string; metrics: string | false; quiet?: boolean }) => {
+    .action(async (o: { config?: string; metrics: string | false; quiet?: boolean; webTopology?: string }) => {
       // loaded here so that client verbs start without the daemon's modules (yaml, zod, prom-client, the addon)
       const { runDaemon } = await import('../control/run-daemon.js');
-      await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet });
+      await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet, topology: o.webTopology });
     });
 
   program.command('addbr <bridge>')

@@ -14,6 +14,8 @@ export interface DaemonCliOptions {
   control?: string;
   metrics?: string | false;
   quiet?: boolean;
+  /** A lab's state file, for the web view's hosts and links. */
+  topology?: string;
 }
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
@@ -54,7 +56,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
     throw e;
   }
   try {
-    extra.push(...await startExtras(daemon, opts.metrics === undefined ? cfg.metrics : opts.metrics, log));
+    extra.push(...await startExtras(daemon, opts.metrics === undefined ? cfg.metrics : opts.metrics, log, opts.topology));
   } catch (e) {
     // nothing half-started: ports closed, TAPs deleted, socket removed
     daemon.shutdown();
@@ -78,12 +80,12 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   log(`listening on ${path}${cfg.bridges.length ? `; bridges: ${cfg.bridges.map((b) => b.name).join(', ')}` : ''}`);
 }
 
-/** Services beside the control socket (metrics HTTP); each returns its stop function. */
-async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void): Promise<(() => void)[]> {
+/** Services beside the control socket (metrics and the web view over HTTP); each returns its stop function. */
+async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void, topology?: string): Promise<(() => void)[]> {
   const stops: (() => void)[] = [];
   if (metrics) {
-    const m = await serveMetrics(daemon, metrics);
-    log(`metrics on ${m.url}`);
+    const m = await serveMetrics(daemon, metrics, { topology });
+    log(`metrics on ${m.url}; web view on ${m.url.replace(/\/metrics$/, '/')}`);
     stops.push(() => { void m.close(); });
   }
   return stops;

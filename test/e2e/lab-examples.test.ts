@@ -52,6 +52,29 @@ describe.skipIf(!usable)('lab examples (root)', () => {
       const no = async (port: string) => (await ports('two-hosts')).find((p) => p.ifname === port)!.ifindex;
       expect(rows.find((r) => r.mac === m1)).toMatchObject({ isLocal: false, portNo: await no(portOf('h1:eth0')) });
       expect(rows.find((r) => r.mac === m2)).toMatchObject({ isLocal: false, portNo: await no(portOf('h2:eth0')) });
+      // `capture BR` without a port: every port, each line naming its port and direction
+      const cap = spawn(process.execPath, [BIN, '--lab', 'two-hosts', 'capture', 'br0', '-c', '6'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let lines = '';
+      let started = '';
+      cap.stdout!.on('data', (d) => { lines += d; });
+      cap.stderr!.on('data', (d) => { started += d; });
+      const capDone = new Promise((r) => cap.once('exit', r));
+      try {
+        expect(await until(() => started.includes('every port'), 10_000)).toBe(true);
+        await labOk('exec', 'two-hosts', 'h1', '--', 'ip', 'neigh', 'flush', 'all');
+        expect(await ping('two-hosts', 'h1', '10.5.0.2')).toBe(true);
+        expect(await until(() => lines.split('\n').length > 6, 5000)).toBe(true);
+      } finally {
+        if (cap.exitCode === null) cap.kill('SIGINT');
+        await capDone;
+      }
+      const t0 = portOf('h1:eth0');
+      const t1 = portOf('h2:eth0');
+      const seq = lines.trim().split('\n').map((l) => { const w = l.split(' '); return `${w[1]} ${w[2] || w[3]} ${/ARP, (Request|Reply)|ICMP echo (request|reply)/.exec(l)?.[0]}`; });
+      expect(seq).toEqual([
+        `${t0} in ARP, Request`, `${t1} out ARP, Request`, `${t1} in ARP, Reply`, `${t0} out ARP, Reply`,
+        `${t0} in ICMP echo request`, `${t1} out ICMP echo request`,
+      ]);
       await onLab('two-hosts', 'setageing', 'br0', '1');
       const aged = await until(async () => !(JSON.parse(await onLab('two-hosts', 'showmacs', 'br0', '--json')) as MacRow[]).some((r) => !r.isLocal), 5000);
       expect(aged).toBe(true);

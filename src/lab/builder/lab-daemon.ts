@@ -33,13 +33,13 @@ function logTail(log: string): string {
  * `onPid` sees the pid before the daemon is ready, so a caller can record it first.
  */
 export async function startLabDaemon(dir: string, control: string, bridges: Map<string, BridgeSettings>, web: string | undefined,
-  onPid: (pid: number) => void): Promise<StartedDaemon> {
+  topology: string, onPid: (pid: number) => void): Promise<StartedDaemon> {
   const cfg = join(dir, 'softbr.yaml');
   const log = join(dir, 'daemon.log');
   const cfgBridges = Object.fromEntries([...bridges].map(([n, b]) => [n, { ...b, local: false }]));
   writeFileSync(cfg, `# written by softbr lab up\n${stringify({ control, bridges: cfgBridges })}`);
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [BIN, '--control', control, 'daemon', '-c', cfg, ...(web ? ['--metrics', web] : ['--no-metrics'])], {
+  const child = spawn(process.execPath, [BIN, '--control', control, 'daemon', '-c', cfg, ...(web ? ['--metrics', web, '--web-topology', topology] : ['--no-metrics'])], {
     detached: true, stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

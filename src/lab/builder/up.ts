@@ -11,7 +11,7 @@ import { UserError } from '../../user-error.js';
 import { isRoot } from '../../is-root.js';
 import { Lab } from '../netns.js';
 import type { LabSpec, LinkEnd } from './schema.js';
-import { labControlPath, labDir, readState, writeState, type LabState } from './state.js';
+import { labControlPath, labDir, readState, statePath, writeState, type LabState } from './state.js';
 import { startLabDaemon, running } from './lab-daemon.js';
 import { downLab } from './down.js';
 
@@ -47,7 +47,7 @@ export async function upLab(spec: LabSpec, log: (s: string) => void = () => {}):
 
 async function build(spec: LabSpec, st: LabState, log: (s: string) => void): Promise<void> {
   const save = () => writeState(st);
-  const d = await startLabDaemon(st.dir, st.control, spec.bridges, spec.web, (pid) => { st.daemonPid = pid; save(); });
+  const d = await startLabDaemon(st.dir, st.control, spec.bridges, spec.web, statePath(spec.name), (pid) => { st.daemonPid = pid; save(); });
   st.web = d.web;
   const lab = new Lab(LAB_FILE_TAG, { owner: d.pid });
   st.prefix = lab.prefix;

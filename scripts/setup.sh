@@ -7,6 +7,6 @@ export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 1; fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping iptables traceroute busybox-static wget chromium \
+  iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping iptables traceroute busybox-static wget chromium xz-utils \
   prometheus python3 make g++ qemu-system-x86 ipxe-qemu >/dev/null
 npm ci --no-audit --no-fund

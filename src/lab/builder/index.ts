@@ -11,6 +11,10 @@ import { running } from './lab-daemon.js';
 import { upLab } from './up.js';
 import { downLab } from './down.js';
 import { cutLink } from './cut.js';
+import { GuestConsole, shellLine } from './guest-console.js';
+
+/** A command on a VM's console (a traceroute through a slow path, an iperf run) may take a while. */
+const VM_EXEC_TIMEOUT_MS = 300_000;
 
 export { loadLab, parseLab, upLab, downLab, cutLink, listStates, readState, type LabSpec, type LabState };
 
@@ -44,11 +48,29 @@ export function execInHost(name: string, host: string, cmd: string[]): Promise<n
   const h = st.hosts[host];
   if (!h) throw new UserError(`lab ${name} has no host ${host} (hosts: ${Object.keys(st.hosts).join(', ') || 'none'})`);
   if (cmd.length === 0) throw new UserError('no command given: softbr lab exec NAME HOST -- CMD [ARGS…]');
+  if (h.console !== undefined) return execInVm(h.console, cmd);
+  const ns = h.ns!;
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', h.ns, ...cmd], { stdio: 'inherit' });
+    const child = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
   });
+}
+
+/** Runs a command on a VM's serial console; its output streams to stdout (the console has one stream). */
+async function execInVm(consolePath: string, cmd: string[]): Promise<number> {
+  let con: GuestConsole;
+  try {
+    con = await GuestConsole.connect(consolePath, 2000);
+  } catch (e) {
+    throw new UserError(`cannot reach the VM's console: ${(e as Error).message} (is the lab up, and nobody else on the console?)`);
+  }
+  try {
+    const r = await con.run(shellLine(cmd), VM_EXEC_TIMEOUT_MS, (s) => process.stdout.write(s));
+    return r.code;
+  } finally {
+    con.close();
+  }
 }
 
 /** A file below the working directory relative to it, anything else as it is. */
@@ -65,7 +87,7 @@ export function formatLab(st: LabState): string {
     `           softbr --lab ${st.name} show   # any softbr verb on the lab's bridges`,
     `  bridges  ${st.bridges.join(' ') || '-'}`,
     '  hosts',
-    ...Object.entries(st.hosts).map(([h, v]) => `    ${h.padEnd(12)} netns ${v.ns}`),
+    ...Object.entries(st.hosts).map(([h, v]) => `    ${h.padEnd(12)} ${v.ns !== undefined ? `netns ${v.ns}` : `vm, console ${v.console}`}`),
     '  links',
     ...st.links.map((l) => `    ${l.ends[0]} -- ${l.ends[1]}${l.ports.length ? `   ports ${l.ports.map((p) => `${p.bridge}/${p.port}`).join(', ')}` : ''}${l.devices.length ? `   devices ${l.devices.join(', ')}` : ''}`),
   ];

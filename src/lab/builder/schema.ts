@@ -35,7 +35,13 @@ const kernelBridgeObject = z.object({
   ports: z.array(z.string().refine(isName, { message: `interface name: ${NAME_RULE}` })).min(1),
 }).strict();
 
+const vmObject = z.object({
+  memory: z.number().int().min(64, { message: 'must be 64–4096 (MiB)' }).max(4096, { message: 'must be 64–4096 (MiB)' }).optional(),
+  cpus: z.number().int().min(1, { message: 'must be 1–8' }).max(8, { message: 'must be 1–8' }).optional(),
+}).strict();
+
 const hostObject = z.object({
+  vm: z.union([z.literal(true), vmObject]).optional(),
   interfaces: z.record(z.string().refine(isName, { message: `interface name: ${NAME_RULE}` }), z.union([cidr, interfaceObject, z.null()])).optional(),
   routes: z.array(words).optional(),
   forwarding: z.boolean().optional(),
@@ -64,6 +70,8 @@ export type LinkEnd = { kind: 'bridge'; bridge: string } | { kind: 'host'; host:
 
 export interface HostSpec {
   name: string;
+  /** A QEMU guest instead of a namespace: its NICs get their addresses by DHCP. */
+  vm?: { memory: number; cpus: number };
   /** Addresses and MACs by interface name (interfaces themselves come from links). */
   interfaces: Map<string, { addresses: string[]; mac?: string }>;
   routes: string[][];
@@ -99,8 +107,17 @@ function normalise(raw: RawLab, input: YamlInput<unknown>, file: string): LabSpe
       const o = typeof v === 'string' ? { address: v } : v ?? {};
       interfaces.set(ifname, { addresses: o.address === undefined ? [] : [o.address].flat(), mac: o.mac });
     }
+    if (h.vm) {
+      for (const k of ['forwarding', 'nat', 'dnsmasq', 'bridge', 'files', 'start'] as const) {
+        if (h[k] !== undefined) throw input.error(['hosts', name, k], `not for a VM host (a VM takes interfaces, routes and run; its addresses come by DHCP)`);
+      }
+      for (const [ifname, v] of interfaces) {
+        if (v.addresses.length > 0 || v.mac !== undefined) throw input.error(['hosts', name, 'interfaces', ifname], 'a VM\'s interfaces get their address by DHCP: give no address or MAC');
+      }
+    }
     hosts.set(name, {
       name, interfaces,
+      vm: h.vm ? { memory: (h.vm === true ? undefined : h.vm.memory) ?? 128, cpus: (h.vm === true ? undefined : h.vm.cpus) ?? 1 } : undefined,
       routes: (h.routes ?? []).map(split),
       forwarding: h.forwarding ?? false,
       nat: (h.nat ?? []).map(split),
@@ -135,6 +152,12 @@ function normalise(raw: RawLab, input: YamlInput<unknown>, file: string): LabSpe
     }
     if (ends[0].kind === 'host' && ends[1].kind === 'host' && ends[0].host === ends[1].host) {
       throw input.error(['links', i], `a link from host ${ends[0].host} to itself`);
+    }
+    for (const [j, e] of ends.entries()) {
+      if (e.kind !== 'host' || !hosts.get(e.host)!.vm) continue;
+      if (ends[1 - j]!.kind !== 'bridge') throw input.error(['links', i], `VM ${e.host} can only be linked to a bridge`);
+      const n = [...made.get(e.host)!].filter((x) => x !== 'lo').length - 1;
+      if (e.ifname !== `eth${n}`) throw input.error(['links', i, j], `VM ${e.host}'s interfaces are eth0, eth1, … in the order of its links: this one is eth${n}`);
     }
     links.push(ends);
   });

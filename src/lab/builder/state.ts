@@ -20,8 +20,8 @@ export interface LabState {
   /** http://HOST:PORT of the daemon's web view and /metrics, when the lab asked for one. */
   web?: string;
   bridges: string[];
-  /** Host name → its namespace. */
-  hosts: Record<string, { ns: string }>;
+  /** Host name → its namespace, or for a VM its serial console socket. */
+  hosts: Record<string, { ns?: string; console?: string }>;
   /** One entry per link of the file: its two ends and the devices that make it. */
   links: { ends: [string, string]; ports: { bridge: string; port: string }[]; devices: string[] }[];
   /** Processes the lab started (dnsmasq, `start` commands), by pid, with the host they run in. */

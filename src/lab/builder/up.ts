@@ -10,13 +10,17 @@ import { call } from '../../control/client.js';
 import { UserError } from '../../user-error.js';
 import { isRoot } from '../../is-root.js';
 import { Lab } from '../netns.js';
-import type { LabSpec, LinkEnd } from './schema.js';
+import type { HostSpec, LabSpec, LinkEnd } from './schema.js';
+import { guestImage, qemuArgs, vmAccel, vmMac, type VmNic } from './vm.js';
+import { GuestConsole, shellLine } from './guest-console.js';
 import { labControlPath, labDir, readState, statePath, writeState, type LabState } from './state.js';
 import { startLabDaemon, running } from './lab-daemon.js';
 import { downLab } from './down.js';
 
 /** The name tag of lab-file labs (see labPrefix): `sby<daemon pid>…`. */
 export const LAB_FILE_TAG = 'y';
+/** TCG boots the guest in a few seconds; several at once on a loaded 2-core machine take longer. */
+const VM_BOOT_TIMEOUT_MS = 120_000;
 
 const endName = (e: LinkEnd): string => (e.kind === 'bridge' ? e.bridge : `${e.host}:${e.ifname}`);
 
@@ -55,8 +59,15 @@ async function build(spec: LabSpec, st: LabState, log: (s: string) => void): Pro
   log(`lab ${spec.name}: daemon ${d.pid} on ${st.control}${d.web ? `, web view ${d.web}/` : ''}\n`);
 
   const hostNs = new Map<string, string>();
+  const nics = new Map<string, VmNic[]>();
   let i = 0;
   for (const h of spec.hosts.values()) {
+    if (h.vm) {
+      st.hosts[h.name] = { console: join(st.dir, `${h.name}.console`) };
+      nics.set(h.name, []);
+      i++;
+      continue;
+    }
     const ns = lab.name(`h${i++}`);
     st.hosts[h.name] = { ns };
     save();
@@ -94,6 +105,17 @@ async function build(spec: LabSpec, st: LabState, log: (s: string) => void): Pro
       // a host on a bridge: a TAP port whose kernel side becomes the host's interface
       const br = (a.kind === 'bridge' ? a : b) as Extract<LinkEnd, { kind: 'bridge' }>;
       const h = (a.kind === 'host' ? a : b) as Extract<LinkEnd, { kind: 'host' }>;
+      const vmNics = nics.get(h.host);
+      if (vmNics) {
+        // a VM's NIC: a stream: port its QEMU connects to (a unix socket, no kernel device)
+        const port = lab.name(`s${n}`);
+        const socket = join(st.dir, `${h.host}-${h.ifname}.sock`);
+        await addif(br.bridge, `stream:${port}=${socket}`);
+        entry.ports.push({ bridge: br.bridge, port });
+        vmNics.push({ socket, mac: vmMac() });
+        save();
+        continue;
+      }
       const tap = lab.name(`t${n}`);
       entry.devices.push(tap);
       save();
@@ -105,6 +127,7 @@ async function build(spec: LabSpec, st: LabState, log: (s: string) => void): Pro
     }
   }
   for (const h of spec.hosts.values()) {
+    if (h.vm) continue;
     const ns = hostNs.get(h.name)!;
     const inNs = (cmd: string, args: string[]) => lab.exec(ns, cmd, args).catch((e: Error) => {
       throw new UserError(`host ${h.name}: ${[cmd, ...args].join(' ')}: ${e.message.replace(/^.*failed /, 'failed ')}`);
@@ -144,8 +167,49 @@ async function build(spec: LabSpec, st: LabState, log: (s: string) => void): Pro
   for (const p of st.pids) {
     if (!running(p.pid)) throw new UserError(`host ${p.host}: ${p.what} exited at once (see ${join(st.dir, `${p.host}.log`)})`);
   }
+  // VMs last (their DHCP servers run by now), all booting at once
+  const vms = [...spec.hosts.values()].filter((h) => h.vm);
+  if (vms.length > 0) {
+    const image = await guestImage(log);
+    const t0 = Date.now();
+    await Promise.all(vms.map((h) => bootVm(st, h, nics.get(h.name)!, image, log)));
+    log(`lab ${spec.name}: ${vms.length} VM${vms.length > 1 ? 's' : ''} up with leases in ${((Date.now() - t0) / 1000).toFixed(1)} s (${vmAccel()})\n`);
+  }
+  for (const p of st.pids) {
+    if (!running(p.pid)) throw new UserError(`host ${p.host}: ${p.what} exited at once (see ${join(st.dir, `${p.host}.log`)})`);
+  }
   st.state = 'up';
   save();
+}
+
+/** Starts a VM host's QEMU, waits for its boot (leases taken), then runs its routes and `run` lines. */
+async function bootVm(st: LabState, h: HostSpec, vmNics: VmNic[], image: { kernel: string; initrd: string }, log: (s: string) => void): Promise<void> {
+  const consolePath = st.hosts[h.name]!.console!;
+  const args = qemuArgs({ host: h.name, memory: h.vm!.memory, cpus: h.vm!.cpus, kernel: image.kernel, initrd: image.initrd, console: consolePath, nics: vmNics });
+  const fd = openSync(join(st.dir, `${h.name}.log`), 'a');
+  const child = spawn('qemu-system-x86_64', args, { detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  child.unref();
+  if (child.pid === undefined) throw new UserError(`host ${h.name}: cannot start qemu-system-x86_64`);
+  st.pids.push({ pid: child.pid, host: h.name, what: 'qemu' });
+  writeState(st);
+  const con = await GuestConsole.connect(consolePath, 10_000);
+  try {
+    const t0 = Date.now();
+    await con.ready(VM_BOOT_TIMEOUT_MS);
+    log(`lab ${st.name}: ${h.name} booted in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    for (let n = 0; n < vmNics.length; n++) {
+      const r = await con.run(`ip -4 -o addr show dev eth${n}`, 30_000);
+      if (!/ inet \d/.test(r.output)) throw new UserError(`host ${h.name}: eth${n} got no DHCP lease (is a DHCP server on its bridge?)`);
+    }
+    const lines = [...h.routes.map((r) => shellLine(['ip', 'route', 'replace', ...r])), ...h.run.map((c) => shellLine(c))];
+    for (const line of lines) {
+      const r = await con.run(line, 30_000);
+      if (r.code !== 0) throw new UserError(`host ${h.name}: ${line}: exit ${r.code}: ${r.output.trim()}`);
+    }
+  } finally {
+    con.close();
+  }
 }
 
 /** A long-running process in a host's namespace, detached so it outlives `lab up`; output to HOST.log. */

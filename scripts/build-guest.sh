@@ -87,6 +87,9 @@ mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
 for m in $(cat /etc/modules); do insmod "/lib/modules/$m" 2>/dev/null; done
 ip link set lo up
+# IPv4 only, as the lab's namespaces: no router solicitations or MLD reports in the captures
+echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
+echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
 for h in $(cat /proc/cmdline); do case "$h" in softbr.host=*) hostname "${h#softbr.host=}" ;; esac; done
 # every NIC asks at once; each gives up after 30 tries 2 s apart (software emulation is slow)
 for n in /sys/class/net/eth*; do

@@ -63,7 +63,7 @@ describe.skipIf(!usable)('lab examples with VM guests (root)', () => {
     await labOk('exec', 'virbr0-nat', 'vm1', '--', 'ip', 'neigh', 'flush', 'dev', 'eth0');
     // frames received on any port for a few seconds; the hypervisor's own ARP refreshes may come
     // in between, so the check is on the frames between the two guests
-    const cap = background(['--lab', 'virbr0-nat', 'capture', 'virbr0', '--direction', 'in', '--duration', '6'], 'capturing on', 30_000);
+    const cap = background(['--lab', 'virbr0-nat', 'capture', 'virbr0', '--direction', 'in', '--duration', '3'], 'capturing on', 30_000);
     expect(await cap.ready).toBe(true);
     expect((await lab('exec', 'virbr0-nat', 'vm1', '--', 'ping', '-c', '1', '-W', '3', v2)).code).toBe(0);
     const { out } = await cap.done;

@@ -152,7 +152,10 @@ async function build(spec: LabSpec, st: LabState, log: (s: string) => void): Pro
       const leases = join(st.dir, `${h.name}.leases`);
       startBackground(st, ns, h.name, 'dnsmasq', ['dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null', '--user=root',
         '--strict-order', '--except-interface=lo', '--bind-dynamic', `--interface=${dm.interface}`,
-        `--dhcp-range=${dm.range}`, `--dhcp-leasefile=${leases}`, '--dhcp-no-override', '--dhcp-authoritative', '--pid-file=', ...dm.options.flat()]);
+        `--dhcp-range=${dm.range}`, `--dhcp-leasefile=${leases}`, '--dhcp-no-override', '--dhcp-authoritative', '--pid-file=',
+        // no ICMP check of an address before offering it: a lab's network has no strangers, and
+        // the check's wait is a third of a guest's time to its lease
+        '--no-ping', ...dm.options.flat()]);
     }
     for (const [path, text] of h.files) {
       mkdirSync(dirname(join(st.dir, path)), { recursive: true });

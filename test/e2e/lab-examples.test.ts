@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canUseNetns } from '../../src/lab/host.js';
+import { sh } from '../../src/lab/sh.js';
 import { REPO, BIN } from '../helpers/softbr.js';
 import { lab, labObjects, labOk, onLab, remains, state, until } from '../helpers/labs.js';
 import type { LinkRow, MacRow } from '../../src/control/wire-types.js';
@@ -75,6 +76,26 @@ describe.skipIf(!usable)('lab examples (root)', () => {
         `${t0} in ARP, Request`, `${t1} out ARP, Request`, `${t1} in ARP, Reply`, `${t0} out ARP, Reply`,
         `${t0} in ICMP echo request`, `${t1} out ICMP echo request`,
       ]);
+      // and `-w -`: classic pcap on stdout, every port's frames in it, for tcpdump -r -
+      const pc = spawn(process.execPath, [BIN, '--lab', 'two-hosts', 'capture', 'br0', '-c', '4', '-w', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let pcErr = '';
+      pc.stdout!.on('data', (d: Buffer) => chunks.push(d));
+      pc.stderr!.on('data', (d) => { pcErr += d; });
+      const pcDone = new Promise((r) => pc.once('exit', r));
+      try {
+        expect(await until(() => pcErr.includes('every port'), 10_000)).toBe(true);
+        expect(await ping('two-hosts', 'h1', '10.5.0.2')).toBe(true);
+        expect(await until(() => pcErr.includes('captured'), 5000)).toBe(true);
+      } finally {
+        if (pc.exitCode === null) pc.kill('SIGINT');
+        await pcDone;
+      }
+      const pcap = join(tmp, 'all-ports.pcap');
+      writeFileSync(pcap, Buffer.concat(chunks));
+      const read = await sh('tcpdump', ['-n', '-r', pcap]);
+      // the echo request in on h1's port and out of h2's, then the reply the other way
+      expect(read.stdout.trim().split('\n').map((l) => /ICMP echo (request|reply)/.exec(l)?.[0])).toEqual(['ICMP echo request', 'ICMP echo request', 'ICMP echo reply', 'ICMP echo reply']);
       await onLab('two-hosts', 'setageing', 'br0', '1');
       const aged = await until(async () => !(JSON.parse(await onLab('two-hosts', 'showmacs', 'br0', '--json')) as MacRow[]).some((r) => !r.isLocal), 5000);
       expect(aged).toBe(true);

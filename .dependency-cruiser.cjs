@@ -5,7 +5,7 @@
 //   engine   src/frame src/fdb src/stp src/bridge         pure: no I/O, no daemon, no drivers
 //   capture  src/capture                                  pure, on the engine's capture hook
 //   drivers  src/native src/ports                         the engine's PortIO over real devices
-//   services src/metrics src/control                      the daemon; control owns its wire types
+//   services src/metrics src/web src/control              the daemon; control owns its wire types
 //   top      src/cli src/lab                              the CLI, which talks to the daemon only
 //                                                         through control/client, and the lab
 // test/unit/dependency-rules.test.ts breaks each rule once on a small tree to show it can fail.
@@ -30,7 +30,7 @@ module.exports = {
       severity: 'error',
       comment: 'The engine runs on in-memory ports and a virtual clock; drivers, the daemon, the CLI, metrics, the lab and capture plug into it, never the other way round.',
       from: { path: ENGINE },
-      to: { path: '^src/(ports|native|control|cli|metrics|lab|capture)/' },
+      to: { path: '^src/(ports|native|control|cli|metrics|web|lab|capture)/' },
     },
     {
       name: 'engine-layers',
@@ -65,13 +65,13 @@ module.exports = {
       severity: 'error',
       comment: 'Port drivers serve the engine; what the daemon, metrics, the CLI or the lab need of a driver they ask it, not the reverse.',
       from: { path: '^src/(ports|native)/' },
-      to: { path: '^src/(control|cli|metrics|lab)/' },
+      to: { path: '^src/(control|cli|metrics|web|lab)/' },
     },
     {
       name: 'control-owns-its-types',
       severity: 'error',
       comment: 'The daemon sends its own wire types (control/wire-types.ts); it never reaches up into the CLI or the lab.',
-      from: { path: '^src/(control|metrics)/' },
+      from: { path: '^src/(control|metrics|web)/' },
       to: { path: '^src/(cli|lab)/' },
     },
     {

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 1; fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping netsniff-ng gcc \
+  iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping netsniff-ng gcc traceroute wget xz-utils \
   prometheus python3 make g++ qemu-system-x86 ipxe-qemu vde2 vde-switch vdeplug busybox-static iptables dpdk dpdk-dev \
-  systemd man-db groff-base >/dev/null
+  systemd man-db groff-base chromium >/dev/null
 npm ci --no-audit --no-fund

@@ -152,7 +152,8 @@ export function formatTimeOfDay(tsMs: number): string {
 }
 
 /** The line `softbr capture` prints per frame, in tcpdump -e's shape: time, direction, addresses, type, length, payload. */
-export function formatCaptureLine(tsMs: number, dir: 'in' | 'out', data: Uint8Array, origLen: number): string {
+export function formatCaptureLine(tsMs: number, dir: 'in' | 'out', data: Uint8Array, origLen: number, port?: string): string {
   const { link, payload } = summarizeFrame(data, data.length);
-  return `${formatTimeOfDay(tsMs)} ${dir.padEnd(3)} ${link}, length ${origLen}${payload ? `: ${payload}` : ''}`;
+  // with every port captured, the port comes first, as tcpdump -i any prints the interface
+  return `${formatTimeOfDay(tsMs)} ${port !== undefined ? `${port} ` : ''}${dir.padEnd(3)} ${link}, length ${origLen}${payload ? `: ${payload}` : ''}`;
 }

@@ -11,6 +11,8 @@ import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerConfigCommands } from './config-commands.js';
+import { registerLabCommands } from './lab-commands.js';
+import { labControlPath } from '../lab/builder/state.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -33,23 +35,32 @@ export function buildProgram(): Command {
       + 'Verbs talk to `softbr daemon` over its control socket (default /run/softbr/control.sock).')
     .version(packageVersion(), '-V, --version')
     .option('--control <path>', 'control socket of the daemon (env SOFTBR_CONTROL)')
+    .option('--lab <name>', 'talk to the daemon of a lab made by `softbr lab up` (its socket under /run/softbr/labs/NAME/)')
     .showHelpAfterError('(run softbr --help for the verbs, softbr VERB --help for one)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const sock = () => controlPath(program.opts<{ control?: string }>().control);
+  const sock = () => {
+    const o = program.opts<{ control?: string; lab?: string }>();
+    if (o.lab !== undefined && o.control !== undefined) throw new UserError('give --control or --lab, not both');
+    return o.lab !== undefined ? labControlPath(o.lab) : controlPath(o.control);
+  };
   const req = <T = unknown>(cmd: string, args: Record<string, unknown> = {}) => call<T>(sock(), cmd, args);
 
   program.command('daemon')
     .description('run the bridge daemon in the foreground (needs root)')
     .option('-c, --config <file>', 'YAML config with bridges and ports (reloaded on SIGHUP)')
-    .option('--metrics <addr>', 'serve Prometheus /metrics on ADDR (host:port; default: the config\'s metrics, else 127.0.0.1:9477)')
-    .option('--no-metrics', 'do not serve metrics')
+    .option('--metrics <addr>', 'serve Prometheus /metrics and the live web view (/) on ADDR (host:port; default: the config\'s metrics, else 127.0.0.1:9477)')
+    .option('--no-metrics', 'do not serve metrics (nor the web view)')
     .option('--control-group <group>', 'let this group use the control socket (mode 0660), so its members run the CLI without root')
+    .option('--web-topology <file>', "a lab's state file: the web view at / draws its hosts and links (softbr lab up passes it)")
     .option('-q, --quiet', 'no log lines on stderr')
-    .action(async (o: { config?: string; metrics?: string | false; quiet?: boolean; controlGroup?: string }) => {
+    .action(async (o: { config?: string; metrics?: string | false; quiet?: boolean; controlGroup?: string; webTopology?: string }) => {
       // loaded here so that client verbs start without the daemon's modules (yaml, zod, prom-client, the addon)
       const { runDaemon } = await import('../control/run-daemon.js');
-      await runDaemon({ config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet, controlGroup: o.controlGroup });
+      await runDaemon({
+        config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet,
+        controlGroup: o.controlGroup, topology: o.webTopology,
+      });
     });
 
   program.command('addbr <bridge>')
@@ -184,6 +195,7 @@ export function buildProgram(): Command {
   registerObserveCommands(program, req, sock);
   registerBenchCommand(program);
   registerConfigCommands(program, req);
+  registerLabCommands(program);
   return program;
 }
 

@@ -39,14 +39,14 @@ export function registerObserveCommands(program: Command, req: Req, sock: () => 
       out(o.json ? JSON.stringify(r) + '\n' : formatTrace(r));
     });
 
-  program.command('capture <bridge> <port>')
-    .description('capture frames crossing a port: -w FILE writes pcap (tcpdump/Wireshark), else one line per frame')
+  program.command('capture <bridge> [port]')
+    .description('capture frames crossing a port (every port of the bridge without PORT): -w FILE writes pcap (tcpdump/Wireshark), else one line per frame')
     .option('-w, --write <file>', 'write a pcap file ("-" for stdout)')
     .option('-c, --count <n>', 'stop after n frames')
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('--direction <dir>', 'frames received on the port (in), sent out of it (out), or both', 'both')
     .option('-s, --snaplen <bytes>', `bytes kept of each frame (14–${PCAP_SNAPLEN})`)
-    .action(async (br: string, port: string, o: { write?: string; count?: string; duration?: string; direction: string; snaplen?: string }) => {
+    .action(async (br: string, port: string | undefined, o: { write?: string; count?: string; duration?: string; direction: string; snaplen?: string }) => {
       bridgeName(br);
       const direction = parseDirection(o.direction);
       const count = o.count === undefined ? undefined : numIn(o.count, 'count', 1, 1e9, true);
@@ -57,7 +57,7 @@ export function registerObserveCommands(program: Command, req: Req, sock: () => 
 }
 
 interface CaptureCliOptions {
-  bridge: string; port: string; direction: string; count?: number; duration?: number; snaplen: number; write?: string;
+  bridge: string; port?: string; direction: string; count?: number; duration?: number; snaplen: number; write?: string;
 }
 
 async function runCapture(path: string, o: CaptureCliOptions): Promise<void> {
@@ -95,14 +95,14 @@ async function runCapture(path: string, o: CaptureCliOptions): Promise<void> {
       const e = ev as CaptureEvent;
       if (e.type === 'started') {
         const limits = [e.count ? `${e.count} frames` : '', e.duration ? `${e.duration} s` : ''].filter(Boolean).join(', ');
-        err(`softbr: capturing on ${e.bridge} port ${e.port} (${e.direction}${limits ? `, until ${limits}` : ''}), link-type EN10MB (Ethernet), snapshot length ${e.snaplen} bytes\n`);
+        err(`softbr: capturing on ${e.bridge} ${e.port === '*' ? 'every port' : `port ${e.port}`} (${e.direction}${limits ? `, until ${limits}` : ''}), link-type EN10MB (Ethernet), snapshot length ${e.snaplen} bytes\n`);
         return;
       }
       if (e.type !== 'frame' || writeFailed !== undefined) return;
       const data = Buffer.from(e.data, 'base64');
       try {
         if (writer) writer.write(e.ts, data, e.len);
-        else out(formatCaptureLine(e.ts, e.dir, data, e.len) + '\n');
+        else out(formatCaptureLine(e.ts, e.dir, data, e.len, e.port) + '\n');
       } catch (x) {
         // e.g. EPIPE from `| head` or a full disk: stop capturing, report once
         writeFailed = (x as Error).message;
@@ -116,7 +116,7 @@ async function runCapture(path: string, o: CaptureCliOptions): Promise<void> {
     c.close();
     if (fd > 2) closeSync(fd);
   }
-  const why = result.reason === 'port-gone' ? ` (port ${o.port} went away)` : result.reason === 'error' ? ` (${result.error})` : '';
+  const why = result.reason === 'port-gone' ? ` (port ${o.port ?? 'of the bridge'} went away)` : result.reason === 'error' ? ` (${result.error})` : '';
   err(`${result.captured} frame${result.captured === 1 ? '' : 's'} captured, ${result.dropped} dropped by the capture buffer${why}\n`);
   if (writeFailed !== undefined && !/EPIPE/.test(writeFailed)) throw new UserError(`writing ${o.write ?? 'stdout'} failed: ${writeFailed}`);
   if (result.reason === 'error') process.exitCode = 1;

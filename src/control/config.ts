@@ -1,14 +1,12 @@
 // The daemon's YAML config: schema, validation with errors that name the line, the key and what
 // is allowed, and normalisation into one plain shape the daemon applies (at start and on SIGHUP).
-import { parseDocument, LineCounter, isNode, isMap, isScalar } from 'yaml';
 import { z } from 'zod';
-import { readFileSync } from 'node:fs';
 import { isValidMacString } from '../frame/mac.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
-import { UserError } from './protocol.js';
 import { VLAN_ID_MAX } from '../frame/ethernet.js';
+import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
 const num = (lo: number, hi: number, what: string) =>
@@ -61,6 +59,9 @@ const bridgeObject = z.object({
   static: z.array(staticObject).optional(),
 }).strict();
 
+/** A bridge's settings without its ports and host port, for files that make those themselves (labs). */
+export const bridgeSettingsSchema = bridgeObject.omit({ ports: true, local: true });
+
 const configSchema = z.object({
   control: z.string().optional(),
   metrics: z.union([z.string(), z.literal(false)]).optional(),
@@ -110,48 +111,13 @@ export interface Config {
   bridges: BridgeConfig[];
 }
 
-function describe(issue: z.core.$ZodIssue): string {
-  const anyIssue = issue as { code: string; keys?: string[]; values?: unknown[]; expected?: string; issues?: { message: string }[] };
-  if (anyIssue.code === 'invalid_key' && anyIssue.issues?.[0]) return anyIssue.issues[0].message;
-  if (anyIssue.code === 'unrecognized_keys' && anyIssue.keys) return `unknown key${anyIssue.keys.length > 1 ? 's' : ''} ${anyIssue.keys.map((k) => `'${k}'`).join(', ')}`;
-  if (anyIssue.code === 'invalid_value' && anyIssue.values) return `must be one of ${anyIssue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (anyIssue.code === 'invalid_union') return 'not a valid value here';
-  return issue.message;
-}
-
 /** Parses and validates YAML text; throws a UserError naming file:line, the key and what is allowed. */
 export function parseConfig(text: string, file = 'config'): Config {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = lc.linePos(e.pos[0]).line;
-    throw new UserError(`${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`);
-  }
-  const raw = doc.toJS() ?? {};
-  const res = configSchema.safeParse(raw);
-  if (!res.success) {
-    const issue = res.error.issues[0]!;
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    // the line of the offending key itself for key errors, else of the deepest node that exists
-    let line: number | undefined;
-    const code = (issue as { code: string }).code;
-    const keyName = code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.[0] : code === 'invalid_key' ? path[path.length - 1] : undefined;
-    if (keyName !== undefined) {
-      const parent = code === 'invalid_key' ? doc.getIn(path.slice(0, -1), true) : path.length ? doc.getIn(path, true) : doc.contents;
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(keyName));
-        if (pair && isNode(pair.key) && pair.key.range) line = lc.linePos(pair.key.range[0]).line;
-      }
-    }
-    for (let n = path.length; n >= 0 && line === undefined; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) line = lc.linePos(node.range[0]).line;
-    }
-    const key = path.length ? path.join('.') : '(top level)';
-    throw new UserError(`${file}:${line ?? 1}: ${key}: ${describe(issue)}`);
-  }
-  const c = res.data;
+  const input = parseYamlAs(configSchema, text, file);
+  return normalise(input.data, input);
+}
+
+function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>): Config {
   const bridges: BridgeConfig[] = [];
   for (const [name, b0] of Object.entries(c.bridges ?? {})) {
     const b = b0 ?? {};
@@ -160,10 +126,7 @@ export function parseConfig(text: string, file = 'config'): Config {
     const ports: PortConfig[] = [];
     for (const p of b.ports ?? []) {
       const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p };
-      if (seen.has(pc.name)) {
-        const line = lineOf(doc, lc, ['bridges', name, 'ports']);
-        throw new UserError(`${file}:${line}: bridges.${name}.ports: port '${pc.name}' listed twice`);
-      }
+      if (seen.has(pc.name)) throw input.error(['bridges', name, 'ports'], `port '${pc.name}' listed twice`);
       seen.add(pc.name);
       ports.push(pc);
     }
@@ -172,8 +135,7 @@ export function parseConfig(text: string, file = 'config'): Config {
     const statics: StaticEntryConfig[] = [];
     (b.static ?? []).forEach((s, i) => {
       if (!portNames.has(s.port)) {
-        const line = lineOf(doc, lc, ['bridges', name, 'static', i]);
-        throw new UserError(`${file}:${line}: bridges.${name}.static.${i}.port: '${s.port}' is not a port of ${name} (its ports: ${[...portNames].join(', ') || 'none'})`);
+        throw input.error(['bridges', name, 'static', i, 'port'], `'${s.port}' is not a port of ${name} (its ports: ${[...portNames].join(', ') || 'none'})`);
       }
       statics.push({ mac: s.mac.toLowerCase(), port: s.port, vlan: s.vlan ?? 0 });
     });
@@ -200,17 +162,7 @@ export function parseConfig(text: string, file = 'config'): Config {
   return { control: c.control, metrics: c.metrics, bridges };
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: (string | number)[]): number {
-  const node = doc.getIn(path, true);
-  return isNode(node) && node.range ? lc.linePos(node.range[0]).line : 1;
-}
-
 export function loadConfig(file: string): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read config ${file}: ${(e as Error).message}`);
-  }
-  return parseConfig(text, file);
+  const input = readYamlFile(configSchema, file, 'config');
+  return normalise(input.data, input);
 }

@@ -12,7 +12,7 @@ import type { CaptureEvent } from './wire-types.js';
 import type { BridgePort } from '../bridge/port.js';
 import type { BridgeEvent } from '../bridge/events.js';
 import { traceFrame } from '../bridge/trace.js';
-import { Capture } from '../capture/capture.js';
+import { Capture, type CaptureResult } from '../capture/capture.js';
 import { PCAP_SNAPLEN } from '../capture/pcap.js';
 
 /** A port of the bridge by name, including the host port (named like the bridge). */
@@ -38,7 +38,7 @@ function backlogOf(session: Session): number {
 }
 
 /** Captures running per control connection, by request id (for capture-stop and disconnects). */
-const running = new WeakMap<Session, Map<number, Capture>>();
+const running = new WeakMap<Session, Map<number, { stop(): void }>>();
 
 registerCommand('trace', ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
@@ -52,30 +52,59 @@ registerCommand('trace', ({ daemon, args: a }) => {
 
 registerCommand('capture', async ({ daemon, args: a, req, session }) => {
   const m = daemon.get(a['bridge']);
-  const port = anyPort(m, str(a, 'port'), 'interface');
+  // no port: every port of the bridge (the host port too), each frame tagged with its port
+  const all = a['port'] === undefined || a['port'] === null;
+  const ports = all ? m.bridge.allPorts() : [anyPort(m, str(a, 'port'), 'interface')];
+  if (ports.length === 0) throw new UserError(`bridge ${m.bridge.name} has no ports to capture on`);
   const direction = parseDirection(a['direction']);
   const count = a['count'] === undefined || a['count'] === null ? 0 : numIn(a['count'], 'count', 1, 1e9, true);
   const duration = a['duration'] === undefined || a['duration'] === null ? 0 : numIn(a['duration'], 'duration', 0.001, 31_536_000);
   const snaplen = a['snaplen'] === undefined || a['snaplen'] === null ? PCAP_SNAPLEN : numIn(a['snaplen'], 'snaplen', 14, PCAP_SNAPLEN, true);
   const bridge = m.bridge;
-  const cap = new Capture(port, {
-    direction, count, snaplen, durationMs: duration * 1000,
-    // ends the stream when the port or its bridge goes away under the capture
-    alive: () => bridge.ports[port.no] === port && daemon.bridges.get(bridge.name) === m,
-    // a client that reads slower than the port carries traffic: stop draining while its socket
-    // holds more than MAX_BACKLOG bytes, so the ring drops (and counts) instead of memory growing
-    paused: () => backlogOf(session) > MAX_BACKLOG,
-  }, (f) => {
-    session.event(req.id, { type: 'frame', ts: f.tsMs, dir: f.dir, len: f.origLen, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).toString('base64') } satisfies CaptureEvent);
-  });
+  const caps: Capture[] = [];
+  let total = 0;
+  let first: CaptureResult | undefined;
+  const stopAll = (why: 'count' | 'stopped') => { for (const c of caps) void c.stop(why); };
+  const group = { stop: () => { stopAll('stopped'); } };
+  try {
+    for (const port of ports) {
+      const name = port.name;
+      caps.push(new Capture(port, {
+        // one port's count is the whole capture's when it is the only one; across ports the handler counts
+        direction, count: all ? 0 : count, snaplen, durationMs: duration * 1000,
+        // ends the stream when the port or its bridge goes away under the capture
+        alive: () => bridge.ports[port.no] === port && daemon.bridges.get(bridge.name) === m,
+        // a client that reads slower than the port carries traffic: stop draining while its socket
+        // holds more than MAX_BACKLOG bytes, so the ring drops (and counts) instead of memory growing
+        paused: () => backlogOf(session) > MAX_BACKLOG,
+      }, (f) => {
+        if (all && count > 0 && total >= count) return;
+        total++;
+        const data = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).toString('base64');
+        session.event(req.id, (all ? { type: 'frame', ts: f.tsMs, dir: f.dir, len: f.origLen, data, port: name } : { type: 'frame', ts: f.tsMs, dir: f.dir, len: f.origLen, data }) satisfies CaptureEvent);
+        if (all && count > 0 && total >= count) setImmediate(() => stopAll('count'));
+      }));
+    }
+  } catch (e) {
+    stopAll('stopped');
+    throw e;
+  }
   let mine = running.get(session);
   if (!mine) { mine = new Map(); running.set(session, mine); }
-  mine.set(req.id, cap);
-  session.event(req.id, { type: 'started', bridge: bridge.name, port: port.name, direction, count, duration, snaplen } satisfies CaptureEvent);
-  // a client that goes away takes its capture with it: detach the hook at once
-  session.onClose(() => { void cap.stop('stopped'); });
+  mine.set(req.id, group);
+  session.event(req.id, { type: 'started', bridge: bridge.name, port: all ? '*' : ports[0]!.name, direction, count, duration, snaplen } satisfies CaptureEvent);
+  // a client that goes away takes its capture with it: detach the hooks at once
+  session.onClose(() => { stopAll('stopped'); });
   try {
-    return await cap.done;
+    const results = await Promise.all(caps.map(async (c) => {
+      const r = await c.done;
+      first ??= r;
+      // one port gone (or the count reached) ends the others too
+      stopAll(r.reason === 'count' ? 'count' : 'stopped');
+      return r;
+    }));
+    const r0 = first ?? results[0]!;
+    return { ...r0, captured: all ? total : r0.captured, dropped: results.reduce((n, r) => n + r.dropped, 0) } satisfies CaptureResult;
   } finally {
     mine.delete(req.id);
   }
@@ -88,7 +117,7 @@ registerCommand('capture-stop', ({ args: a, session }) => {
   let n = 0;
   for (const [rid, cap] of [...mine]) {
     if (id !== undefined && rid !== id) continue;
-    void cap.stop('stopped');
+    cap.stop();
     n++;
   }
   return { stopped: n };

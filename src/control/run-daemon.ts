@@ -23,6 +23,8 @@ export interface DaemonCliOptions {
   quiet?: boolean;
   /** Group (name or gid) that may use the control socket (mode 0660). */
   controlGroup?: string;
+  /** A lab's state file, for the web view's hosts and links. */
+  topology?: string;
 }
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
@@ -67,7 +69,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
     throw e;
   }
   try {
-    extra.push(...await startExtras(daemon, opts.metrics ?? cfg.metrics ?? DEFAULT_METRICS, log));
+    extra.push(...await startExtras(daemon, opts.metrics ?? cfg.metrics ?? DEFAULT_METRICS, log, opts.topology));
   } catch (e) {
     // nothing half-started: ports closed, TAPs deleted, socket removed
     daemon.shutdown();
@@ -94,12 +96,12 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   await notifyReady(ready, log);
 }
 
-/** Services beside the control socket (metrics HTTP); each returns its stop function. */
-async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void): Promise<(() => void)[]> {
+/** Services beside the control socket (metrics and the web view over HTTP); each returns its stop function. */
+async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void, topology?: string): Promise<(() => void)[]> {
   const stops: (() => void)[] = [];
   if (metrics) {
-    const m = await serveMetrics(daemon, metrics);
-    log(`metrics on ${m.url}`);
+    const m = await serveMetrics(daemon, metrics, { topology });
+    log(`metrics on ${m.url}; web view on ${m.url.replace(/\/metrics$/, '/')}`);
     stops.push(() => { void m.close(); });
   }
   return stops;

@@ -164,9 +164,11 @@ export interface StpPortInfo {
 
 /** Stream events of a capture, as sent with session.event(req.id, …). */
 export type CaptureEvent =
+  /** port: '*' when the capture covers every port of the bridge. */
   | { type: 'started'; bridge: string; port: string; direction: Direction; count: number; duration: number; snaplen: number }
   /** ts: wall-clock ms with µs fraction; len: length on the wire; data: captured bytes, base64. */
-  | { type: 'frame'; ts: number; dir: 'in' | 'out'; len: number; data: string };
+  /** port: set when the capture covers every port of the bridge (`softbr capture BR`). */
+  | { type: 'frame'; ts: number; dir: 'in' | 'out'; len: number; data: string; port?: string };
 
 /** `config-show`: the running state as config YAML, and the config file the daemon was started with. */
 export interface ConfigShowResult {

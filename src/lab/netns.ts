@@ -46,8 +46,12 @@ export class Lab {
   private readonly procs = new Set<ChildProcess>();
   private readonly started = new WeakSet<ChildProcess>();
 
-  constructor(tag: string) {
-    this.prefix = labPrefix(tag);
+  /**
+   * `owner` is the pid whose life the lab's objects share (default this process): a lab built by
+   * `softbr lab up` outlives the CLI, so its names carry the pid of the daemon it started.
+   */
+  constructor(tag: string, opts: { owner?: number } = {}) {
+    this.prefix = labPrefix(tag, opts.owner);
     if (live.has(this.prefix)) throw new Error(`lab prefix ${this.prefix} is already in use in this process: give each live lab its own tag`);
     live.add(this.prefix);
   }
@@ -256,7 +260,8 @@ export class Lab {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM counts: it is there, just not ours). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -266,22 +271,42 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * Removes the namespaces (after killing the processes inside them) and root-namespace links whose
+ * name matches; returns what it removed.
+ */
+async function removeMatching(match: (name: string) => boolean): Promise<string[]> {
+  const removed: string[] = [];
+  for (const l of (await listLinks()).filter(match)) {
+    // a veth end may already have gone with its peer
+    if ((await sh('ip', ['link', 'del', l], { allowFail: true })).code === 0) removed.push(l);
+  }
+  for (const ns of (await listNamespaces()).filter(match)) {
+    const pids = (await sh('ip', ['netns', 'pids', ns], { allowFail: true })).stdout.split('\n').map(Number).filter((p) => p > 0);
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    if ((await sh('ip', ['netns', 'del', ns], { allowFail: true })).code === 0) removed.push(ns);
+  }
+  return removed;
+}
+
+/**
  * Removes the namespaces and root-namespace links of labs whose process is gone (a crashed or
  * killed run); objects of live processes, and names not made by labPrefix(), are left alone.
  * Returns what it removed.
  */
 export async function sweepStale(): Promise<string[]> {
-  const stale = (name: string): boolean => {
+  return removeMatching((name) => {
     const pid = labOwner(name);
     return pid !== undefined && pid !== process.pid && !alive(pid);
-  };
-  const removed: string[] = [];
-  for (const l of (await listLinks()).filter(stale)) {
-    // a veth end may already have gone with its peer
-    if ((await sh('ip', ['link', 'del', l], { allowFail: true })).code === 0) removed.push(l);
-  }
-  for (const ns of (await listNamespaces()).filter(stale)) {
-    if ((await sh('ip', ['netns', 'del', ns], { allowFail: true })).code === 0) removed.push(ns);
-  }
-  return removed;
+  });
+}
+
+/**
+ * Removes everything named with prefix (a lab's, also one whose builder crashed): the processes
+ * in its namespaces, its namespaces and its root-namespace links.
+ */
+export async function removePrefixed(prefix: string): Promise<string[]> {
+  if (labOwner(prefix) === undefined) throw new RangeError(`'${prefix}' is not a lab prefix`);
+  return removeMatching((name) => name.startsWith(prefix));
 }

@@ -1,9 +1,13 @@
-// The /metrics HTTP endpoint (node:http, no framework): GET or HEAD /metrics answers with the
-// registry's text exposition; every other path is 404. Binds to 127.0.0.1:9477 by default.
+// The daemon's HTTP server (node:http, no framework): GET or HEAD /metrics answers with the
+// registry's text exposition; the live web view (src/web) has / and its API beside it. Another
+// method on a known path is 405, any other path 404. Binds to 127.0.0.1:9477 by default.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMetrics, type MetricsSource } from './metrics.js';
 import { UserError } from '../user-error.js';
+import { webRoutes, WEB_PATHS, type WebRoutes } from '../web/routes.js';
+import type { WebSource } from '../web/snapshot.js';
+import type { BridgeEvent } from '../bridge/events.js';
 
 export const DEFAULT_METRICS_ADDR = '127.0.0.1:9477';
 
@@ -25,20 +29,41 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves source's metrics on addr (host:port). Rejects with a clear message when it cannot bind. */
-export async function serveMetrics(source: MetricsSource, addr: string = DEFAULT_METRICS_ADDR): Promise<MetricsServer> {
+type WebCapable = MetricsSource & Partial<WebSource> & { onEvent?(fn: (e: BridgeEvent & { time: number }) => void): () => void };
+
+export interface ServeOptions {
+  /** A lab's state file: the web view draws its hosts and links. */
+  topology?: string;
+}
+
+/**
+ * Serves source's metrics on addr (host:port), and the web view when source has a clock (a
+ * Daemon). Rejects with a clear message when it cannot bind.
+ */
+export async function serveMetrics(source: WebCapable, addr: string = DEFAULT_METRICS_ADDR, opts: ServeOptions = {}): Promise<MetricsServer> {
   const { host, port } = parseListenAddr(addr);
   const metrics = createMetrics(source);
+  const web: WebRoutes | undefined = source.clock ? webRoutes(source as WebCapable & WebSource, opts.topology) : undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics') {
+    const [path = '/', q = ''] = (req.url ?? '/').split('?');
+    const known = path === '/metrics' || (web !== undefined && WEB_PATHS.includes(path));
+    if (!known) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('not found: metrics are at /metrics\n');
+      res.end(`not found: metrics are at /metrics${web ? ', the web view at /' : ''}\n`);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' });
-      res.end(`method ${req.method} not allowed on /metrics: use GET\n`);
+      res.end(`method ${req.method} not allowed on ${path}: use GET\n`);
+      return;
+    }
+    if (path !== '/metrics') {
+      try {
+        web!.handle(req, res, path, new URLSearchParams(q));
+      } catch (e) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`web view failed: ${(e as Error).message}\n`);
+      }
       return;
     }
     metrics.registry.metrics().then((text) => {
@@ -70,6 +95,7 @@ export async function serveMetrics(source: MetricsSource, addr: string = DEFAULT
         // scrapers keep connections alive; do not wait for them to go away
         server.closeAllConnections();
         metrics.close();
+        web?.close();
       });
       return closed;
     },

@@ -132,7 +132,10 @@ describe.skipIf(!root)('observing the daemon: metrics, capture, trace, monitor',
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect((lint.stdout + lint.stderr).trim()).toBe('');
     expect(lint.status).toBe(0);
-    expect((await fetch(metricsUrl.replace('/metrics', '/'))).status).toBe(404);
+    // the web view lives beside /metrics; other paths are 404, other methods 405
+    expect((await fetch(metricsUrl.replace('/metrics', '/'))).headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await fetch(metricsUrl.replace('/metrics', '/nope'))).status).toBe(404);
+    expect((await fetch(metricsUrl, { method: 'POST' })).status).toBe(405);
   });
 
   it('softbr capture -w during pings: tcpdump -r shows the ICMP frames that crossed the port', async () => {

@@ -83,7 +83,7 @@ describe('bash completion', () => {
       expect(complete(['softbr', 'set'], dir)).toEqual(['setageing', 'setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportflag', 'setportprio']);
       expect(complete(['softbr', 'fdb', ''], dir)).toEqual(['add', 'del', 'flush', 'show']);
       expect(complete(['softbr', 'config', 's'], dir)).toEqual(['save', 'show']);
-      expect(complete(['softbr', 'fdb', 'show', '--'], dir)).toEqual(['--br', '--control', '--help', '--json', '--pretty', '--statistics']);
+      expect(complete(['softbr', 'fdb', 'show', '--'], dir)).toEqual(['--br', '--control', '--help', '--json', '--lab', '--pretty', '--statistics']);
       expect(complete(['softbr', 'addif', 'br0', 'eth0', '--t'], dir)).toEqual(['--take-address']);
       expect(complete(['softbr', 'daemon', '--control-g'], dir)).toEqual(['--control-group']);
       // after an option that takes a value: file names

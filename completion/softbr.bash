@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config vlan'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -36,6 +36,11 @@ _softbr() {
     ['softbr config']='show save'
     ['softbr config show']=''
     ['softbr config save']=''
+    ['softbr vlan']='show add del filtering'
+    ['softbr vlan show']=''
+    ['softbr vlan add']=''
+    ['softbr vlan del']=''
+    ['softbr vlan filtering']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control -h --help'
@@ -72,6 +77,11 @@ _softbr() {
     ['softbr config']='-h --help --control'
     ['softbr config show']='-h --help --control'
     ['softbr config save']='-h --help --control'
+    ['softbr vlan']='-h --help --control'
+    ['softbr vlan show']='-j --json -p --pretty -h --help --control'
+    ['softbr vlan add']='-h --help --control'
+    ['softbr vlan del']='-h --help --control'
+    ['softbr vlan filtering']='-h --help --control'
   )
   declare -A valued=(
     ['softbr']='--control'
@@ -108,6 +118,11 @@ _softbr() {
     ['softbr config']='--control'
     ['softbr config show']='--control'
     ['softbr config save']='--control'
+    ['softbr vlan']='--control'
+    ['softbr vlan show']='--control'
+    ['softbr vlan add']='--control'
+    ['softbr vlan del']='--control'
+    ['softbr vlan filtering']='--control'
   )
   declare -A argv=(
     ['softbr']=''
@@ -144,6 +159,11 @@ _softbr() {
     ['softbr config']=''
     ['softbr config show']=''
     ['softbr config save']='file'
+    ['softbr vlan']=''
+    ['softbr vlan show']='words'
+    ['softbr vlan add']='words'
+    ['softbr vlan del']='words'
+    ['softbr vlan filtering']='bridge state'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

@@ -11,6 +11,7 @@ import * as fmt from './format/index.js';
 import { registerObserveCommands } from './observe-commands.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerConfigCommands } from './config-commands.js';
+import { registerVlanCommands } from './vlan-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -184,6 +185,7 @@ export function buildProgram(): Command {
   registerObserveCommands(program, req, sock);
   registerBenchCommand(program);
   registerConfigCommands(program, req);
+  registerVlanCommands(program, req);
   return program;
 }
 

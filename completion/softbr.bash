@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -43,6 +43,11 @@ _softbr() {
     ['softbr lab cut']=''
     ['softbr lab show']=''
     ['softbr lab list']=''
+    ['softbr vlan']='show add del filtering'
+    ['softbr vlan show']=''
+    ['softbr vlan add']=''
+    ['softbr vlan del']=''
+    ['softbr vlan filtering']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
@@ -86,6 +91,11 @@ _softbr() {
     ['softbr lab cut']='-h --help --control --lab'
     ['softbr lab show']='--json -h --help --control --lab'
     ['softbr lab list']='--json -h --help --control --lab'
+    ['softbr vlan']='-h --help --control --lab'
+    ['softbr vlan show']='-j --json -p --pretty -h --help --control --lab'
+    ['softbr vlan add']='-h --help --control --lab'
+    ['softbr vlan del']='-h --help --control --lab'
+    ['softbr vlan filtering']='-h --help --control --lab'
   )
   declare -A valued=(
     ['softbr']='--control --lab'
@@ -129,6 +139,11 @@ _softbr() {
     ['softbr lab cut']='--control --lab'
     ['softbr lab show']='--control --lab'
     ['softbr lab list']='--control --lab'
+    ['softbr vlan']='--control --lab'
+    ['softbr vlan show']='--control --lab'
+    ['softbr vlan add']='--control --lab'
+    ['softbr vlan del']='--control --lab'
+    ['softbr vlan filtering']='--control --lab'
   )
   declare -A argv=(
     ['softbr']=''
@@ -172,6 +187,11 @@ _softbr() {
     ['softbr lab cut']='lab a b'
     ['softbr lab show']='lab'
     ['softbr lab list']=''
+    ['softbr vlan']=''
+    ['softbr vlan show']='words'
+    ['softbr vlan add']='words'
+    ['softbr vlan del']='words'
+    ['softbr vlan filtering']='bridge state'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

@@ -20,6 +20,7 @@ import {
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
+import { egressTagAction, hasTag, writeRetagged, retaggedLength, TAG_KEEP } from './vlan-tag.js';
 
 export interface BridgeOptions extends FdbOptions {
   name: string;
@@ -67,6 +68,8 @@ export class Bridge {
   /** While a batch with super-frames runs: its RxOffload, and the frame in hand if it is one (else -1). */
   private offload: RxOffload | null = null;
   private superIdx = -1;
+  /** The VLAN of the frame in hand (VLAN filtering on), for the egress tag rule. */
+  private frameVid = 0;
 
   // counters
   rxFrames = 0;
@@ -246,6 +249,7 @@ export class Bridge {
       const p = this.dirty[--this.ndirty]!;
       p.dirty = false;
       p.io.flush();
+      p.tagPos = 0;
     }
   }
 
@@ -291,6 +295,7 @@ export class Bridge {
         ? ((buf[off + 14]! << 8) | buf[off + 15]!) & 0x0fff
         : 0, port);
       if (!vlanMember(port, vid)) { port.dropVlan++; return; }
+      this.frameVid = vid;
     }
     const now = this.inBatch ? this.batchNow : this.clock.now();
     // 4 learn
@@ -351,8 +356,37 @@ export class Bridge {
   }
 
   private transmit(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    if (p.vlanUntagged !== null && this.vlanFiltering && this.transmitRetagged(p, buf, off, len)) return;
     if (this.superIdx >= 0) this.transmitSuper(p, buf, off, len);
     else this.transmitFrame(p, buf, off, len);
+  }
+
+  /**
+   * Sends the frame in hand out of p with its tag pushed, popped or rewritten when p's egress rule
+   * (vlan-tag.ts) asks for it; false when it leaves as it came (the caller sends it). A super-frame
+   * that needs a tag change is cut into wire frames first: its virtio-net header describes the
+   * untouched layout.
+   */
+  private transmitRetagged(p: BridgePort, buf: Uint8Array, off: number, len: number): boolean {
+    const vid = this.frameVid;
+    const tagged = hasTag(buf, off, len);
+    const action = egressTagAction(p, vid, tagged, tagged ? ((buf[off + 14]! << 8) | buf[off + 15]!) & 0x0fff : 0);
+    if (action === TAG_KEEP) return false;
+    if (this.superIdx < 0) {
+      const pos = writeRetagged(p, buf, off, len, action, vid);
+      this.transmitFrame(p, p.tagBuf!, pos, retaggedLength(len, action));
+      return true;
+    }
+    const o = this.offload!;
+    if (!this.superFits(p)) { p.dropTxError++; return true; }
+    const n = o.segment(buf, off, len, this.superIdx);
+    if (n === 0) { p.dropTxError++; return true; }
+    for (let k = 0; k < n; k++) {
+      const sl = o.segLens[k]!;
+      const pos = writeRetagged(p, o.segBuf, o.segOffs[k]!, sl, action, vid);
+      this.transmitFrame(p, p.tagBuf!, pos, retaggedLength(sl, action));
+    }
+    return true;
   }
 
   /** The super-frame in hand is longer than a frame, and its segments fit port p. */

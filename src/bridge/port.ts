@@ -51,6 +51,11 @@ export class BridgePort {
   pvid = 1;
   /** Member VLANs (1 = member) when the bridge filters VLANs; null = all. */
   vlans: Uint8Array | null = null;
+  /** Per VLAN, 1 = leaves this port untagged (else tagged); null without a member list. Written by port-vlans.ts. */
+  vlanUntagged: Uint8Array | null = null;
+  /** Scratch area for frames whose tag egress pushes or pops (vlan-tag.ts), and the next free offset in it. */
+  tagBuf: Uint8Array | null = null;
+  tagPos = 0;
 
   // counters
   rxFrames = 0;

@@ -13,6 +13,7 @@ import { registerBenchCommand } from './bench-command.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerLabCommands } from './lab-commands.js';
 import { labControlPath } from '../lab/builder/state.js';
+import { registerVlanCommands } from './vlan-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -196,6 +197,7 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerConfigCommands(program, req);
   registerLabCommands(program);
+  registerVlanCommands(program, req);
   return program;
 }
 

@@ -3,7 +3,7 @@
 // parsed by their kinds (port-kinds/).
 import { UserError } from './protocol.js';
 import { parseMac } from '../frame/mac.js';
-import { VLAN_ID_MAX } from '../frame/ethernet.js';
+import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 
 export function str(args: Record<string, unknown>, key: string, what = key): string {
@@ -52,6 +52,11 @@ export function portFlagArg(word: string): PortFlagKey {
 }
 
 /** An 802.1Q VLAN id, 0 (untagged) to 4095. */
+/** A VLAN a port can be a member of (bridge vlan add's vid): 1–4094. */
+export function memberVlanArg(v: unknown): number {
+  return numIn(v, 'vlan id', 1, VLAN_MEMBER_MAX, true);
+}
+
 export function vlanArg(v: unknown): number {
   return numIn(v, 'vlan', 0, VLAN_ID_MAX, true);
 }

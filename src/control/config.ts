@@ -5,7 +5,7 @@ import { isValidMacString } from '../frame/mac.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
-import { VLAN_ID_MAX } from '../frame/ethernet.js';
+import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
@@ -16,6 +16,22 @@ const num = (lo: number, hi: number, what: string) =>
 const portSpecString = z.string().min(1).superRefine((s, ctx) => {
   const problem = portSpecError(s);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+// one VLAN of a port (or of the bridge's host port), as `bridge vlan add dev P vid N [pvid] [untagged]`
+const vlanObject = z.object({
+  vid: num(1, VLAN_MEMBER_MAX, 'VLAN id').int(),
+  pvid: z.boolean().optional(),
+  untagged: z.boolean().optional(),
+}).strict();
+// a port's whole VLAN list (it replaces the default, VLAN 1 PVID untagged): one PVID, each vid once
+const vlanList = z.array(vlanObject).superRefine((l, ctx) => {
+  const seen = new Set<number>();
+  l.forEach((v, i) => {
+    if (seen.has(v.vid)) ctx.addIssue({ code: 'custom', path: [i, 'vid'], message: `VLAN ${v.vid} is listed twice` });
+    seen.add(v.vid);
+  });
+  if (l.filter((v) => v.pvid === true).length > 1) ctx.addIssue({ code: 'custom', message: 'only one VLAN of a port can be its pvid' });
 });
 
 const portObject = z.object({
@@ -29,6 +45,7 @@ const portObject = z.object({
   priority: num(...STP_LIMITS.portPriority, 'STP port priority').int().optional(),
   mac: mac.optional(),
   takeAddress: z.boolean().optional(),
+  vlans: vlanList.optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -54,6 +71,7 @@ const bridgeObject = z.object({
   limitPolicy: z.enum(['evict-oldest', 'refuse-new']).optional(),
   maxLearnedPerPort: num(0, 1 << 24, 'learned MACs per port, 0 = no limit').int().optional(),
   vlanFiltering: z.boolean().optional(),
+  vlans: vlanList.optional(),
   stp: z.union([z.boolean(), stpObject]).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
@@ -81,6 +99,14 @@ export interface PortConfig {
   mac?: string;
   /** Move the device's addresses and routes to the bridge's host port (addif --take-address). */
   takeAddress?: boolean;
+  /** The port's VLANs (absent: VLAN 1, PVID, untagged, as the kernel gives a new port). */
+  vlans?: VlanConfig[];
+}
+
+export interface VlanConfig {
+  vid: number;
+  pvid: boolean;
+  untagged: boolean;
 }
 
 export interface BridgeConfig {
@@ -93,6 +119,8 @@ export interface BridgeConfig {
   /** Learned MACs one port may hold (0 = no limit); frames past it are dropped (reason limit). */
   maxLearnedPerPort?: number;
   vlanFiltering: boolean;
+  /** VLANs of the bridge's host port (the kernel's `self` entries); absent: the default. */
+  vlans?: VlanConfig[];
   stp: { enabled: boolean; priority: number; hello: number; maxAge: number; forwardDelay: number };
   ports: PortConfig[];
   /** Static FDB entries; port is a port name of this bridge (the bridge's own name for its host port). */
@@ -111,6 +139,10 @@ export interface Config {
   bridges: BridgeConfig[];
 }
 
+function vlanConfigs(l: { vid: number; pvid?: boolean; untagged?: boolean }[] | undefined): VlanConfig[] | undefined {
+  return l?.map((v) => ({ vid: v.vid, pvid: v.pvid ?? false, untagged: v.untagged ?? false }));
+}
+
 /** Parses and validates YAML text; throws a UserError naming file:line, the key and what is allowed. */
 export function parseConfig(text: string, file = 'config'): Config {
   const input = parseYamlAs(configSchema, text, file);
@@ -125,7 +157,8 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
     const seen = new Set<string>();
     const ports: PortConfig[] = [];
     for (const p of b.ports ?? []) {
-      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p };
+      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p, vlans: vlanConfigs(p.vlans) };
+      if (pc.vlans === undefined) delete pc.vlans;
       if (seen.has(pc.name)) throw input.error(['bridges', name, 'ports'], `port '${pc.name}' listed twice`);
       seen.add(pc.name);
       ports.push(pc);
@@ -148,6 +181,7 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       limitPolicy: b.limitPolicy,
       maxLearnedPerPort: b.maxLearnedPerPort,
       vlanFiltering: b.vlanFiltering ?? false,
+      ...(b.vlans !== undefined ? { vlans: vlanConfigs(b.vlans) } : {}),
       stp: {
         enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),
         priority: stpObj.priority ?? STP_DEFAULTS.priority,

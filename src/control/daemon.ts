@@ -3,6 +3,7 @@
 // that register them (commands.ts). Everything here is off the fast path; frames flow
 // driver → Bridge → driver without it.
 import { Bridge } from '../bridge/bridge.js';
+import { setPortVlans } from '../bridge/port-vlans.js';
 import type { BridgePort } from '../bridge/port.js';
 import { SystemClock, type Clock } from '../bridge/clock.js';
 import type { PortIO } from '../bridge/port-io.js';
@@ -104,7 +105,7 @@ export class Daemon {
       } catch (e) {
         throw new UserError(`cannot create bridge ${name}: its host port: ${(e as Error).message} (choose another name, or --no-local)`);
       }
-      bridge.addPort(io, { host: true });
+      setPortVlans(bridge.addPort(io, { host: true }), cfg.vlans);
     }
     this.bridges.set(name, m);
     try {
@@ -182,6 +183,7 @@ export class Daemon {
         learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
         hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
       });
+      setPortVlans(port, pc.vlans);
     } catch (e) {
       io.close();
       throw e;
@@ -209,11 +211,11 @@ export class Daemon {
         return false;
       }
     }
-    m.bridge.addPort(io, {
+    setPortVlans(m.bridge.addPort(io, {
       mac: io.mac,
       learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
       hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
-    });
+    }), pc.vlans);
     this.syncMtu(m);
     return true;
   }
@@ -314,6 +316,14 @@ export class Daemon {
         existing.setFlags({ learning: pc.learning ?? true, floodUnicast: pc.flood ?? true, floodBroadcast: pc.bcastFlood ?? true, floodMulticast: pc.mcastFlood ?? true, hairpin: pc.hairpin ?? false });
         if (pc.cost !== undefined) br.stp.setPathCost(existing.no, pc.cost);
         if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
+        setPortVlans(existing, pc.vlans);
+      }
+      const host = br.ports[0];
+      if (host !== undefined) setPortVlans(host, b.vlans);
+      if (br.vlanFiltering !== b.vlanFiltering) {
+        br.flushFdb();
+        br.vlanFiltering = b.vlanFiltering;
+        done.push(`${b.name}: vlanFiltering ${b.vlanFiltering}`);
       }
       const key = (s: StaticEntryConfig) => `${s.mac}/${s.vlan}/${s.port}`;
       const want = new Map(b.static.map((s) => [key(s), s]));

@@ -5,6 +5,7 @@ import './stp-commands.js';
 import './fdb-commands.js';
 import './observe.js';
 import './config-commands.js';
+import './vlan-commands.js';
 import type { Daemon } from './daemon.js';
 import { dispatch } from './commands.js';
 import type { Handler } from './server.js';

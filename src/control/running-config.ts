@@ -7,14 +7,23 @@ import { stringify } from 'yaml';
 import { formatMac } from '../frame/mac.js';
 import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
 import { parseConfig } from './config.js';
+import { portVlans, hasDefaultVlans } from '../bridge/port-vlans.js';
+import type { BridgePort } from '../bridge/port.js';
 import type { Daemon, ManagedBridge } from './daemon.js';
 
-type YamlPort = string | Record<string, string | number | boolean>;
+type YamlVlan = { vid: number; pvid?: true; untagged?: true };
+type YamlPort = string | Record<string, string | number | boolean | YamlVlan[]>;
+
+/** A port's VLANs as config `vlans`, or undefined when they are the default a new port gets. */
+function vlanEntry(p: BridgePort): YamlVlan[] | undefined {
+  if (hasDefaultVlans(p)) return undefined;
+  return (portVlans(p) ?? []).map((v) => ({ vid: v.vid, ...(v.pvid ? { pvid: true as const } : {}), ...(v.untagged ? { untagged: true as const } : {}) }));
+}
 
 function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { priority: number; pathCost: number; adminPathCost: boolean }>): YamlPort {
   const p = m.bridge.portByName(name)!;
   const spec = m.given.get(name) ?? name;
-  const o: Record<string, string | number | boolean> = { name: spec };
+  const o: Record<string, string | number | boolean | YamlVlan[]> = { name: spec };
   if (!p.learning) o['learning'] = false;
   if (!p.floodUnicast) o['flood'] = false;
   if (!p.floodBroadcast) o['bcastFlood'] = false;
@@ -27,6 +36,8 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   // a MAC softbr chose (a TAP's bridge side) is kept, so that a restart shows the same local rows;
   // an attached netdev's is the device's own and follows it
   if (m.specs.get(name)?.kind !== 'dev' && p.io.kind !== 'packet') o['mac'] = formatMac(p.mac);
+  const vl = vlanEntry(p);
+  if (vl !== undefined) o['vlans'] = vl;
   return Object.keys(o).length === 1 ? spec : o;
 }
 
@@ -43,6 +54,7 @@ function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
     limitPolicy: br.fdb.policy,
     maxLearnedPerPort: br.fdb.perPortLimit,
     vlanFiltering: br.vlanFiltering,
+    ...(br.ports[0] !== undefined && vlanEntry(br.ports[0]) !== undefined ? { vlans: vlanEntry(br.ports[0]) } : {}),
     stp: {
       enabled: br.stp.enabled,
       priority: snap.bridgePriority,

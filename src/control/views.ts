@@ -4,7 +4,8 @@ import type { Bridge } from '../bridge/bridge.js';
 import { PORT_STATE_NAMES } from '../stp/port-state.js';
 import { formatMac } from '../frame/mac.js';
 import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
-import type { BridgeInfo, MacRow, FdbRow, LinkRow, StpInfo, StpPortInfo } from './wire-types.js';
+import type { BridgeInfo, MacRow, FdbRow, LinkRow, StpInfo, StpPortInfo, VlanRow } from './wire-types.js';
+import { portVlans } from '../bridge/port-vlans.js';
 
 export function bridgeInfo(bridge: Bridge): BridgeInfo {
   return {
@@ -55,6 +56,24 @@ export function fdbRows(bridges: Bridge[], now: number): FdbRow[] {
 }
 
 /** `bridge link show` rows: the real ports (not the host port). */
+/** `vlan show` rows: per bridge its host port, then its ports, as the kernel dumps them; devices without a VLAN list are left out. */
+export function vlanRows(bridges: Bridge[], dev?: string): VlanRow[] {
+  const rows: VlanRow[] = [];
+  for (const bridge of bridges) {
+    for (const p of bridge.allPorts()) {
+      if (dev !== undefined && p.name !== dev) continue;
+      const list = portVlans(p);
+      if (list === null || list.length === 0) continue;
+      rows.push({
+        ifname: p.name,
+        self: p.isHost,
+        vlans: list.map((v) => ({ vlan: v.vid, flags: [...(v.pvid ? ['PVID' as const] : []), ...(v.untagged ? ['Egress Untagged' as const] : [])] })),
+      });
+    }
+  }
+  return rows;
+}
+
 export function linkRows(bridges: Bridge[]): LinkRow[] {
   const rows: LinkRow[] = [];
   for (const bridge of bridges) {

@@ -175,3 +175,11 @@ export interface ConfigShowResult {
   yaml: string;
   file: string | null;
 }
+
+/** One device of `vlan show` (`bridge vlan show`): the bridge's host port (its `self` entries) or a port. */
+export interface VlanRow {
+  ifname: string;
+  /** The bridge's own device (its entries carry the kernel's BRENTRY flag: JSON "flags" is then always present). */
+  self: boolean;
+  vlans: { vlan: number; flags: ('PVID' | 'Egress Untagged')[] }[];
+}

@@ -12,6 +12,8 @@ export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_IPV6 = 0x86dd;
 /** Largest 802.1Q VLAN id (12 bits); 0 means untagged. */
 export const VLAN_ID_MAX = 4095;
+/** Largest VLAN a port can be a member of: 4095 is reserved (802.1Q), as 0 means untagged. */
+export const VLAN_MEMBER_MAX = 4094;
 /** Values ≤ 1500 in the type field are an 802.3 length (LLC follows). */
 export const ETH_MAX_LENGTH_FIELD = 1500;
 

@@ -11,6 +11,7 @@ export type {
   PortState,
   StpInfo,
   StpPortInfo,
+  VlanRow,
 } from '../../control/wire-types.js';
 export type { FdbFormatOptions, JsonFormatOptions } from './types.js';
 export {
@@ -23,6 +24,7 @@ export {
   type BrctlShowOptions,
 } from './brctl.js';
 export { formatFdbShow, formatFdbJson } from './fdb.js';
+export { formatVlanShow, formatVlanJson } from './vlan.js';
 export { formatLinkShow, formatLinkJson, type LinkFormatOptions } from './link.js';
 export {
   bridgeIdString,

@@ -16,6 +16,7 @@ import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
@@ -77,7 +78,8 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
   const d = new SoftbrDaemon(P);
   let dir = '';
   let dnsmasq: ChildProcess | undefined;
-  let dnsLog = '';
+  let dhcp: Dnsmasq | undefined;
+  const dnsLog = (): string => dhcp?.log ?? '';
   const guests: Guest[] = [];
   const qemuTap = lab.name('q0');
 
@@ -90,20 +92,8 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await d.ok('addif', BR, `tap:${tap}`);
     const ns = await lab.addNamespace('dh');
     await lab.plug(tap, ns, { rename: 'eth0', cidr: `${NET}.1/24` });
-    dnsmasq = lab.spawn(ns, 'dnsmasq', [
-      '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--conf-file=/dev/null', '--user=root',
-      '--port=0', '--interface=eth0', '--bind-interfaces',
-      `--dhcp-range=${NET}.100,${NET}.150,1m`, '--dhcp-authoritative',
-      `--dhcp-leasefile=${join(dir, 'leases')}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
-    ]);
-    dnsmasq.stdout!.on('data', (x) => { dnsLog += x; });
-    dnsmasq.stderr!.on('data', (x) => { dnsLog += x; });
-    const deadline = Date.now() + 10_000;
-    while (!dnsLog.includes('DHCP, IP range')) {
-      if (dnsmasq.exitCode !== null) throw new Error(`dnsmasq exited ${dnsmasq.exitCode}: ${dnsLog}`);
-      if (Date.now() > deadline) throw new Error(`dnsmasq did not start: ${dnsLog}`);
-      await sleep(50);
-    }
+    dhcp = await startDnsmasq(lab, ns, NET, dir);
+    dnsmasq = dhcp.proc;
   });
 
   afterAll(async () => {
@@ -156,7 +146,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
   function diag(g: Guest): string {
     let serial = '';
     try { serial = readFileSync(g.serial, 'latin1').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''); } catch { /* none yet */ }
-    return `qemu: ${g.out}\nserial: ${serial.slice(-1500)}\ndnsmasq: ${dnsLog.slice(-2000)}\nsoftbr: ${d.log.slice(-1500)}`;
+    return `qemu: ${g.out}\nserial: ${serial.slice(-1500)}\ndnsmasq: ${dnsLog().slice(-2000)}\nsoftbr: ${d.log.slice(-1500)}`;
   }
 
   /** Waits until dnsmasq has written a lease for mac; returns the leased address. */
@@ -178,7 +168,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     const ip = await leaseFor(g, mac);
     expect(ip.startsWith(`${NET}.`)).toBe(true);
     for (const step of ['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK']) {
-      expect(dnsLog, diag(g)).toMatch(new RegExp(`${step}\\(eth0\\)( ${ip.replace(/\./g, '\\.')})? ${mac}`));
+      expect(dnsLog(), diag(g)).toMatch(new RegExp(`${step}\\(eth0\\)( ${ip.replace(/\./g, '\\.')})? ${mac}`));
     }
     const macs = JSON.parse(await d.ok('showmacs', BR, '--json')) as { portNo: number; mac: string; isLocal: boolean }[];
     const links = await ports();
@@ -291,7 +281,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     const netdev = `stream,id=n0,server=on,addr.type=unix,addr.path=${path}`;
     const g1 = boot('e1', mac, netdev);
     await checkGuest(g1, mac, port);
-    const acks = () => (dnsLog.match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
+    const acks = () => (dnsLog().match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
     const before = acks();
     // QEMU dies without a word; the port goes down
     g1.proc.kill('SIGKILL');
@@ -352,7 +342,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
     await tapUp(g1);
     await d.ok('addif', BR, qemuTap);
     await checkGuest(g1, mac, qemuTap);
-    const acks = () => (dnsLog.match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
+    const acks = () => (dnsLog().match(new RegExp(`DHCPACK\\(eth0\\) [0-9.]+ ${mac}`, 'g')) ?? []).length;
     const before = acks();
     g1.proc.kill('SIGKILL');
     await new Promise((r) => g1.proc.once('exit', r));

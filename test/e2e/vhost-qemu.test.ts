@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
@@ -49,7 +50,8 @@ describe.skipIf(missing !== '')(`QEMU guests on vhost-user ports${missing ? ` â€
   let d = new SoftbrDaemon(`${P}a`);
   let dir = '';
   let dnsmasq: ChildProcess | undefined;
-  let dnsLog = '';
+  let dhcp: Dnsmasq | undefined;
+  const dnsLog = (): string => dhcp?.log ?? '';
   const guests: Guest[] = [];
   let veth = '';
   let config = '';
@@ -64,20 +66,8 @@ describe.skipIf(missing !== '')(`QEMU guests on vhost-user ports${missing ? ` â€
     // the bridge comes from a config file, so a restarted daemon rebuilds it as it was
     config = `bridges:\n  ${BR}:\n    local: false\n    ports:\n      - ${veth}\n`;
     await d.start({ config });
-    dnsmasq = lab.spawn(ns, 'dnsmasq', [
-      '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--conf-file=/dev/null', '--user=root',
-      '--port=0', '--interface=eth0', '--bind-interfaces',
-      `--dhcp-range=${NET}.100,${NET}.150,1m`, '--dhcp-authoritative',
-      `--dhcp-leasefile=${join(dir, 'leases')}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
-    ]);
-    dnsmasq.stdout!.on('data', (x) => { dnsLog += x; });
-    dnsmasq.stderr!.on('data', (x) => { dnsLog += x; });
-    const deadline = Date.now() + 10_000;
-    while (!dnsLog.includes('DHCP, IP range')) {
-      if (dnsmasq.exitCode !== null) throw new Error(`dnsmasq exited ${dnsmasq.exitCode}: ${dnsLog}`);
-      if (Date.now() > deadline) throw new Error(`dnsmasq did not start: ${dnsLog}`);
-      await sleep(50);
-    }
+    dhcp = await startDnsmasq(lab, ns, NET, dir);
+    dnsmasq = dhcp.proc;
   });
 
   afterAll(async () => {
@@ -147,14 +137,14 @@ describe.skipIf(missing !== '')(`QEMU guests on vhost-user ports${missing ? ` â€
   function diag(g: Guest): string {
     let serial = '';
     try { serial = readFileSync(g.serial, 'latin1').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''); } catch { /* none yet */ }
-    return `qemu: ${g.out}\nserial: ${serial.slice(-1500)}\ndnsmasq: ${dnsLog.slice(-2000)}\nsoftbr: ${d.log.slice(-2500)}`;
+    return `qemu: ${g.out}\nserial: ${serial.slice(-1500)}\ndnsmasq: ${dnsLog().slice(-2000)}\nsoftbr: ${d.log.slice(-2500)}`;
   }
 
   /** Waits for the n-th DHCPACK to mac in dnsmasq's log (iPXE went through DHCP n times). */
   async function acked(g: Guest, mac: string, n: number, ms = 40_000): Promise<void> {
     const deadline = Date.now() + ms;
     const re = new RegExp(`DHCPACK\\(eth0\\) ${NET.replace(/\./g, '\\.')}\\.\\d+ ${mac}`, 'g');
-    while ((dnsLog.match(re) ?? []).length < n) {
+    while ((dnsLog().match(re) ?? []).length < n) {
       if (g.proc.exitCode !== null) throw new Error(`QEMU exited ${g.proc.exitCode}\n${diag(g)}`);
       if (Date.now() > deadline) throw new Error(`no DHCPACK #${n} for ${mac} after ${ms} ms\n${diag(g)}`);
       await sleep(100);
@@ -185,7 +175,7 @@ describe.skipIf(missing !== '')(`QEMU guests on vhost-user ports${missing ? ` â€
     expect(await carrier(lab.name('a2'))).toBeUndefined();
     const g = boot('a', mac, sock, false);
     await acked(g, mac, 1);
-    for (const step of ['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST']) expect(dnsLog).toMatch(new RegExp(`${step}\\(eth0\\).* ${mac}`));
+    for (const step of ['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST']) expect(dnsLog()).toMatch(new RegExp(`${step}\\(eth0\\).* ${mac}`));
     await learnedOn(mac, port);
     expect(d.log).toMatch(new RegExp(`${port}: vhost-user front-end connected on ${sock}`));
     expect(d.log).toMatch(new RegExp(`${port}: guest queues running \\(queue size 256/256\\): port up`));

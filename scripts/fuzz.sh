@@ -17,6 +17,7 @@ flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 # each target and the sources it needs
 declare -A SOURCES=(
   [gso]="src/native/gso.cc src/native/checksum.cc"
+  [vhost_ring]="src/native/vhost-ring.cc"
 )
 for t in "${!SOURCES[@]}"; do
   # shellcheck disable=SC2086

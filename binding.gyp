@@ -16,6 +16,7 @@
         "src/native/poller.cc",
         "src/native/writer.cc",
         "src/native/gso.cc",
+        "src/native/gso-addon.cc",
         "src/native/unix-dgram.cc",
         "src/native/netlink.cc",
         "src/native/vhost-ring.cc",

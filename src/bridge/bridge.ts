@@ -280,7 +280,9 @@ export class Bridge {
       if (g >= 0) {
         const ll = linkLocalAction(g, this.stp.enabled, this.groupFwdMask);
         if (ll === LL_STP) {
+          // a BPDU STP does not read (host port, disabled port) is still counted, never lost
           if (bpduAccepted(port)) this.stp.receive(port.no, buf, off, len);
+          else port.dropStpBlocked++;
           return;
         }
         if (ll !== LL_FORWARD) { port.dropLinkLocal++; return; }

@@ -170,10 +170,10 @@ export function traceFrame(bridge: Bridge, input: TraceInput): TraceResult {
   if (group >= 0) {
     const ll = linkLocalAction(group, bridge.stp.enabled, bridge.groupFwdMask);
     if (ll === LL_STP) {
-      const text = bpduAccepted(port)
-        ? '01:80:c2:00:00:00 is the STP group address and STP is on: the frame goes to the STP engine as a BPDU, never forwarded'
-        : `01:80:c2:00:00:00 is the STP group address; STP is on but ${port.isHost ? 'this is the host port' : 'the port is disabled'}, so it is ignored`;
-      return stop('link-local', text, null, 'consumed by STP (not forwarded)', 'stp');
+      if (bpduAccepted(port)) {
+        return stop('link-local', '01:80:c2:00:00:00 is the STP group address and STP is on: the frame goes to the STP engine as a BPDU, never forwarded', null, 'consumed by STP (not forwarded)', 'stp');
+      }
+      return stop('link-local', `01:80:c2:00:00:00 is the STP group address; STP is on but ${port.isHost ? 'this is the host port' : 'the port is disabled'}, so the BPDU is dropped`, 'stp_blocked', 'BPDU on a port STP does not read (stp_blocked)');
     }
     if (ll === LL_PAUSE) {
       return stop('link-local', '01:80:c2:00:00:01 is the MAC control (PAUSE) address: never forwarded', 'link_local', 'link-local PAUSE address (link_local)');

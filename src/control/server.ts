@@ -35,6 +35,14 @@ async function claimPath(path: string): Promise<void> {
   unlinkSync(path);
 }
 
+/** Longest request line (bytes of UTF-8 text, without its newline); a longer one ends the connection. */
+export const MAX_REQUEST_BYTES = 1 << 20;
+/**
+ * Replies queued to a client that does not read them, beyond which it is cut off: a dead or
+ * stalled client must not grow the daemon's memory. Streams pause well before this (observe.ts).
+ */
+export const MAX_CLIENT_BACKLOG = 64 << 20;
+
 export interface ServeOptions {
   /** Where internal errors go, with their stacks (default: stderr, as the daemon logs). */
   log?: (msg: string) => void;
@@ -57,11 +65,38 @@ export async function serveControl(path: string, handler: Handler, opts: ServeOp
   return server;
 }
 
+const tooLong = `request over ${MAX_REQUEST_BYTES} bytes: connection closed`;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The shape every request has; handlers check their own args. */
+function isRequest(v: unknown): v is Request {
+  return isObject(v) && typeof v['cmd'] === 'string' && typeof v['id'] === 'number' && Number.isFinite(v['id'])
+    && (v['args'] === undefined || isObject(v['args']));
+}
+
 function handleConnection(sock: Socket, handler: Handler, log: (msg: string) => void): void {
   let buf = '';
   const closers: (() => void)[] = [];
   let closed = false;
-  const write = (r: Reply) => { if (!closed) sock.write(JSON.stringify(r) + '\n'); };
+  const write = (r: Reply) => {
+    if (closed) return;
+    if (sock.writableLength > MAX_CLIENT_BACKLOG) {
+      log(`control client cut off: it left over ${MAX_CLIENT_BACKLOG} bytes of replies unread`);
+      sock.destroy();
+      return;
+    }
+    sock.write(JSON.stringify(r) + '\n');
+  };
+  /** Refuses the rest of the connection with one error reply (the client is not speaking the protocol). */
+  const refuse = (error: string) => {
+    write({ id: 0, ok: false, error, kind: 'user' });
+    buf = '';
+    sock.removeAllListeners('data');
+    sock.end();
+  };
   const session: Session = {
     event: (id, ev) => write({ id, event: ev }),
     onClose: (fn) => { if (closed) fn(); else closers.push(fn); },
@@ -79,21 +114,23 @@ function handleConnection(sock: Socket, handler: Handler, log: (msg: string) => 
   sock.setEncoding('utf8');
   sock.on('data', (chunk: string) => {
     buf += chunk;
-    if (buf.length > 1 << 20) { sock.destroy(); return; }
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
+      if (nl > MAX_REQUEST_BYTES) { refuse(tooLong); return; }
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (line) void dispatch(line);
     }
+    // string length counts UTF-16 units: at most the UTF-8 byte count, so this never refuses early
+    if (buf.length > MAX_REQUEST_BYTES) refuse(tooLong);
   });
   async function dispatch(line: string): Promise<void> {
     let req: Request;
     try {
       req = JSON.parse(line) as Request;
-      if (typeof req !== 'object' || req === null || typeof req.cmd !== 'string' || typeof req.id !== 'number') throw new Error('bad');
+      if (!isRequest(req)) throw new Error('bad');
     } catch {
-      write({ id: 0, ok: false, error: 'malformed request: expected one JSON object per line with numeric id and string cmd', kind: 'user' });
+      write({ id: 0, ok: false, error: 'malformed request: expected one JSON object per line with numeric id, string cmd and optional object args', kind: 'user' });
       return;
     }
     try {

@@ -5,10 +5,9 @@
 // bridge's host port takes the smallest MTU of its ports, as a kernel bridge does; and a jumbo
 // frame towards an MTU-1500 port is dropped and counted, never truncated.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SoftbrDaemon } from '../helpers/softbr.js';
-import { parseExposition } from '../helpers/prom.js';
+import { freePort, parseExposition } from '../helpers/prom.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
@@ -22,13 +21,6 @@ const NET = '10.213.0';
 
 interface Host { ns: string; ip: string; tap: string }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

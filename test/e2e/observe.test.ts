@@ -5,13 +5,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SoftbrDaemon, BIN } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
-import { parseExposition } from '../helpers/prom.js';
+import { freePort, parseExposition } from '../helpers/prom.js';
 
 const root = isRoot();
 const lab = new Lab('o');
@@ -21,14 +20,6 @@ const NET = '10.202.0';
 
 interface Host { ns: string; ip: string; mac: string; tap: string }
 
-/** A free TCP port on 127.0.0.1 for the metrics endpoint. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const parse = parseExposition;
 

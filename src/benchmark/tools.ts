@@ -1,20 +1,14 @@
 // Which outside programs this machine has: a switch or test whose tool is missing is skipped with
 // a note that names the tool and the Debian package that brings it.
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { hasCommand } from '../lab/host.js';
 
 export const TOOL_PACKAGES: Record<string, string> = {
   trafgen: 'netsniff-ng', vde_switch: 'vde2', cc: 'gcc', iperf3: 'iperf3', ping: 'iputils-ping',
   ethtool: 'ethtool', taskset: 'util-linux', ip: 'iproute2',
 };
 
-export function hasTool(name: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
-  for (const d of dirs) {
-    try { accessSync(join(d, name), constants.X_OK); return true; } catch { /* next */ }
-  }
-  return false;
-}
+/** Whether the tool is installed (the one PATH lookup: lab/host.ts). */
+export const hasTool = hasCommand;
 
 /** undefined when all are present, else the note to print. */
 export function missingTools(names: readonly string[]): string | undefined {

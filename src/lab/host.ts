@@ -1,7 +1,8 @@
 // What this host lets us do and what it holds: root or not, whether namespaces and TAPs can be
 // made, and the namespaces and root-namespace links that exist now.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { sh } from './sh.js';
 import { isRoot } from '../is-root.js';
 
@@ -37,4 +38,13 @@ export async function linkExists(name: string): Promise<boolean> {
 
 export async function nsExists(name: string): Promise<boolean> {
   return (await listNamespaces()).includes(name);
+}
+
+/** Whether an executable of this name is on the PATH (or in /usr/sbin, /sbin, where root's tools live). */
+export function hasCommand(name: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
+  for (const d of dirs) {
+    try { accessSync(join(d, name), constants.X_OK); return true; } catch { /* next */ }
+  }
+  return false;
 }

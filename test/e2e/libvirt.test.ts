@@ -13,19 +13,12 @@ import { join } from 'node:path';
 import { BIN, REPO } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
+import { hasCommand } from '../../src/lab/host.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const missing = !isRoot() ? 'not root'
-  : [QEMU, 'dnsmasq', 'iptables', 'busybox'].find((c) => !have(c)) ?? (!existsSync(IPXE_ROM) ? IPXE_ROM : '');
+  : [QEMU, 'dnsmasq', 'iptables', 'busybox'].find((c) => !hasCommand(c)) ?? (!existsSync(IPXE_ROM) ? IPXE_ROM : '');
 if (missing) process.stderr.write(`libvirt.test.ts: skipped: ${missing}\n`);
 
 const lab = new Lab('lv');

@@ -17,23 +17,16 @@ import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
+import { hasCommand } from '../../src/lab/host.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
 
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const missing = !isRoot() ? 'not root'
-  : !have(QEMU) ? `${QEMU} is not installed (apt-get install qemu-system-x86 ipxe-qemu; scripts/setup.sh does)`
+  : !hasCommand(QEMU) ? `${QEMU} is not installed (apt-get install qemu-system-x86 ipxe-qemu; scripts/setup.sh does)`
   : !existsSync(IPXE_ROM) ? `${IPXE_ROM} is missing (apt-get install ipxe-qemu)`
-  : !have('dnsmasq') ? 'dnsmasq is not installed'
+  : !hasCommand('dnsmasq') ? 'dnsmasq is not installed'
   : '';
 if (missing) process.stderr.write(`qemu.test.ts: skipped: ${missing}\n`);
 

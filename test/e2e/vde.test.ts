@@ -13,18 +13,11 @@ import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { buildVdeRequest } from '../../src/ports/vde-protocol.js';
+import { hasCommand } from '../../src/lab/host.js';
 
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const missing = !isRoot() ? 'not root'
-  : ['vde_plug2tap', 'vde_switch', 'vde_plug', 'dpipe', 'dnsmasq', 'busybox'].find((c) => !have(c)) ?? '';
+  : ['vde_plug2tap', 'vde_switch', 'vde_plug', 'dpipe', 'dnsmasq', 'busybox'].find((c) => !hasCommand(c)) ?? '';
 if (missing) process.stderr.write(`vde.test.ts: skipped: ${missing === 'not root' ? missing : `${missing} is not installed (scripts/setup.sh installs it)`}\n`);
 
 const lab = new Lab('v');

@@ -11,17 +11,10 @@ import { join } from 'node:path';
 import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
+import { hasCommand } from '../../src/lab/host.js';
 
 const TESTPMD = 'dpdk-testpmd';
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing = !isRoot() ? 'not root' : !have(TESTPMD) ? `${TESTPMD} is not installed (apt-get install dpdk dpdk-dev; scripts/setup.sh does)` : '';
+const missing = !isRoot() ? 'not root' : !hasCommand(TESTPMD) ? `${TESTPMD} is not installed (apt-get install dpdk dpdk-dev; scripts/setup.sh does)` : '';
 if (missing) process.stderr.write(`vhost-testpmd.test.ts: skipped: ${missing}\n`);
 
 const lab = new Lab('vt');

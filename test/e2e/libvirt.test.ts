@@ -6,7 +6,7 @@
 // QEMU guest (iPXE DHCP) on the TAP examples/libvirt/ethernet.xml names, and a namespace host
 // that gets a lease with udhcpc and pings the outside.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@
 // the guest got its lease (its DHCPDISCOVER was flooded to the dnsmasq host and the answers came
 // back) and that softbr learned the guest's MAC on the right port.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';

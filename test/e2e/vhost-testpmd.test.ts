@@ -5,7 +5,7 @@
 // (flooded: the destination is never learned), softbr learns the sender's MAC on its port, and
 // the ports go down when testpmd exits.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SoftbrDaemon } from '../helpers/softbr.js';

@@ -18,6 +18,7 @@ import { isRoot } from '../../src/lab/host.js';
 import { sh } from '../../src/lab/sh.js';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { hasCommand } from '../../src/lab/host.js';
+import { endProcess } from '../helpers/process.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
@@ -127,13 +128,7 @@ describe.skipIf(missing !== '')(`QEMU guests (iPXE DHCP) on softbr${missing ? ` 
   }
 
   async function stopGuest(g: Guest): Promise<void> {
-    const p = g.proc;
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-    await done;
-    clearTimeout(t);
+    await endProcess(g.proc);
   }
 
   function diag(g: Guest): string {

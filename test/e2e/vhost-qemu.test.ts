@@ -17,6 +17,7 @@ import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { hasCommand } from '../../src/lab/host.js';
+import { endProcess } from '../helpers/process.js';
 
 const QEMU = 'qemu-system-x86_64';
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
@@ -105,13 +106,7 @@ describe.skipIf(missing !== '')(`QEMU guests on vhost-user ports${missing ? ` â€
   }
 
   async function stopGuest(g: Guest): Promise<void> {
-    const p = g.proc;
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-    await done;
-    clearTimeout(t);
+    await endProcess(g.proc);
   }
 
   /** One human-monitor command (system_reset). */

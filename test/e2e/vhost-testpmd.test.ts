@@ -12,6 +12,7 @@ import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import { hasCommand } from '../../src/lab/host.js';
+import { endProcess } from '../helpers/process.js';
 
 const TESTPMD = 'dpdk-testpmd';
 const missing = !isRoot() ? 'not root' : !hasCommand(TESTPMD) ? `${TESTPMD} is not installed (apt-get install dpdk dpdk-dev; scripts/setup.sh does)` : '';
@@ -47,14 +48,7 @@ describe.skipIf(missing !== '')(`testpmd through two vhost-user ports${missing ?
 
   /** SIGINT by PID: testpmd stops forwarding, prints its totals and exits. */
   async function stop(p: Pmd): Promise<void> {
-    const c = p.proc;
-    if (c.exitCode === null && c.signalCode === null) {
-      const done = new Promise((r) => c.once('exit', r));
-      c.kill('SIGINT');
-      const t = setTimeout(() => c.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(t);
-    }
+    await endProcess(p.proc, 'SIGINT', 5000);
     rmSync(`/var/run/dpdk/${p.prefix}`, { recursive: true, force: true });
   }
 

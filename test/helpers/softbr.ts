@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { endProcess } from './process.js';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 export const BIN = join(REPO, 'bin/softbr.js');
@@ -64,11 +65,7 @@ export class SoftbrDaemon {
   async stop(): Promise<number | null> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return p?.exitCode ?? null;
-    const done = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-    const code = await done;
-    clearTimeout(t);
+    const code = await endProcess(p, 'SIGTERM', 5000);
     rmSync(this.dir, { recursive: true, force: true });
     return code;
   }

@@ -20,8 +20,11 @@
         "src/native/unix-dgram.cc",
         "src/native/netlink.cc",
         "src/native/vhost-ring.cc",
-        "src/native/vhost.cc"
+        "src/native/vhost.cc",
+        "src/native/uring.cc"
       ],
+      # liburing (Debian liburing-dev) linked statically: the addon needs no liburing at run time.
+      "libraries": ["-l:liburing.a"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",

@@ -71,6 +71,11 @@ export interface WriterStats {
   /** Frames not sent, by the errno name that stopped them. */
   drops: Record<string, number>;
   lastErrno: string | null;
+  /** Batches go out as one io_uring submission each (a TAP writer that asked for it and got it). */
+  ioUring: boolean;
+  ioUringBatches: number;
+  /** Why io_uring was refused (ENOSYS, EPERM…) when it was asked for, else null. */
+  ioUringError: string | null;
 }
 
 /** Reads batches from one fd on the Node event loop (uv_poll, not the threadpool). */
@@ -122,11 +127,14 @@ export interface NativeWriter {
   /** One super-frame with its virtio-net header at hdrs[hdrOff ..], written now; 0 or the errno. */
   writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): number;
   stats(): WriterStats;
+  /** Releases the io_uring ring, if any (later batches use write()). Idempotent. */
+  close(): void;
 }
 
 export interface NativeWriterCtor {
   /** Frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i] (setSource). */
-  new (fd: number, mode: number, vnetHdr: boolean, srcs: Int32Array, offs: Int32Array, lens: Int32Array): NativeWriter;
+  /** ioUring (MODE_TAP only): send each batch as one io_uring submission when the kernel allows it. */
+  new (fd: number, mode: number, vnetHdr: boolean, srcs: Int32Array, offs: Int32Array, lens: Int32Array, ioUring?: boolean): NativeWriter;
 }
 
 export interface VhostStats {

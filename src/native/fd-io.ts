@@ -31,6 +31,23 @@ export interface FdIOOptions {
   maxBatchesPerWakeup?: number;
   /** Frames per native write call; send() flushes early when full. Default 64. */
   txBatchFrames?: number;
+  /**
+   * TAP only: move batches through io_uring (one submission per batch instead of a system call
+   * per frame) when the kernel allows it; where it does not (old kernel, seccomp,
+   * kernel.io_uring_disabled) the port uses read()/write() and stats() says why. Not for
+   * sockets (a full one would make io_uring wait rather than fail with EAGAIN). Default false;
+   * TAP ports ask for ioUringDefault().
+   */
+  ioUring?: boolean;
+}
+
+/**
+ * Whether TAP ports use io_uring when not told: yes, unless SOFTBR_IO_URING=off (or 0, no),
+ * which keeps the read()/write() path, e.g. to measure one against the other.
+ */
+export function ioUringDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.SOFTBR_IO_URING;
+  return v === undefined || !['off', '0', 'no', 'false'].includes(v.toLowerCase());
 }
 
 /** Frames the addon dropped, by the engine's drop reasons; structurally bridge/port-io.ts's DriverDrops. */
@@ -151,7 +168,8 @@ export class FdIO {
       },
       (name: string, errno: number) => this.readFailed(name, errno),
     );
-    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens);
+    const ioUring = opts.mode === 'tap' && opts.ioUring === true;
+    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens, ioUring);
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;
     this.sendSuper = opts.vnetHdr === true
@@ -281,6 +299,7 @@ export class FdIO {
     this.sources.fill(null);
     // The uv handle must leave epoll before the fd number can be reused: poller first.
     this.poller.close();
+    this.writer.close();
     native().closeFd(this.fd);
     this.sink = null;
   }

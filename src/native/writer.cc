@@ -3,6 +3,8 @@
 // writeBatch(count) before those buffers are reused; the frames go out from where they lie, with
 // no copy in between: one write()/writev() per frame on a TAP, one sendmmsg() per batch on
 // AF_PACKET. Frames that fail are counted by errno; the errno goes back to JS to interpret.
+// A TAP writer asked for io_uring (and given it by the kernel) sends each batch as one
+// io_uring_enter instead (TxRing, uring.h), else it falls back to write() per frame.
 // writeSuper sends one GSO super-frame with its virtio-net header straight from the receiving
 // port's buffer (no copy), for fds that carry vnet headers.
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "common.h"
+#include "uring.h"
 
 namespace softbr {
 namespace {
@@ -26,12 +29,13 @@ class Writer : public Napi::ObjectWrap<Writer> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Writer",
                        {InstanceMethod("writeBatch", &Writer::WriteBatch), InstanceMethod("writeSuper", &Writer::WriteSuper),
-                        InstanceMethod("setSource", &Writer::SetSource),
+                        InstanceMethod("setSource", &Writer::SetSource), InstanceMethod("close", &Writer::Close),
                         InstanceMethod("stats", &Writer::Stats)});
   }
 
-  // new Writer(fd, mode, vnetHdr, srcs: Int32Array, offs: Int32Array, lens: Int32Array):
-  // frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i].
+  // new Writer(fd, mode, vnetHdr, srcs: Int32Array, offs: Int32Array, lens: Int32Array[, ioUring]):
+  // frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i]. ioUring (TAP
+  // only): send batches through io_uring when the kernel allows it (stats().ioUring says).
   explicit Writer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Writer>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 6 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray()) {
@@ -56,6 +60,13 @@ class Writer : public Napi::ObjectWrap<Writer> {
     if (mode_ == MODE_PACKET) {
       msgs_.resize(max_);
       iovs_.resize(2 * max_);
+    }
+    if (mode_ == MODE_TAP && info.Length() > 6 && info[6].ToBoolean() && max_ > 0) {
+      uringErrno_ = uring_.Init(max_);
+      if (uring_.ready()) {
+        iovs_.resize(2 * max_);
+        res_.resize(max_);
+      }
     }
   }
 
@@ -141,7 +152,42 @@ class Writer : public Napi::ObjectWrap<Writer> {
   // may still go. Any other error (queue full, device down or gone) would fail the rest too.
   static bool FrameOnly(int e) { return e == EMSGSIZE || e == EINVAL; }
 
+  // close(): gives the ring back now rather than at garbage collection. Writes after it use write().
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    uring_.Close();
+    return info.Env().Undefined();
+  }
+
+  // Every frame is attempted (the kernel runs them in order); each failure counts under its
+  // errno, and the errno of the last one goes back, as on the write() path.
+  int WriteTapUring(uint32_t count) {
+    const unsigned per = vnet_ ? 2 : 1;
+    for (uint32_t i = 0; i < count; i++) {
+      struct iovec* iov = &iovs_[per * i];
+      if (vnet_) {  // IFF_VNET_HDR: every write starts with a header; zero = plain frame
+        iov[0].iov_base = &zeroHdr_;
+        iov[0].iov_len = VNET_HDR_LEN;
+      }
+      iov[per - 1].iov_base = Frame(i);
+      iov[per - 1].iov_len = static_cast<size_t>(lens_[i]);
+    }
+    uring_.Write(fd_, iovs_.data(), per, count, res_.data());
+    int sent = 0, err = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      if (res_[i] >= 0) {
+        sent++;
+      } else {
+        err = -res_[i];
+        drops_.Add(err);
+      }
+    }
+    frames_ += sent;
+    uringBatches_++;
+    return err;
+  }
+
   int WriteTap(uint32_t count) {
+    if (uring_.ready()) return WriteTapUring(count);
     int sent = 0, err = 0;
     for (uint32_t i = 0; i < count; i++) {
       ssize_t r;
@@ -215,6 +261,9 @@ class Writer : public Napi::ObjectWrap<Writer> {
     o.Set("dropped", static_cast<double>(drops_.total()));
     o.Set("drops", drops_.ToObject(env));
     o.Set("lastErrno", drops_.last() ? Napi::Value(Napi::String::New(env, ErrnoName(drops_.last()))) : env.Null());
+    o.Set("ioUring", uring_.ready());
+    o.Set("ioUringBatches", static_cast<double>(uringBatches_));
+    o.Set("ioUringError", uringErrno_ ? Napi::Value(Napi::String::New(env, ErrnoName(uringErrno_))) : env.Null());
     return o;
   }
 
@@ -234,7 +283,10 @@ class Writer : public Napi::ObjectWrap<Writer> {
   std::vector<struct mmsghdr> msgs_;
   std::vector<struct iovec> iovs_;
   VnetHdr zeroHdr_;
-  uint64_t frames_ = 0, superFrames_ = 0;
+  uint64_t frames_ = 0, superFrames_ = 0, uringBatches_ = 0;
+  TxRing uring_;
+  int uringErrno_ = 0;  // why io_uring was refused, when it was asked for
+  std::vector<int32_t> res_;
   ErrnoCounts drops_;  // frames not sent, by the errno that stopped them
 };
 

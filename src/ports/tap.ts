@@ -4,7 +4,7 @@
 // kernel side is moved into another network namespace.
 import type { PortIO } from '../bridge/port-io.js';
 import { parseMac } from '../frame/mac.js';
-import { FdIO, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
+import { FdIO, ioUringDefault, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
 import { FdPort } from './fd-port.js';
 
 export interface TapPortOptions {
@@ -37,6 +37,8 @@ export interface TapPortOptions {
    * left to us are completed. Default true.
    */
   offload?: boolean;
+  /** Batches through io_uring where the kernel allows it (FdIOOptions.ioUring). Default ioUringDefault(). */
+  ioUring?: boolean;
 }
 
 export class TapPort extends FdPort implements PortIO {
@@ -71,6 +73,7 @@ export class TapPort extends FdPort implements PortIO {
       maxFrameBytes: carried + 22,
       rxBatchFrames: batch,
       txBatchFrames: batch,
+      ioUring: opts.ioUring ?? ioUringDefault(),
     }));
     this.offloadFlags = offloadFlags;
     this.name = name;

@@ -1,5 +1,7 @@
 // softbr as the switch under test: a private daemon (own control socket in the run's temp dir, no
 // metrics) with one bridge whose two ports are TAPs it creates or veth ends it attaches by name.
+// softbr-tap-rw is softbr-tap with io_uring turned off (SOFTBR_IO_URING=off), to show what the
+// batched rings win side by side.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh } from '../../lab/sh.js';
@@ -11,9 +13,11 @@ async function cli(sock: string, args: string[]): Promise<void> {
   await sh(process.execPath, [SOFTBR_BIN, '--control', sock, ...args]);
 }
 
-async function start(env: BenchEnv, ports: PortKind): Promise<RunningSwitch> {
+async function start(env: BenchEnv, ports: PortKind, ioUring = true): Promise<RunningSwitch> {
   const sock = join(env.dir, 'softbr-control.sock');
-  const d = env.procs.start(process.execPath, [SOFTBR_BIN, '--control', sock, 'daemon', '--no-metrics']);
+  const d = env.procs.start(process.execPath, [SOFTBR_BIN, '--control', sock, 'daemon', '--no-metrics'], {
+    env: ioUring ? process.env : { ...process.env, SOFTBR_IO_URING: 'off' },
+  });
   try {
     await env.procs.waitUntil(d, 'control socket', () => existsSync(sock), 15_000);
     const br = env.lab.name('br');
@@ -37,4 +41,5 @@ async function start(env: BenchEnv, ports: PortKind): Promise<RunningSwitch> {
 }
 
 export const softbrTap: SwitchDriver = { info: SWITCHES['softbr-tap'], tools: [], start: (env) => start(env, 'tap') };
+export const softbrTapRw: SwitchDriver = { info: SWITCHES['softbr-tap-rw'], tools: [], start: (env) => start(env, 'tap', false) };
 export const softbrVeth: SwitchDriver = { info: SWITCHES['softbr-veth'], tools: [], start: (env) => start(env, 'veth') };

@@ -60,6 +60,10 @@ export interface PollerStats {
   /** Failed reads by errno name (EAGAIN and EINTR are not failures). */
   errors: Record<string, number>;
   lastErrno: string | null;
+  /** Frames arrive through an io_uring multishot read (a TAP poller that asked and was allowed). */
+  ioUring: boolean;
+  /** Why io_uring was refused when it was asked for, else null. */
+  ioUringError: string | null;
 }
 
 export interface WriterStats {
@@ -112,6 +116,11 @@ export interface NativePollerCtor {
      * errno means is decided in TypeScript (errno-policy.ts).
      */
     onError: (errnoName: string, errno: number) => void,
+    /**
+     * > 0 on a TAP: read through io_uring into maxFrames buffers of this many bytes at the start
+     * of buf (maxFrames a power of two), or read() when io_uring is refused (stats().ioUring).
+     */
+    uringBufBytes?: number,
   ): NativePoller;
 }
 

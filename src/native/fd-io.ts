@@ -135,7 +135,15 @@ export class FdIO {
     const vnetTap = segArea && opts.mode === 'tap';
     // A vnet TAP reads whole super-frames (up to 64 KiB) into a packed area, each read with a
     // slot + 64 KiB free: room for two of them per batch besides the small frames.
-    const packed = vnetTap ? this.slotBytes * rxFrames + 2 * (this.slotBytes + 65536) : this.slotBytes * rxFrames;
+    // io_uring (a TAP asking for it, rxFrames a power of two): the poller's multishot read fills
+    // one buffer per frame, each a slot — or, with vnet headers, a header and a super-frame.
+    const ioUring = opts.mode === 'tap' && opts.ioUring === true;
+    const uringBufBytes = ioUring && (rxFrames & (rxFrames - 1)) === 0
+      ? (vnetTap ? roundUp(n.constants.VNET_HDR_LEN + this.slotBytes + 65536, 64) : this.slotBytes)
+      : 0;
+    const packed = uringBufBytes > 0
+      ? uringBufBytes * rxFrames
+      : vnetTap ? this.slotBytes * rxFrames + 2 * (this.slotBytes + 65536) : this.slotBytes * rxFrames;
     this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
@@ -167,8 +175,8 @@ export class FdIO {
         }
       },
       (name: string, errno: number) => this.readFailed(name, errno),
+      uringBufBytes,
     );
-    const ioUring = opts.mode === 'tap' && opts.ioUring === true;
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens, ioUring);
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;

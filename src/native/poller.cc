@@ -6,6 +6,9 @@
 // With virtio-net headers (a TAP in offload mode, AF_PACKET) and a sink that takes super-frames
 // (setSuperFrames), GSO super-frames go up whole instead, each with its virtio-net header and
 // segment length in side arrays by frame index.
+// A TAP poller given room for them reads through io_uring instead (RxRing, uring.h): a multishot
+// read fills provided buffers inside the rx buffer, and the uv_poll handle watches the ring, so a
+// wakeup collects every frame that arrived with one io_uring_enter rather than a read() each.
 #include <endian.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -22,6 +25,7 @@
 #include "checksum.h"
 #include "common.h"
 #include "gso.h"
+#include "uring.h"
 
 namespace softbr {
 namespace {
@@ -37,9 +41,13 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   }
 
   // new Poller(fd, mode, vnetHdr, rxBuf: Uint8Array, offs: Int32Array, lens: Int32Array,
-  //            slotBytes, maxFrames, maxBatches, onBatch(count, superFrames), onError(name, errno))
+  //            slotBytes, maxFrames, maxBatches, onBatch(count, superFrames), onError(name, errno)
+  //            [, uringBufBytes])
   // A TAP in vnet mode packs reads into buf up to its last slotBytes * maxFrames bytes (the
   // segment area); each read needs slotBytes + OVERFLOW_BYTES free, room for a super-frame.
+  // uringBufBytes > 0 (a TAP): read through io_uring into maxFrames buffers of that many bytes
+  // at the start of buf (maxFrames a power of two; the segment area, if any, after them); when
+  // io_uring is refused, read() as usual (stats().ioUring says which).
   // onError comes for every failed read (EAGAIN and EINTR are not failures). Polling goes on
   // unless JS, which decides what the errno means, stops or closes the poller from inside it.
   explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
@@ -102,10 +110,23 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         scratch_.resize(slot_ + OVERFLOW_BYTES + 8);
       }
     }
+    size_t ubuf = info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().Uint32Value() : 0;
+    if (mode_ == MODE_TAP && ubuf > 0) {
+      const size_t need = (vnet_ ? VNET_HDR_LEN + readMax_ : slot_);
+      if (ubuf < need || ubuf * maxFrames_ > gsoBase_) {
+        uringErrno_ = EINVAL;  // the layout JS made has no room for the buffers: read() instead
+      } else {
+        uringErrno_ = rx_.Init(fd_, buf_, ubuf, maxFrames_);
+      }
+      if (rx_.ready()) {
+        rxCount_ = maxFrames_;
+        used_.resize(maxFrames_);
+      }
+    }
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
     handle_ = new uv_poll_t;
-    if (uv_poll_init(loop, handle_, fd_) != 0) {
+    if (uv_poll_init(loop, handle_, rx_.ready() ? rx_.pollFd() : fd_) != 0) {
       delete handle_;
       handle_ = nullptr;
       Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
@@ -141,6 +162,8 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
                [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       handle_ = nullptr;
     }
+    // After the handle left epoll: exiting the ring cancels the armed read.
+    rx_.Close();
     if (selfRef_) {
       selfRef_ = false;
       Unref();
@@ -218,6 +241,9 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     o.Set("superFrames", static_cast<double>(superFrames_));
     o.Set("csumFixed", static_cast<double>(csumFixed_));
     o.Set("vlanRestored", static_cast<double>(vlanRestored_));
+    o.Set("ioUring", rx_.ready());
+    o.Set("ioUringRearms", static_cast<double>(rx_.rearms()));
+    o.Set("ioUringError", uringErrno_ ? Napi::Value(Napi::String::New(env, ErrnoName(uringErrno_))) : env.Null());
     o.Set("errors", errors_.ToObject(env));
     o.Set("lastErrno", errors_.last() ? Napi::Value(Napi::String::New(env, ErrnoName(errors_.last()))) : env.Null());
     return o;
@@ -257,13 +283,28 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     for (uint32_t b = 0; b < maxBatches_ && active_; b++) {
       int err = 0;
       bool drained = false;
-      bool alive = mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
+      if (rx_.ready()) {
+        // Re-arms a read that ended (out of buffers); a no-op while one is armed.
+        int e = rx_.Refill();
+        if (e != 0 && e != EAGAIN && e != EBUSY) {
+          Report(e);
+          return;
+        }
+      }
+      bool alive = rx_.ready() ? ReadUring(&drained, &err) : mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
       if (!alive) return;  // closed from inside a callback
       if (err != 0) {
         Report(err);
         return;
       }
-      if (drained) return;  // the kernel queue is empty (EAGAIN or a short batch)
+      // The kernel queue is empty (EAGAIN or a short batch). An io_uring read that ended (out of
+      // buffers) is armed again now: nothing would wake us otherwise.
+      if (drained && rx_.ready() && !rx_.armed()) {
+        int e = rx_.Refill();
+        if (e != 0 && e != EAGAIN && e != EBUSY) Report(e);
+        return;
+      }
+      if (drained) return;
     }
     // Cap reached with frames still queued: epoll is level-triggered, so we are woken again on
     // the next loop turn after the other ports had theirs.
@@ -301,6 +342,12 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
       gsoPos_ = gsoBase_;
       tapPos_ = 0;
       Call(onBatch_, 2, argv);
+      // JS has forwarded (and flushed) those frames: their io_uring buffers may be read into again.
+      if (nUsed_ > 0 && rx_.ready()) {
+        for (uint32_t i = 0; i < nUsed_; i++) rx_.Recycle(used_[i]);
+        rx_.Publish();
+      }
+      nUsed_ = 0;
     }
     return !closed_;
   }
@@ -334,51 +381,107 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
           continue;
         }
         len -= VNET_HDR_LEN;
-        const VnetHdr h = hdrs_[0];
-        if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
-          GsoShape shape;
-          if (superLen_ && ParseGso(f, len, h, 0, &shape) && shape.nseg > 1 && shape.hdrs + shape.mss <= slot_) {
-            // Whole, for the sink to pass on to ports that take it or segment for those that
-            // do not. (One segment's worth is cut below: it is a plain frame with its checksum
-            // left to us.)
-            memcpy(superHdrs_ + static_cast<size_t>(outN_) * VNET_HDR_LEN, &h, VNET_HDR_LEN);
-            superLen_[outN_] = static_cast<int32_t>(shape.hdrs + shape.mss);
-            offs_[outN_] = static_cast<int32_t>(tapPos_);
-            lens_[outN_] = static_cast<int32_t>(len);
-            outN_++;
-            nSuper_++;
-            superFrames_++;
-            tapPos_ += (len + 7) & ~static_cast<size_t>(7);
-            continue;
-          }
-          if (SegmentGso(f, len, nullptr, len, h, VlanTag{false, 0, 0}, nullptr, 0, slot_, *this)) gsoSegmented_++;
-          else if (closed_) return false;
-          else gso_++;
-          continue;
-        }
-        if (len > slot_) {
-          truncated_++;
-          continue;
-        }
-        if ((h.flags & VNET_F_NEEDS_CSUM) &&
-            CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset)))
-          csumFixed_++;
-      } else if (len > slot_) {
-        // Some kernels report the full length of what tun cut; others return what fit, a frame
-        // filling the slot, which is longer than the port accepts: the engine counts that one.
-        truncated_++;
-        continue;
       }
-      if (len < ETH_MIN_FRAME) {
-        runts_++;
-        continue;
-      }
-      if (superLen_) superLen_[outN_] = 0;
-      offs_[outN_] = static_cast<int32_t>(tapPos_);
-      lens_[outN_] = static_cast<int32_t>(len);
-      outN_++;
-      tapPos_ += (len + 7) & ~static_cast<size_t>(7);
+      int k = TapFrame(f, len, hdrs_.empty() ? nullptr : &hdrs_[0], tapPos_);
+      if (k < 0) return false;
+      if (k > 0) tapPos_ += (len + 7) & ~static_cast<size_t>(7);
     }
+    return FlushOut();
+  }
+
+  // One frame read from a TAP, lying at buf_ + off (vnet mode: its header in *h): collected for
+  // the next JS call (1), dropped and counted, or cut into the segment area (0), or the poller
+  // was closed from inside a JS call (-1).
+  int TapFrame(uint8_t* f, size_t len, const VnetHdr* hp, size_t off) {
+    if (vnet_) {
+      const VnetHdr h = *hp;
+      if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+        GsoShape shape;
+        if (superLen_ && ParseGso(f, len, h, 0, &shape) && shape.nseg > 1 && shape.hdrs + shape.mss <= slot_) {
+          // Whole, for the sink to pass on to ports that take it or segment for those that
+          // do not. (One segment's worth is cut below: it is a plain frame with its checksum
+          // left to us.)
+          memcpy(superHdrs_ + static_cast<size_t>(outN_) * VNET_HDR_LEN, &h, VNET_HDR_LEN);
+          superLen_[outN_] = static_cast<int32_t>(shape.hdrs + shape.mss);
+          offs_[outN_] = static_cast<int32_t>(off);
+          lens_[outN_] = static_cast<int32_t>(len);
+          outN_++;
+          nSuper_++;
+          superFrames_++;
+          return 1;
+        }
+        if (SegmentGso(f, len, nullptr, len, h, VlanTag{false, 0, 0}, nullptr, 0, slot_, *this)) gsoSegmented_++;
+        else if (closed_) return -1;
+        else gso_++;
+        return 0;
+      }
+      if (len > slot_) {
+        truncated_++;
+        return 0;
+      }
+      if ((h.flags & VNET_F_NEEDS_CSUM) &&
+          CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset)))
+        csumFixed_++;
+    } else if (len > slot_) {
+      // Some kernels report the full length of what tun cut; others return what fit, a frame
+      // filling the slot, which is longer than the port accepts: the engine counts that one.
+      truncated_++;
+      return 0;
+    }
+    if (len < ETH_MIN_FRAME) {
+      runts_++;
+      return 0;
+    }
+    if (superLen_) superLen_[outN_] = 0;
+    offs_[outN_] = static_cast<int32_t>(off);
+    lens_[outN_] = static_cast<int32_t>(len);
+    outN_++;
+    return 1;
+  }
+
+  // The io_uring receive path: the kernel has already read frames into provided buffers (one
+  // per frame, inside buf_); collect their completions, no system call per frame. A buffer
+  // whose frame went up is given back after the JS call (FlushOut), the others at once.
+  bool ReadUring(bool* drained, int* err) {
+    while (outN_ < maxFrames_) {
+      unsigned bid = 0;
+      int32_t res = 0;
+      bool hasBuf = false;
+      if (!rx_.Next(&bid, &res, &hasBuf)) {
+        *drained = true;
+        break;
+      }
+      rx_.Consume();
+      if (res <= 0) {
+        if (hasBuf) rx_.Recycle(bid);
+        int e = -res;
+        // ENOBUFS: every buffer was in use, the read ended; Refill arms a new one.
+        if (e == 0 || e == ENOBUFS || e == EAGAIN || e == EINTR || e == ECANCELED) continue;
+        *err = e;
+        break;
+      }
+      if (!hasBuf || bid >= rxCount_) continue;
+      uint8_t* b = rx_.Buffer(bid);
+      size_t len = static_cast<size_t>(res);
+      const VnetHdr* h = nullptr;
+      VnetHdr hdr;
+      if (vnet_) {
+        if (len < VNET_HDR_LEN) {
+          shortVnet_++;
+          rx_.Recycle(bid);
+          continue;
+        }
+        memcpy(&hdr, b, VNET_HDR_LEN);
+        h = &hdr;
+        b += VNET_HDR_LEN;
+        len -= VNET_HDR_LEN;
+      }
+      int k = TapFrame(b, len, h, static_cast<size_t>(b - buf_));
+      if (k > 0) used_[nUsed_++] = bid;
+      else rx_.Recycle(bid);
+      if (k < 0) return false;
+    }
+    rx_.Publish();
     return FlushOut();
   }
 
@@ -586,6 +689,11 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   uint64_t wakeups_ = 0, batches_ = 0, frames_ = 0, truncated_ = 0, runts_ = 0, shortVnet_ = 0, gso_ = 0,
            gsoSegmented_ = 0, csumFixed_ = 0, vlanRestored_ = 0, superFrames_ = 0;
   ErrnoCounts errors_;  // failed reads by errno
+  RxRing rx_;                   // the io_uring receive path, when asked for and allowed
+  int uringErrno_ = 0;          // why it was refused
+  uint32_t rxCount_ = 0;        // its buffers
+  std::vector<uint32_t> used_;  // buffers whose frames the next JS call gets
+  uint32_t nUsed_ = 0;
 };
 
 }  // namespace

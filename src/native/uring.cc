@@ -13,12 +13,14 @@ namespace {
 constexpr int kOpReadMultishot = 49;
 constexpr int kGroup = 0;
 
-// DEFER_TASKRUN (6.1+) runs completions only when we enter the ring, never by interrupting the
-// event loop; older kernels get a plain ring.
-int Setup(unsigned entries, struct io_uring* ring) {
+// deferTaskrun (6.1+): completions are run only when we enter the ring, never by interrupting
+// the event loop — right for writes, which complete inside the submission, and wrong for the
+// multishot read, whose completions must come while we sleep in epoll: with DEFER_TASKRUN the
+// ring fd would not turn readable until we entered it. Kernels without the flags get a plain ring.
+int Setup(unsigned entries, struct io_uring* ring, bool deferTaskrun) {
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQSIZE | (deferTaskrun ? IORING_SETUP_DEFER_TASKRUN : 0);
   p.cq_entries = entries * 4;
   int r = io_uring_queue_init_params(entries, ring, &p);
   if (r == -EINVAL) {
@@ -31,7 +33,7 @@ int Setup(unsigned entries, struct io_uring* ring) {
 }  // namespace
 
 int TxRing::Init(unsigned entries) {
-  int e = Setup(entries, &ring_);
+  int e = Setup(entries, &ring_, true);
   if (e != 0) return e;
   entries_ = entries;
   ready_ = true;
@@ -76,7 +78,7 @@ void TxRing::Close() {
 
 int RxRing::Init(int fd, uint8_t* base, size_t bufBytes, unsigned count) {
   if (count == 0 || (count & (count - 1)) != 0 || count > 32768) return EINVAL;
-  int e = Setup(8, &ring_);
+  int e = Setup(8, &ring_, false);
   if (e != 0) return e;
   size_t ringBytes = count * sizeof(struct io_uring_buf);
   void* mem = mmap(nullptr, ringBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
@@ -136,13 +138,15 @@ int RxRing::Arm() {
 }
 
 int RxRing::Refill() {
-  if (!armed_) {
-    int e = Arm();
-    if (e != 0) return e;
-  }
+  // While the read is armed the kernel posts its completions on its own (as task work when we
+  // next return from a system call or wake): the CQ is shared memory, no enter needed.
+  if (armed_) return 0;
+  int e = Arm();
+  if (e != 0) return e;
+  rearms_++;
   int r;
   do {
-    r = io_uring_submit_and_get_events(&ring_);
+    r = io_uring_submit(&ring_);
   } while (r == -EINTR);
   return r < 0 ? -r : 0;
 }

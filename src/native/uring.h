@@ -43,9 +43,12 @@ class RxRing {
   // count is a power of two <= 32768. 0, or the errno io_uring refused with.
   int Init(int fd, uint8_t* base, size_t bufBytes, unsigned count);
   bool ready() const { return ready_; }
+  // A multishot read is armed (or about to be, at the next Refill).
+  bool armed() const { return armed_; }
+  uint64_t rearms() const { return rearms_; }
   // The ring's fd: readable when reads have completed or are waiting to be run.
   int pollFd() const { return ring_.ring_fd; }
-  // Runs the reads the kernel has queued for us and arms the multishot read when it ended.
+  // Arms the multishot read again when it ended (one io_uring_enter; none while it is armed).
   // 0 or an errno from io_uring_enter.
   int Refill();
   // The next completed read: true with its buffer id and the result (bytes, or -errno);
@@ -67,6 +70,7 @@ class RxRing {
   unsigned count_ = 0, pending_ = 0;
   int fd_ = -1;
   bool ready_ = false, armed_ = false;
+  uint64_t rearms_ = 0;
   struct io_uring_cqe* cqe_ = nullptr;
 };
 

@@ -62,6 +62,8 @@ export interface PollerStats {
   lastErrno: string | null;
   /** Frames arrive through an io_uring multishot read (a TAP poller that asked and was allowed). */
   ioUring: boolean;
+  /** Times the multishot read ended (all buffers in use) and was armed again. */
+  ioUringRearms: number;
   /** Why io_uring was refused when it was asked for, else null. */
   ioUringError: string | null;
 }

@@ -141,6 +141,15 @@ function parseCount(v: string, what: string, lo: number, hi: number): number {
 
 // ------------------------------------------------------------------ words
 
+/** A direction word: in → [0] (received), out → [1] (sent), both → [0, 1]; dflt when absent. */
+export function directionArg(v: unknown, dflt?: 'in' | 'out' | 'both'): (0 | 1)[] {
+  const d = v === undefined ? dflt : v;
+  if (d === 'in') return [0];
+  if (d === 'out') return [1];
+  if (d === 'both') return [0, 1];
+  throw new UserError(`invalid direction '${String(v)}': expected in, out or both`);
+}
+
 export const IMPAIR_USAGE = 'delay TIME [JITTER [CORRELATION%]] [jitter TIME] [distribution uniform|normal] [correlation N%] '
   + '[loss [random] N% [burst LEN] | loss gemodel P% [R% [1-H% [1-K%]]]] [duplicate N%] [reorder N%] [corrupt N%] '
   + '[rate RATE [burst SIZE]] [limit FRAMES] [seed N]';

@@ -596,7 +596,7 @@ export class Bridge {
     while (imp.headDue() <= now) {
       if (imp.dir === 0) this.receive(port, imp.buf, imp.headOff(), imp.headLen());
       else this.sendFrame(port, imp.buf, imp.headOff(), imp.headLen());
-      imp.shift();
+      imp.shift(now);
     }
   }
 

@@ -122,6 +122,8 @@ export interface ImpairDirectionView {
   counters: {
     frames: number; lost: number; duplicated: number; corrupted: number; reordered: number;
     delayed: number; shaped: number; policed: number; queueFull: number; queued: number;
+    /** Mean ms a released frame waited in the delay line. */
+    meanWaitMs: number;
   };
 }
 

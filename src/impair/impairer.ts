@@ -31,6 +31,8 @@ export interface ImpairCounters {
   policed: number;
   queueFull: number;
   queued: number;
+  /** Mean time a released frame really spent in the line (the delay, jitter and shaping plus the timer's lateness). */
+  meanWaitMs: number;
 }
 
 export class Impairer {
@@ -46,6 +48,8 @@ export class Impairer {
   readonly buf: Uint8Array;
   private readonly lens: Int32Array;
   private readonly dues: Float64Array;
+  /** When each slot's frame arrived, for the time frames really wait (waitedMs). */
+  private readonly arrivals: Float64Array;
   private readonly slotSize: number;
   readonly capacity: number;
   private head = 0;
@@ -96,6 +100,9 @@ export class Impairer {
   policed = 0;
   /** Frames dropped because the delay line was full (impair_queue_full). */
   queueFull = 0;
+  /** Frames released from the line, and the ms they waited there in all (release − arrival). */
+  released = 0;
+  waitedMs = 0;
 
   // the wheel's links (wheel.ts owns them)
   wheelNext: Impairer | null = null;
@@ -139,6 +146,7 @@ export class Impairer {
     this.buf = new Uint8Array(this.capacity * maxFrame);
     this.lens = new Int32Array(this.capacity);
     this.dues = new Float64Array(this.capacity);
+    this.arrivals = new Float64Array(this.capacity);
   }
 
   /** What happens to one frame arriving at now (OFFER_*); a queued frame is copied. */
@@ -185,6 +193,7 @@ export class Impairer {
       bufferCopy.call(buf, this.buf, at, off, off + len);
       this.lens[slot] = len;
       this.dues[slot] = due;
+      this.arrivals[slot] = now;
       this.count++;
       if (k === 0 && corrupt) this.flipBit(at, len);
     }
@@ -198,8 +207,10 @@ export class Impairer {
   /** Offset in buf of the head frame. */
   headOff(): number { return this.head * this.slotSize; }
   headLen(): number { return this.lens[this.head]!; }
-  /** Takes the head frame off the line; its bytes stay until the slot is reused (after the bridge's flush). */
-  shift(): void {
+  /** Takes the head frame off the line at now; its bytes stay until the slot is reused (after the bridge's flush). */
+  shift(now: number): void {
+    this.released++;
+    this.waitedMs += now - this.arrivals[this.head]!;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.count--;
   }
@@ -216,6 +227,7 @@ export class Impairer {
     return {
       frames: this.frames, lost: this.lost, duplicated: this.duplicated, corrupted: this.corrupted, reordered: this.reordered,
       delayed: this.delayed, shaped: this.shaped, policed: this.policed, queueFull: this.queueFull, queued: this.count,
+      meanWaitMs: this.released === 0 ? 0 : this.waitedMs / this.released,
     };
   }
 

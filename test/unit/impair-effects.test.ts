@@ -31,7 +31,7 @@ function releaseTimes(im: Impairer, times: number[]): number[] {
 /** Drains a line, returning the due times in release order. */
 function drain(im: Impairer): number[] {
   const d: number[] = [];
-  while (im.count > 0) { d.push(im.headDue()); im.shift(); }
+  while (im.count > 0) { d.push(im.headDue()); im.shift(0); }
   return d;
 }
 
@@ -51,7 +51,7 @@ function delays(s: string, n = 20000): number[] {
     const t = i * 100;
     expect(im.offer(FRAME, 0, FRAME.length, t)).toBe(OFFER_QUEUED);
     out.push(im.headDue() - t);
-    im.shift();
+    im.shift(0);
   }
   return out;
 }
@@ -164,7 +164,7 @@ describe('impairer: loss, duplication, corruption, reordering', () => {
         bits += x.toString(2).split('1').length - 1;
       }
       expect(bits).toBe(1);
-      im.shift();
+      im.shift(0);
     }
     expect(im.corrupted).toBe(200);
   });
@@ -203,7 +203,7 @@ describe('impairer: rate limits', () => {
       let last = 0;
       for (let i = 0; i < 20000; i++) {
         im.offer(FRAME, 0, 1514, i * 0.01); // offered far above the rate
-        while (im.count > 0 && im.headDue() <= i * 0.01) { last = im.headDue(); im.shift(); }
+        while (im.count > 0 && im.headDue() <= i * 0.01) { last = im.headDue(); im.shift(0); }
       }
       for (const d of drain(im)) last = d;
       const rate = 20000 / (last / 1000);

@@ -16,6 +16,8 @@ export interface GilbertElliott {
   lossBad: number;
   /** Loss probability in the good state (netem's 1-k). */
   lossGood: number;
+  /** Given as `loss N% burst LEN`: those words, written back as given. */
+  given?: { loss: number; burst: number };
 }
 
 /** A token bucket: bits/s (burst in bytes) or frames/s (burst in frames). */
@@ -227,7 +229,7 @@ export function parseImpairWords(words: readonly string[]): ParsedWords {
           if (!(len >= 1 && len <= 1e6)) throw new UserError(`invalid loss burst '${words[i - 1]}': expected a mean burst length in frames, from 1 to 1000000`);
           if (s.loss >= 1) throw new UserError('loss 100% has no bursts: expected a loss below 100% with burst');
           const r = 1 / len;
-          s.ge = { p: (s.loss * r) / (1 - s.loss), r, lossBad: 1, lossGood: 0 };
+          s.ge = { p: (s.loss * r) / (1 - s.loss), r, lossBad: 1, lossGood: 0, given: { loss: s.loss, burst: len } };
           s.loss = 0;
         }
         break;
@@ -304,7 +306,8 @@ export function formatImpairWords(s: ImpairSpec): string {
   if (s.jitterMs > 0) w.push('jitter', fmtTime(s.jitterMs));
   if (s.jitterMs > 0 && s.distribution !== 'uniform') w.push('distribution', s.distribution);
   if (s.correlation > 0) w.push('correlation', fmtPercent(s.correlation));
-  if (s.ge !== null) w.push('loss', 'gemodel', fmtPercent(s.ge.p), fmtPercent(s.ge.r), fmtPercent(s.ge.lossBad), fmtPercent(s.ge.lossGood));
+  if (s.ge?.given !== undefined) w.push('loss', fmtPercent(s.ge.given.loss), 'burst', num(s.ge.given.burst));
+  else if (s.ge !== null) w.push('loss', 'gemodel', fmtPercent(s.ge.p), fmtPercent(s.ge.r), fmtPercent(s.ge.lossBad), fmtPercent(s.ge.lossGood));
   else if (s.loss > 0) w.push('loss', fmtPercent(s.loss));
   if (s.duplicate > 0) w.push('duplicate', fmtPercent(s.duplicate));
   if (s.reorder > 0) w.push('reorder', fmtPercent(s.reorder));

@@ -28,7 +28,7 @@ describe('impair words', () => {
   it('formats back to the same spec', () => {
     for (const s of [
       'delay 50ms jitter 5ms distribution normal correlation 25% loss 1% duplicate 0.5% reorder 1% corrupt 0.1% rate 10mbit burst 125k limit 500 seed 42',
-      'loss gemodel 1% 30% 100% 0%', 'delay 200us', 'delay 2s jitter 1.5s', 'rate 1500kpps burst 64', 'rate 12345bit', 'rate 100mbit burst 1500b',
+      'loss gemodel 1% 30% 100% 0%', 'loss 2% burst 4', 'delay 200us', 'delay 2s jitter 1.5s', 'rate 1500kpps burst 64', 'rate 12345bit', 'rate 100mbit burst 1500b',
     ]) {
       const spec = parseImpairWords(words(s)).spec;
       expect(parseImpairWords(words(formatImpairWords(spec))).spec).toEqual(spec);

@@ -169,7 +169,7 @@ export function buildProgram(): Command {
 
   const link = program.command('link').description('ports, as iproute2\'s bridge link');
   link.command('show').description('list bridge ports with state and flags')
-    .option('-d, --details', 'flags line')
+    .option('-d, --details', 'flags line (and a port\'s impairments, softbr impair)')
     .option('-j, --json', 'JSON output')
     .action(async (o: { details?: boolean; json?: boolean }) => {
       const rows = await req<fmt.LinkRow[]>('link-show');

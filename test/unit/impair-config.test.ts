@@ -13,6 +13,9 @@ import { VirtualClock } from '../../src/bridge/clock.js';
 import { formatLinkShow } from '../../src/cli/format/index.js';
 import type { LinkRow } from '../../src/control/wire-types.js';
 import type { Session } from '../../src/control/server.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 interface ImSpec extends PortSpecBase { kind: 'imem' }
 registerPortKind(definePortKind<ImSpec>({
@@ -71,6 +74,33 @@ describe('impair and rate commands', () => {
     expect(lines[2]).toMatch(/^\d+: p2: /);
     expect(lines[4]).toBe('    impair in: loss 2% burst 4 seed 9');
     expect(lines[5]).toBe('      frames 0 queued 0 lost 0 duplicated 0 corrupted 0 reordered 0 delayed 0 shaped 0 policed 0 queue_full 0 mean_wait 0.000ms');
+  });
+});
+
+describe('impairment metrics', () => {
+  it('count each effect per port and direction, and the line\'s depth; promtool has nothing to say', async () => {
+    const { d, m, call } = await daemon();
+    await call('impair', { bridge: 'br0', port: 'p2', dir: 'out', words: ['delay', '10ms', 'limit', '2', 'seed', '1'] });
+    const p2 = m.bridge.portByName('p2')!;
+    const buf = new Uint8Array(60).fill(0x11);
+    buf.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x0a], 0);
+    m.bridge.receiveBatch(m.bridge.portByName('p1')!, buf, [0, 0, 0], [60, 60, 60], 3);
+    expect(p2.impairOut!.count).toBe(2);
+    const metrics = createMetrics(d);
+    try {
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('softbr_port_impair_frames_total{bridge="br0",port="p2",direction="out",effect="offered"} 3');
+      expect(text).toContain('softbr_port_impair_frames_total{bridge="br0",port="p2",direction="out",effect="queue_full"} 1');
+      expect(text).toContain('softbr_port_impair_queue_frames{bridge="br0",port="p2",direction="out"} 2');
+      expect(text).toContain('softbr_port_drops_total{bridge="br0",port="p2",reason="impair_queue_full"} 1');
+      expect(text).not.toContain('port="p1",direction=');
+      if (existsSync('/usr/bin/promtool')) {
+        const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+        expect(r.stdout + r.stderr).toBe('');
+      }
+    } finally {
+      metrics.close();
+    }
   });
 });
 

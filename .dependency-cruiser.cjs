@@ -2,7 +2,8 @@
 // Layers, bottom up:
 //   leaves   src/user-error.ts, src/is-root.ts,
 //            src/stp/port-state.ts                        import nothing
-//   engine   src/frame src/fdb src/stp src/bridge         pure: no I/O, no daemon, no drivers
+//   engine   src/frame src/fdb src/stp src/impair
+//            src/bridge                                   pure: no I/O, no daemon, no drivers
 //   capture  src/capture                                  pure, on the engine's capture hook
 //   drivers  src/native src/ports                         the engine's PortIO over real devices
 //   services src/metrics src/web src/control              the daemon; control owns its wire types
@@ -11,8 +12,8 @@
 // test/unit/dependency-rules.test.ts breaks each rule once on a small tree to show it can fail.
 'use strict';
 
-const ENGINE = '^src/(frame|fdb|stp|bridge)/';
-const PURE = '^src/(frame|fdb|stp|bridge|capture)/';
+const ENGINE = '^src/(frame|fdb|stp|impair|bridge)/';
+const PURE = '^src/(frame|fdb|stp|impair|bridge|capture)/';
 /** Node's modules that reach outside the process (files, sockets, processes, the host). */
 const NODE_IO = '^(node:)?(fs|fs/promises|net|dgram|child_process|http|https|http2|tls|dns|os|worker_threads|cluster)$';
 
@@ -45,6 +46,13 @@ module.exports = {
       comment: 'frame/ is the bottom of the engine; the FDB and the STP engine do not use each other.',
       from: { path: '^src/(frame|fdb|stp)/' },
       to: { path: '^src/(fdb|stp)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'impair-below-the-bridge',
+      comment: 'Impairments (delay lines, the wheel, the PRNG) work on bytes and times; the bridge drives them, they know nothing of it, the FDB or STP.',
+      severity: 'error',
+      from: { path: '^src/impair/' },
+      to: { path: '^src/(bridge|fdb|stp)/' },
     },
     {
       name: 'engine-does-no-io',

@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan impair rate'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -48,6 +48,8 @@ _softbr() {
     ['softbr vlan add']=''
     ['softbr vlan del']=''
     ['softbr vlan filtering']=''
+    ['softbr impair']=''
+    ['softbr rate']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
@@ -96,6 +98,8 @@ _softbr() {
     ['softbr vlan add']='-h --help --control --lab'
     ['softbr vlan del']='-h --help --control --lab'
     ['softbr vlan filtering']='-h --help --control --lab'
+    ['softbr impair']='--json -h --help --control --lab'
+    ['softbr rate']='--json -h --help --control --lab'
   )
   declare -A valued=(
     ['softbr']='--control --lab'
@@ -144,6 +148,8 @@ _softbr() {
     ['softbr vlan add']='--control --lab'
     ['softbr vlan del']='--control --lab'
     ['softbr vlan filtering']='--control --lab'
+    ['softbr impair']='--control --lab'
+    ['softbr rate']='--control --lab'
   )
   declare -A argv=(
     ['softbr']=''
@@ -192,6 +198,8 @@ _softbr() {
     ['softbr vlan add']='words'
     ['softbr vlan del']='words'
     ['softbr vlan filtering']='bridge state'
+    ['softbr impair']='bridge port words'
+    ['softbr rate']='bridge port direction words'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

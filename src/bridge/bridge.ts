@@ -21,6 +21,9 @@ import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
 import { egressTagAction, hasTag, writeRetagged, retaggedLength, TAG_KEEP } from './vlan-tag.js';
+import { Impairer, OFFER_PASS, OFFER_QUEUED } from '../impair/impairer.js';
+import { ImpairWheel } from '../impair/wheel.js';
+import { isEmptySpec, type ImpairSpec } from '../impair/spec.js';
 
 export interface BridgeOptions extends FdbOptions {
   name: string;
@@ -89,6 +92,21 @@ export class Bridge {
   private fdbLazilyAged = 0;
 
   private listeners: EventListener[] = [];
+
+  // impairments (src/impair/): one wheel for every delay line of the bridge
+  private readonly wheel = new ImpairWheel();
+  /** Impairers on this bridge's ports: 0 keeps flushDirty() to one comparison. */
+  private impairCount = 0;
+  /** Impairers taken off the wheel in one release run (preallocated, one per impairer). */
+  private readonly dueList: Impairer[] = [];
+  private releasing = false;
+  /** When the timer asked for last will fire (Infinity: none asked for). */
+  private armedDue = Infinity;
+  /**
+   * Asked to call runImpairTimers() at clock time dueMs (the daemon: one setTimeout per bridge;
+   * a test on a virtual clock calls it itself). A later request replaces an earlier one.
+   */
+  timerRequest: ((dueMs: number) => void) | null = null;
 
   constructor(opts: BridgeOptions) {
     if (!isName(opts.name)) {
@@ -168,6 +186,8 @@ export class Bridge {
     if (!port.isHost) this.stp.removePort(port.no);
     port.state = PORT_DISABLED;
     port.up = false;
+    this.setImpairment(port, 0, null);
+    this.setImpairment(port, 1, null);
     this.ports[port.no] = undefined;
     this.portList = this.portList.filter((p) => p !== port);
     const n = this.fdb.flush({ port: port.no, includePinned: true });
@@ -189,7 +209,10 @@ export class Bridge {
 
   private sinkFor(port: BridgePort): RxSink {
     return {
-      receiveBatch: (buf, offs, lens, count, offload) => this.receiveBatch(port, buf, offs, lens, count, offload),
+      receiveBatch: (buf, offs, lens, count, offload) => {
+        if (port.impairIn === null) this.receiveBatch(port, buf, offs, lens, count, offload);
+        else this.receiveImpaired(port, buf, offs, lens, count, offload);
+      },
       takesSuperFrames: true,
       linkDown: (reason) => this.linkDown(port, reason),
       linkUp: () => this.linkUp(port),
@@ -243,8 +266,13 @@ export class Bridge {
     this.flushDirty();
   }
 
-  /** Pushes out everything queued on egress ports. */
+  /** Pushes out everything queued on egress ports (first releasing what delay lines hold that is due). */
   flushDirty(): void {
+    if (this.impairCount !== 0 && !this.releasing) this.releaseImpaired();
+    this.flushPorts();
+  }
+
+  private flushPorts(): void {
     while (this.ndirty > 0) {
       const p = this.dirty[--this.ndirty]!;
       p.dirty = false;
@@ -402,7 +430,8 @@ export class Bridge {
     const i = this.superIdx;
     // segments longer than p carries: as a frame too long for it
     if (!this.superFits(p)) { p.dropTxError++; return; }
-    if (p.io.sendSuper === undefined) {
+    // an impaired port's delay line holds wire frames
+    if (p.io.sendSuper === undefined || p.impairOut !== null) {
       const n = o.segment(buf, off, len, i);
       if (n === 0) { p.dropTxError++; return; }
       for (let k = 0; k < n; k++) this.transmitFrame(p, o.segBuf, o.segOffs[k]!, o.segLens[k]!);
@@ -424,6 +453,12 @@ export class Bridge {
   }
 
   private transmitFrame(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    if (p.impairOut !== null) this.impairEgress(p, buf, off, len);
+    else this.sendFrame(p, buf, off, len);
+  }
+
+  /** Queues a frame on p's driver: what leaves the bridge (capture, size check, counters). */
+  private sendFrame(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
     if (p.capture !== null) p.capture.frame(1, buf, off, len);
     // a frame from a jumbo port does not fit a smaller egress port (the kernel drops it too)
     if (len > p.maxFrame) { p.dropTxError++; return; }
@@ -436,6 +471,132 @@ export class Bridge {
     if (!p.dirty) {
       p.dirty = true;
       this.dirty[this.ndirty++] = p;
+    }
+  }
+
+  // ---------------------------------------------------------------- impairments
+
+  /**
+   * Sets (or with null clears) what is done to frames received on (dir 0) or sent out of (dir 1)
+   * port: a new impairer, empty delay line and zero counters. Throws RangeError when the delay
+   * line would be too large.
+   */
+  setImpairment(port: BridgePort, dir: 0 | 1, spec: ImpairSpec | null): Impairer | null {
+    const imp = spec === null || isEmptySpec(spec) ? null : new Impairer(spec, port.no, dir, port.maxFrame, () => Math.floor(Math.random() * 2 ** 32));
+    const old = dir === 0 ? port.impairIn : port.impairOut;
+    if (old !== null) {
+      this.wheel.schedule(old, Infinity);
+      old.discard();
+      this.impairCount--;
+    }
+    if (dir === 0) port.impairIn = imp;
+    else port.impairOut = imp;
+    if (imp !== null) {
+      this.impairCount++;
+      if (this.dueList.length < this.impairCount) this.dueList.push(imp);
+    }
+    return imp;
+  }
+
+  /** Releases what delay lines hold that is due now, and asks for the timer of the next; the daemon's timer calls it. */
+  runImpairTimers(): void {
+    this.armedDue = Infinity;
+    this.flushDirty();
+  }
+
+  /** A batch from a port with ingress impairments: each frame (super-frames cut first) through its impairer. */
+  private receiveImpaired(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number, offload?: RxOffload | null): void {
+    this.inBatch = true;
+    this.batchNow = this.clock.now();
+    try {
+      for (let i = 0; i < count; i++) {
+        if (offload === undefined || offload === null || offload.segLen[i] === 0) {
+          this.impairIngress(port, buf, offs[i]!, lens[i]!);
+          continue;
+        }
+        const n = offload.segment(buf, offs[i]!, lens[i]!, i);
+        if (n === 0) { port.dropMalformed++; continue; }
+        for (let k = 0; k < n; k++) this.impairIngress(port, offload.segBuf, offload.segOffs[k]!, offload.segLens[k]!);
+        // the next cut reuses the segment area: what was queued from it goes out first
+        this.flushPorts();
+      }
+    } finally {
+      this.inBatch = false;
+    }
+    this.flushDirty();
+  }
+
+  private impairIngress(port: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    const imp = port.impairIn!;
+    const r = imp.offer(buf, off, len, this.batchNow);
+    if (r === OFFER_PASS) {
+      this.receive(port, buf, off, len);
+      if (imp.passCopies === 2) this.receive(port, buf, off, len);
+    } else if (r === OFFER_QUEUED) {
+      this.onLine(imp);
+    }
+  }
+
+  private impairEgress(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
+    const imp = p.impairOut!;
+    const r = imp.offer(buf, off, len, this.inBatch ? this.batchNow : this.clock.now());
+    if (r === OFFER_PASS) {
+      this.sendFrame(p, buf, off, len);
+      if (imp.passCopies === 2) this.sendFrame(p, buf, off, len);
+    } else if (r === OFFER_QUEUED) {
+      this.onLine(imp);
+    }
+  }
+
+  /** A frame went onto imp's line: a line that was empty goes on the wheel (the head of a busy one is unchanged). */
+  private onLine(imp: Impairer): void {
+    if (imp.wheelSlot < 0) this.wheel.schedule(imp, imp.headDue());
+  }
+
+  /**
+   * Sends what is due from every delay line, then asks for the timer of the next due. Ingress
+   * lines go first: what they let in may queue on egress lines, and an egress line's freed slots
+   * must not be refilled before the flush that sends them.
+   */
+  private releaseImpaired(): void {
+    const now = this.clock.now();
+    const wasInBatch = this.inBatch;
+    const batchNow = this.batchNow;
+    this.releasing = true;
+    this.inBatch = true;
+    this.batchNow = now;
+    try {
+      for (let dir = 0; dir < 2; dir++) {
+        let n = 0;
+        for (let imp = this.wheel.expire(now); imp !== null; imp = this.wheel.expire(now)) this.dueList[n++] = imp;
+        for (let i = 0; i < n; i++) {
+          const imp = this.dueList[i]!;
+          if (imp.dir === dir) this.drain(imp, now);
+          this.wheel.schedule(imp, imp.headDue());
+        }
+      }
+    } finally {
+      this.releasing = false;
+      this.inBatch = wasInBatch;
+      this.batchNow = batchNow;
+    }
+    if (this.timerRequest !== null && this.wheel.size > 0 && this.wheel.earliest < this.armedDue) {
+      const next = this.wheel.nextDue();
+      if (next < this.armedDue) {
+        this.armedDue = next;
+        this.timerRequest(next);
+      }
+    }
+  }
+
+  /** Sends (egress) or receives (ingress) every frame of imp's line due at or before now. */
+  private drain(imp: Impairer, now: number): void {
+    const port = this.ports[imp.portNo];
+    if (port === undefined || (imp.dir === 0 ? port.impairIn : port.impairOut) !== imp) { imp.discard(); return; }
+    while (imp.headDue() <= now) {
+      if (imp.dir === 0) this.receive(port, imp.buf, imp.headOff(), imp.headLen());
+      else this.sendFrame(port, imp.buf, imp.headOff(), imp.headLen());
+      imp.shift(now);
     }
   }
 

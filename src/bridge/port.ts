@@ -2,6 +2,7 @@
 // plain number fields the metrics layer reads at scrape time; nothing here allocates per frame.
 import type { PortIO } from './port-io.js';
 import { PORT_DISABLED } from '../stp/port-state.js';
+import type { Impairer } from '../impair/impairer.js';
 
 /** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
 export interface PortCapture {
@@ -26,7 +27,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -79,6 +80,14 @@ export class BridgePort {
    */
   capture: PortCapture | null = null;
 
+  /**
+   * Impairments and rate limits of frames received on (in) and sent out of (out) this port
+   * (src/impair/; Bridge.setImpairment sets them): null when none, so the fast path pays one
+   * comparison per direction.
+   */
+  impairIn: Impairer | null = null;
+  impairOut: Impairer | null = null;
+
   /** Set while the port has queued sends awaiting flush. */
   dirty = false;
 
@@ -121,6 +130,7 @@ export class BridgePort {
       malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
       link_local: this.dropLinkLocal, vlan: this.dropVlan,
+      impair_queue_full: (this.impairIn?.queueFull ?? 0) + (this.impairOut?.queueFull ?? 0),
     };
   }
 }

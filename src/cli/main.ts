@@ -14,6 +14,7 @@ import { registerConfigCommands } from './config-commands.js';
 import { registerLabCommands } from './lab-commands.js';
 import { labControlPath } from '../lab/builder/state.js';
 import { registerVlanCommands } from './vlan-commands.js';
+import { registerImpairCommands } from './impair-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -168,7 +169,7 @@ export function buildProgram(): Command {
 
   const link = program.command('link').description('ports, as iproute2\'s bridge link');
   link.command('show').description('list bridge ports with state and flags')
-    .option('-d, --details', 'flags line')
+    .option('-d, --details', 'flags line (and a port\'s impairments, softbr impair)')
     .option('-j, --json', 'JSON output')
     .action(async (o: { details?: boolean; json?: boolean }) => {
       const rows = await req<fmt.LinkRow[]>('link-show');
@@ -198,6 +199,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program, req);
   registerLabCommands(program);
   registerVlanCommands(program, req);
+  registerImpairCommands(program, req);
   return program;
 }
 

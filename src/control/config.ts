@@ -7,6 +7,7 @@ import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
+import { parseImpairWords, IMPAIR_USAGE } from '../impair/spec.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
 const num = (lo: number, hi: number, what: string) =>
@@ -34,6 +35,16 @@ const vlanList = z.array(vlanObject).superRefine((l, ctx) => {
   if (l.filter((v) => v.pvid === true).length > 1) ctx.addIssue({ code: 'custom', message: 'only one VLAN of a port can be its pvid' });
 });
 
+// a port's impairments: softbr impair's words, for both directions or per direction
+const impairWords = z.string({ message: `expected impairment words (${IMPAIR_USAGE})` }).superRefine((s, ctx) => {
+  try {
+    parseImpairWords(s.trim().split(/\s+/).filter((w) => w !== ''));
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+const impairObject = z.union([impairWords, z.object({ in: impairWords.optional(), out: impairWords.optional() }).strict()]);
+
 const portObject = z.object({
   name: portSpecString,
   learning: z.boolean().optional(),
@@ -46,6 +57,7 @@ const portObject = z.object({
   mac: mac.optional(),
   takeAddress: z.boolean().optional(),
   vlans: vlanList.optional(),
+  impair: impairObject.optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -101,6 +113,8 @@ export interface PortConfig {
   takeAddress?: boolean;
   /** The port's VLANs (absent: VLAN 1, PVID, untagged, as the kernel gives a new port). */
   vlans?: VlanConfig[];
+  /** Impairments and rate limits, softbr impair's words per direction (absent: none). */
+  impair?: { in?: string; out?: string };
 }
 
 export interface VlanConfig {
@@ -157,8 +171,9 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
     const seen = new Set<string>();
     const ports: PortConfig[] = [];
     for (const p of b.ports ?? []) {
-      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p, vlans: vlanConfigs(p.vlans) };
+      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p, vlans: vlanConfigs(p.vlans), impair: typeof p.impair === 'string' ? { in: p.impair, out: p.impair } : p.impair };
       if (pc.vlans === undefined) delete pc.vlans;
+      if (pc.impair === undefined) delete pc.impair;
       if (seen.has(pc.name)) throw input.error(['bridges', name, 'ports'], `port '${pc.name}' listed twice`);
       seen.add(pc.name);
       ports.push(pc);

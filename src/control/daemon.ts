@@ -18,6 +18,7 @@ import { portSpec, openPort, listenPort, isEndpointSpec, type PortSpec, type Por
 import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
 import * as views from './views.js';
 import { takeAddressing, returnAddressing, type TakenAddressing } from './take-address.js';
+import { applyImpairConfig } from './impair-state.js';
 
 export interface ManagedBridge {
   bridge: Bridge;
@@ -29,6 +30,8 @@ export interface ManagedBridge {
   given: Map<string, string>;
   /** Addresses and routes taken from attached netdevs (addif --take-address), by port name. */
   taken: Map<string, TakenAddressing>;
+  /** The bridge's one timer for its delay lines (Bridge.timerRequest), while one is armed. */
+  impairTimer?: NodeJS.Timeout;
 }
 
 export interface DaemonOptions {
@@ -96,6 +99,11 @@ export class Daemon {
     });
     const m: ManagedBridge = { bridge, specs: new Map(), endpoints: new Map(), given: new Map(), taken: new Map() };
     bridge.on((e) => { for (const s of this.eventSinks) s(e); });
+    // delay lines release on the clock: one timer per bridge, re-armed for the earliest due
+    bridge.timerRequest = (due) => {
+      if (m.impairTimer !== undefined) clearTimeout(m.impairTimer);
+      m.impairTimer = setTimeout(() => { m.impairTimer = undefined; bridge.runImpairTimers(); }, Math.max(0, due - this.clock.now()));
+    };
     if (cfg.local ?? true) {
       // the host port is a TAP named like the bridge, carrying the bridge MAC, as br0 is in the kernel
       let io: PortIO;
@@ -138,6 +146,8 @@ export class Daemon {
     m.endpoints.clear();
     for (const p of m.bridge.allPorts()) m.bridge.removePort(p.name);
     m.bridge.stp.disable();
+    if (m.impairTimer !== undefined) clearTimeout(m.impairTimer);
+    m.impairTimer = undefined;
     this.bridges.delete(name);
   }
 
@@ -188,6 +198,12 @@ export class Daemon {
       io.close();
       throw e;
     }
+    try {
+      applyImpairConfig(m.bridge, port, pc.impair);
+    } catch (e) {
+      m.bridge.removePort(port.name);
+      throw e;
+    }
     if (pc.takeAddress) {
       try {
         m.taken.set(spec.name, takeAddressing(spec.name, m.bridge.name, this.log));
@@ -211,11 +227,17 @@ export class Daemon {
         return false;
       }
     }
-    setPortVlans(m.bridge.addPort(io, {
+    const port = m.bridge.addPort(io, {
       mac: io.mac,
       learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
       hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
-    }), pc.vlans);
+    });
+    setPortVlans(port, pc.vlans);
+    try {
+      applyImpairConfig(m.bridge, port, pc.impair);
+    } catch (e) {
+      this.log(`${m.bridge.name}: client port ${io.name}: ${(e as Error).message}`);
+    }
     this.syncMtu(m);
     return true;
   }
@@ -317,6 +339,7 @@ export class Daemon {
         if (pc.cost !== undefined) br.stp.setPathCost(existing.no, pc.cost);
         if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
         setPortVlans(existing, pc.vlans);
+        for (const d of applyImpairConfig(br, existing, pc.impair, true)) done.push(`${b.name}: ${pname} impair ${d}`);
       }
       const host = br.ports[0];
       if (host !== undefined) setPortVlans(host, b.vlans);

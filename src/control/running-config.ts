@@ -1,6 +1,6 @@
 // The daemon's running state written as the config file `softbr daemon -c` reads (config.ts's
 // schema): bridges with their MAC, ageing, limits, VLAN filtering, STP settings, ports as their
-// specs with the flags and STP values that differ from the defaults, and static FDB entries.
+// specs with the flags, STP values and impairments that differ from the defaults, and static FDB entries.
 // The text is parsed back with parseConfig before it is handed out, so what `config show`
 // prints is always a config the daemon accepts.
 import { stringify } from 'yaml';
@@ -9,10 +9,12 @@ import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
 import { parseConfig } from './config.js';
 import { portVlans, hasDefaultVlans } from '../bridge/port-vlans.js';
 import type { BridgePort } from '../bridge/port.js';
+import { formatImpairWords } from '../impair/spec.js';
 import type { Daemon, ManagedBridge } from './daemon.js';
 
 type YamlVlan = { vid: number; pvid?: true; untagged?: true };
-type YamlPort = string | Record<string, string | number | boolean | YamlVlan[]>;
+type YamlImpair = string | { in?: string; out?: string };
+type YamlPort = string | Record<string, string | number | boolean | YamlVlan[] | YamlImpair>;
 
 /** A port's VLANs as config `vlans`, or undefined when they are the default a new port gets. */
 function vlanEntry(p: BridgePort): YamlVlan[] | undefined {
@@ -20,10 +22,20 @@ function vlanEntry(p: BridgePort): YamlVlan[] | undefined {
   return (portVlans(p) ?? []).map((v) => ({ vid: v.vid, ...(v.pvid ? { pvid: true as const } : {}), ...(v.untagged ? { untagged: true as const } : {}) }));
 }
 
+/** A port's impairments as config `impair`: one string when both directions are the same. */
+function impairEntry(p: BridgePort): YamlImpair | undefined {
+  const w = (imp: BridgePort['impairIn']) => (imp === null ? undefined : formatImpairWords(imp.spec));
+  const i = w(p.impairIn);
+  const o = w(p.impairOut);
+  if (i === undefined && o === undefined) return undefined;
+  if (i === o) return i;
+  return { ...(i !== undefined ? { in: i } : {}), ...(o !== undefined ? { out: o } : {}) };
+}
+
 function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { priority: number; pathCost: number; adminPathCost: boolean }>): YamlPort {
   const p = m.bridge.portByName(name)!;
   const spec = m.given.get(name) ?? name;
-  const o: Record<string, string | number | boolean | YamlVlan[]> = { name: spec };
+  const o: Record<string, string | number | boolean | YamlVlan[] | YamlImpair> = { name: spec };
   if (!p.learning) o['learning'] = false;
   if (!p.floodUnicast) o['flood'] = false;
   if (!p.floodBroadcast) o['bcastFlood'] = false;
@@ -38,6 +50,8 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   if (m.specs.get(name)?.kind !== 'dev' && p.io.kind !== 'packet') o['mac'] = formatMac(p.mac);
   const vl = vlanEntry(p);
   if (vl !== undefined) o['vlans'] = vl;
+  const im = impairEntry(p);
+  if (im !== undefined) o['impair'] = im;
   return Object.keys(o).length === 1 ? spec : o;
 }
 

@@ -6,6 +6,7 @@ import { formatMac } from '../frame/mac.js';
 import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
 import type { BridgeInfo, MacRow, FdbRow, LinkRow, StpInfo, StpPortInfo, VlanRow } from './wire-types.js';
 import { portVlans } from '../bridge/port-vlans.js';
+import { impairView } from './impair-state.js';
 
 export function bridgeInfo(bridge: Bridge): BridgeInfo {
   return {
@@ -96,6 +97,7 @@ export function linkRows(bridges: Bridge[]): LinkRow[] {
         flood: p.floodUnicast,
         mcastFlood: p.floodMulticast,
         bcastFlood: p.floodBroadcast,
+        ...(p.impairIn !== null || p.impairOut !== null ? { impair: impairView(p) } : {}),
       });
     }
   }

@@ -109,7 +109,25 @@ export interface LinkRow {
   vlanTunnel?: boolean;
   isolated?: boolean;
   locked?: boolean;
+  /** softbr: the port's impairments and rate limits by direction (absent: none). */
+  impair?: PortImpairView;
 }
+
+export type ImpairDirection = 'in' | 'out';
+
+/** One direction's impairment: its words (softbr impair's), the seed in use, and what it did. */
+export interface ImpairDirectionView {
+  words: string;
+  seed: number;
+  counters: {
+    frames: number; lost: number; duplicated: number; corrupted: number; reordered: number;
+    delayed: number; shaped: number; policed: number; queueFull: number; queued: number;
+    /** Mean ms a released frame waited in the delay line. */
+    meanWaitMs: number;
+  };
+}
+
+export type PortImpairView = Partial<Record<ImpairDirection, ImpairDirectionView>>;
 
 /** Bridge-level part of `brctl showstp` (formatShowstp / formatShowstpJson). All timers
  *  and times in seconds. */

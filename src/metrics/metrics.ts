@@ -99,7 +99,7 @@ export function createMetrics(source: MetricsSource): Metrics {
   counter('softbr_port_tx_bytes_total', 'Bytes of frames sent out of the port.', PL, (e) => eachPort(e, (p) => p.txBytes));
   counter('softbr_port_flooded_frames_total', 'Frames sent out of the port as part of a flood (broadcast, multicast, unknown unicast).', PL,
     (e) => eachPort(e, (p) => p.txFlooded));
-  counter('softbr_port_drops_total', 'Frames dropped at the port, by reason (malformed, stp_blocked, filtered, no_buffer, tx_error, limit, link_local, vlan).',
+  counter('softbr_port_drops_total', 'Frames dropped at the port, by reason (malformed, stp_blocked, filtered, no_buffer, tx_error, limit, link_local, vlan, impair_queue_full).',
     [...PL, 'reason'], (emit) => {
       for (const b of bridges()) {
         for (const p of b.allPorts()) {
@@ -119,6 +119,25 @@ export function createMetrics(source: MetricsSource): Metrics {
   gauge('softbr_port_learned_entries', 'Learned FDB entries pointing at the port.', PL, (e) => {
     for (const b of bridges()) for (const p of b.allPorts()) e({ bridge: b.name, port: p.name }, b.fdb.portCount(p.no));
   });
+
+  // ---- per port: impairments and rate limits (only ports that have them)
+  const IMPAIR_EFFECTS = [
+    ['frames', 'offered'], ['lost', 'lost'], ['duplicated', 'duplicated'], ['corrupted', 'corrupted'], ['reordered', 'reordered'],
+    ['delayed', 'delayed'], ['shaped', 'shaped'], ['policed', 'policed'], ['queueFull', 'queue_full'],
+  ] as const;
+  const eachImpairer = (fn: (labels: Labels, imp: NonNullable<BridgePort['impairIn']>) => void) => {
+    for (const b of bridges()) {
+      for (const p of b.allPorts()) {
+        if (p.impairIn !== null) fn({ bridge: b.name, port: p.name, direction: 'in' }, p.impairIn);
+        if (p.impairOut !== null) fn({ bridge: b.name, port: p.name, direction: 'out' }, p.impairOut);
+      }
+    }
+  };
+  counter('softbr_port_impair_frames_total', 'Frames a port\'s impairment or rate limit handled, by direction (in, out) and effect (offered, lost, duplicated, corrupted, reordered, delayed, shaped, policed, queue_full).',
+    [...PL, 'direction', 'effect'], (emit) => eachImpairer((l, imp) => {
+      for (const [k, effect] of IMPAIR_EFFECTS) emit({ ...l, effect }, imp[k]);
+    }));
+  gauge('softbr_port_impair_queue_frames', 'Frames waiting in a port\'s delay line, by direction.', [...PL, 'direction'], (emit) => eachImpairer((l, imp) => emit(l, imp.count)));
 
   // ---- per bridge: forwarding
   counter('softbr_rx_frames_total', 'Frames received by the bridge on all ports.', BL, (e) => eachBridge(e, (b) => b.rxFrames));

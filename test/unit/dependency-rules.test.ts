@@ -19,6 +19,7 @@ const TREE: Record<string, string> = {
   'src/fdb/fdb.ts': "import { Stp } from '../stp/stp.js'; // engine-layers-below\nexport const F = Stp;\n",
   'src/stp/stp.ts': "import { PORT_FORWARDING } from './port-state.js';\nimport { KIND } from '../bridge/port-io.js'; // engine-layers\nexport const Stp = PORT_FORWARDING + KIND;\n",
   'src/bridge/port-io.ts': 'export const KIND = 1;\n',
+  'src/impair/impairer.ts': "import { MAC } from '../frame/mac.js';\nimport { KIND } from '../bridge/port-io.js'; // impair-below-the-bridge\nexport const I = [MAC, KIND];\n",
   'src/bridge/bridge.ts': [
     "import { Stp } from '../stp/stp.js';",
     "import { F } from '../fdb/fdb.js';",
@@ -75,6 +76,7 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'engine-layers-below: src/fdb/fdb.ts → src/stp/stp.ts',
       'engine-layers: src/stp/stp.ts → src/bridge/port-io.ts',
       'engine-stays-pure: src/bridge/bridge.ts → src/control/protocol.ts',
+      'impair-below-the-bridge: src/impair/impairer.ts → src/bridge/port-io.ts',
       'leaves-import-nothing: src/stp/port-state.ts → src/frame/mac.ts',
       'no-cycles: src/control/a.ts → src/control/b.ts',
       'nothing-resolves-outside: src/lab/demo.ts → ./gone.js',

@@ -26,6 +26,7 @@ export {
 export { formatFdbShow, formatFdbJson } from './fdb.js';
 export { formatVlanShow, formatVlanJson } from './vlan.js';
 export { formatLinkShow, formatLinkJson, type LinkFormatOptions } from './link.js';
+export { formatImpairLines } from './impair.js';
 export {
   bridgeIdString,
   brctlTimerValue,

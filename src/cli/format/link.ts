@@ -6,10 +6,13 @@
 // With -d a second line, 4 spaces then 'name on|off ' pairs, also ending in a space:
 //   hairpin guard root_block fastleave learning flood mcast_flood bcast_flood
 //   mcast_router (a number) mcast_to_unicast neigh_suppress vlan_tunnel isolated locked
+// softbr adds, with -d and only for a port that has them, its impairment lines (format/impair.ts)
+// and an `impair` key in JSON: an unimpaired port prints exactly as iproute2.
 
 import { jsonwArray, type JsonwObject } from './jsonw.js';
 import type { LinkRow } from '../../control/wire-types.js';
 import type { JsonFormatOptions } from './types.js';
+import { formatImpairLines } from './impair.js';
 
 export interface LinkFormatOptions {
   /** `-d`: add the per-port options (second text line / extra JSON keys). */
@@ -53,6 +56,7 @@ function formatLinkLine(row: LinkRow, opts: LinkFormatOptions): string {
     for (const d of details(row)) {
       s += typeof d.value === 'boolean' ? `${d.key} ${d.value ? 'on' : 'off'} ` : `${d.key} ${int(d.value)} `;
     }
+    return `${s}\n${formatImpairLines(row.impair)}`;
   }
   return `${s}\n`;
 }
@@ -82,7 +86,10 @@ export function formatLinkJson(rows: readonly LinkRow[], opts: LinkFormatOptions
       priority: int(row.priority),
       cost: int(row.cost),
     };
-    if (opts.details) for (const d of details(row)) o[d.key] = d.value;
+    if (opts.details) {
+      for (const d of details(row)) o[d.key] = d.value;
+      if (row.impair !== undefined) o['impair'] = JSON.parse(JSON.stringify(row.impair)) as JsonwObject;
+    }
     return o;
   });
   return jsonwArray(items, !!opts.pretty);

@@ -2,6 +2,7 @@
 // plain number fields the metrics layer reads at scrape time; nothing here allocates per frame.
 import type { PortIO } from './port-io.js';
 import { PORT_DISABLED } from '../stp/port-state.js';
+import type { StormControl } from './storm.js';
 
 /** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
 export interface PortCapture {
@@ -26,7 +27,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'storm'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -72,6 +73,11 @@ export class BridgePort {
   dropLimit = 0;
   dropLinkLocal = 0;
   dropVlan = 0;
+  /** Floods over this port's storm-control limit (storm.ts), dropped on ingress. */
+  dropStorm = 0;
+
+  /** Storm-control limits of frames flooded from this port; null (the default) = none, one comparison per flood. */
+  storm: StormControl | null = null;
 
   /**
    * Capture hook (pcap, live summaries): null when nobody captures, so the fast path pays one
@@ -120,7 +126,7 @@ export class BridgePort {
     return {
       malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
-      link_local: this.dropLinkLocal, vlan: this.dropVlan,
+      link_local: this.dropLinkLocal, vlan: this.dropVlan, storm: this.dropStorm,
     };
   }
 }

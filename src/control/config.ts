@@ -7,6 +7,8 @@ import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
+import { STORM_RATE_MAX } from '../bridge/storm.js';
+import type { StormRates } from '../bridge/bridge.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
 const num = (lo: number, hi: number, what: string) =>
@@ -34,6 +36,14 @@ const vlanList = z.array(vlanObject).superRefine((l, ctx) => {
   if (l.filter((v) => v.pvid === true).length > 1) ctx.addIssue({ code: 'custom', message: 'only one VLAN of a port can be its pvid' });
 });
 
+// storm control of a port, frames per second per flood class (0 = no limit), as `softbr storm set`
+const stormRate = (what: string) => num(0, STORM_RATE_MAX, `${what} frames per second, 0 = no limit`).int().optional();
+const stormObject = z.object({
+  broadcast: stormRate('broadcast'),
+  multicast: stormRate('multicast'),
+  unknownUnicast: stormRate('unknown-unicast'),
+}).strict();
+
 const portObject = z.object({
   name: portSpecString,
   learning: z.boolean().optional(),
@@ -46,6 +56,7 @@ const portObject = z.object({
   mac: mac.optional(),
   takeAddress: z.boolean().optional(),
   vlans: vlanList.optional(),
+  storm: stormObject.optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -101,6 +112,8 @@ export interface PortConfig {
   takeAddress?: boolean;
   /** The port's VLANs (absent: VLAN 1, PVID, untagged, as the kernel gives a new port). */
   vlans?: VlanConfig[];
+  /** Storm-control limits (absent: none). */
+  storm?: StormRates;
 }
 
 export interface VlanConfig {
@@ -143,6 +156,16 @@ function vlanConfigs(l: { vid: number; pvid?: boolean; untagged?: boolean }[] | 
   return l?.map((v) => ({ vid: v.vid, pvid: v.pvid ?? false, untagged: v.untagged ?? false }));
 }
 
+/** A port's `storm` key (camelCase) as the engine's rates by flood class name. */
+function stormConfig(s: { broadcast?: number; multicast?: number; unknownUnicast?: number } | undefined): StormRates | undefined {
+  if (s === undefined) return undefined;
+  const o: StormRates = {};
+  if (s.broadcast) o.broadcast = s.broadcast;
+  if (s.multicast) o.multicast = s.multicast;
+  if (s.unknownUnicast) o['unknown-unicast'] = s.unknownUnicast;
+  return o;
+}
+
 /** Parses and validates YAML text; throws a UserError naming file:line, the key and what is allowed. */
 export function parseConfig(text: string, file = 'config'): Config {
   const input = parseYamlAs(configSchema, text, file);
@@ -157,8 +180,9 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
     const seen = new Set<string>();
     const ports: PortConfig[] = [];
     for (const p of b.ports ?? []) {
-      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p, vlans: vlanConfigs(p.vlans) };
+      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p, vlans: vlanConfigs(p.vlans), storm: stormConfig(p.storm) };
       if (pc.vlans === undefined) delete pc.vlans;
+      if (pc.storm === undefined) delete pc.storm;
       if (seen.has(pc.name)) throw input.error(['bridges', name, 'ports'], `port '${pc.name}' listed twice`);
       seen.add(pc.name);
       ports.push(pc);

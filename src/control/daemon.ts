@@ -184,6 +184,7 @@ export class Daemon {
         hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
       });
       setPortVlans(port, pc.vlans);
+      if (pc.storm !== undefined) m.bridge.setStorm(port.name, pc.storm);
     } catch (e) {
       io.close();
       throw e;
@@ -211,11 +212,13 @@ export class Daemon {
         return false;
       }
     }
-    setPortVlans(m.bridge.addPort(io, {
+    const port = m.bridge.addPort(io, {
       mac: io.mac,
       learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
       hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
-    }), pc.vlans);
+    });
+    setPortVlans(port, pc.vlans);
+    if (pc.storm !== undefined) m.bridge.setStorm(port.name, pc.storm);
     this.syncMtu(m);
     return true;
   }
@@ -317,6 +320,7 @@ export class Daemon {
         if (pc.cost !== undefined) br.stp.setPathCost(existing.no, pc.cost);
         if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
         setPortVlans(existing, pc.vlans);
+        br.setStorm(pname, pc.storm ?? {});
       }
       const host = br.ports[0];
       if (host !== undefined) setPortVlans(host, b.vlans);

@@ -12,7 +12,8 @@ import type { BridgePort } from '../bridge/port.js';
 import type { Daemon, ManagedBridge } from './daemon.js';
 
 type YamlVlan = { vid: number; pvid?: true; untagged?: true };
-type YamlPort = string | Record<string, string | number | boolean | YamlVlan[]>;
+type YamlStorm = { broadcast?: number; multicast?: number; unknownUnicast?: number };
+type YamlPort = string | Record<string, string | number | boolean | YamlVlan[] | YamlStorm>;
 
 /** A port's VLANs as config `vlans`, or undefined when they are the default a new port gets. */
 function vlanEntry(p: BridgePort): YamlVlan[] | undefined {
@@ -23,7 +24,7 @@ function vlanEntry(p: BridgePort): YamlVlan[] | undefined {
 function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { priority: number; pathCost: number; adminPathCost: boolean }>): YamlPort {
   const p = m.bridge.portByName(name)!;
   const spec = m.given.get(name) ?? name;
-  const o: Record<string, string | number | boolean | YamlVlan[]> = { name: spec };
+  const o: Record<string, string | number | boolean | YamlVlan[] | YamlStorm> = { name: spec };
   if (!p.learning) o['learning'] = false;
   if (!p.floodUnicast) o['flood'] = false;
   if (!p.floodBroadcast) o['bcastFlood'] = false;
@@ -38,6 +39,10 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   if (m.specs.get(name)?.kind !== 'dev' && p.io.kind !== 'packet') o['mac'] = formatMac(p.mac);
   const vl = vlanEntry(p);
   if (vl !== undefined) o['vlans'] = vl;
+  if (p.storm !== null) {
+    const r = m.bridge.stormRates(p);
+    o['storm'] = { ...(r.broadcast ? { broadcast: r.broadcast } : {}), ...(r.multicast ? { multicast: r.multicast } : {}), ...(r['unknown-unicast'] ? { unknownUnicast: r['unknown-unicast'] } : {}) };
+  }
   return Object.keys(o).length === 1 ? spec : o;
 }
 

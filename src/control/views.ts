@@ -96,6 +96,7 @@ export function linkRows(bridges: Bridge[]): LinkRow[] {
         flood: p.floodUnicast,
         mcastFlood: p.floodMulticast,
         bcastFlood: p.floodBroadcast,
+        ...(p.storm !== null ? { storm: bridge.stormRates(p) } : {}),
       });
     }
   }

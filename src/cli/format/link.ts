@@ -40,6 +40,11 @@ function details(row: LinkRow): Detail[] {
   ];
 }
 
+/** The storm-control limits of a port, as [class, pps], in FLOOD_KIND_NAMES order. */
+function stormEntries(row: LinkRow): [string, number][] {
+  return Object.entries(row.storm ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0);
+}
+
 function int(n: number): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
 }
@@ -53,6 +58,8 @@ function formatLinkLine(row: LinkRow, opts: LinkFormatOptions): string {
     for (const d of details(row)) {
       s += typeof d.value === 'boolean' ? `${d.key} ${d.value ? 'on' : 'off'} ` : `${d.key} ${int(d.value)} `;
     }
+    // softbr's own: only on a port with storm control, so every other line stays iproute2's
+    for (const [kind, pps] of stormEntries(row)) s += `storm ${kind} ${int(pps)}pps `;
   }
   return `${s}\n`;
 }
@@ -82,7 +89,11 @@ export function formatLinkJson(rows: readonly LinkRow[], opts: LinkFormatOptions
       priority: int(row.priority),
       cost: int(row.cost),
     };
-    if (opts.details) for (const d of details(row)) o[d.key] = d.value;
+    if (opts.details) {
+      for (const d of details(row)) o[d.key] = d.value;
+      const storm = stormEntries(row);
+      if (storm.length > 0) o['storm'] = Object.fromEntries(storm);
+    }
     return o;
   });
   return jsonwArray(items, !!opts.pretty);

@@ -111,7 +111,7 @@ describe('storm control through a bridge', () => {
     for (let i = 0; i < 300; i++) ports[0]!.inject(frame(B, A));
     for (let i = 0; i < 300; i++) ports[0]!.inject(frame(MCAST, A));
     expect(log.frames.filter((f) => f.port === 'p2').length).toBe(600);
-    expect(br.flooded).toBe(out + 1000 + 300);
+    expect(br.flooded).toBe(out + 500 + 300);
   });
 
   it('limits unknown unicast and counts only what it lets through as flooded', () => {

@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan storm'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -48,6 +48,9 @@ _softbr() {
     ['softbr vlan add']=''
     ['softbr vlan del']=''
     ['softbr vlan filtering']=''
+    ['softbr storm']='set show'
+    ['softbr storm set']=''
+    ['softbr storm show']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
@@ -96,6 +99,9 @@ _softbr() {
     ['softbr vlan add']='-h --help --control --lab'
     ['softbr vlan del']='-h --help --control --lab'
     ['softbr vlan filtering']='-h --help --control --lab'
+    ['softbr storm']='-h --help --control --lab'
+    ['softbr storm set']='--json -h --help --control --lab'
+    ['softbr storm show']='-j --json -p --pretty -h --help --control --lab'
   )
   declare -A valued=(
     ['softbr']='--control --lab'
@@ -144,6 +150,9 @@ _softbr() {
     ['softbr vlan add']='--control --lab'
     ['softbr vlan del']='--control --lab'
     ['softbr vlan filtering']='--control --lab'
+    ['softbr storm']='--control --lab'
+    ['softbr storm set']='--control --lab'
+    ['softbr storm show']='--control --lab'
   )
   declare -A argv=(
     ['softbr']=''
@@ -192,6 +201,9 @@ _softbr() {
     ['softbr vlan add']='words'
     ['softbr vlan del']='words'
     ['softbr vlan filtering']='bridge state'
+    ['softbr storm']=''
+    ['softbr storm set']='bridge port class-rate'
+    ['softbr storm show']='bridge port'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

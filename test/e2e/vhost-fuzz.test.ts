@@ -37,7 +37,7 @@ const le32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0
 /** One message: a header (request, flags, size) and a payload, each well-formed or not. */
 const msgArb: fc.Arbitrary<Msg> = fc.record({
   req: fc.oneof(fc.constantFrom(...KNOWN.map((k) => k[0])), fc.integer({ min: 0, max: 0xffffffff })),
-  flags: fc.oneof(fc.constant(1), fc.constant(1 | 8), fc.integer({ min: 0, max: 0xffffffff })),
+  flags: fc.oneof({ weight: 5, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.constant(1 | 8) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) }),
   // a payload of the right shape for its request, with its small integers (queue index, size,
   // region count) usually in range, or random bytes
   payload: fc.oneof(
@@ -45,9 +45,9 @@ const msgArb: fc.Arbitrary<Msg> = fc.record({
       .map(([a, b, rest]) => Buffer.concat([le32(a), le32(b), Buffer.from(rest)])),
     fc.uint8Array({ maxLength: 300 }).map((u) => Buffer.from(u)),
   ),
-  size: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 400 }), fc.constantFrom(0x1000, 0x100000, 0xffffffff)),
+  size: fc.oneof({ weight: 5, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 400 }) }, { weight: 1, arbitrary: fc.constantFrom(0x1000, 0x100000, 0xffffffff) }),
   cut: fc.option(fc.integer({ min: 0, max: 30 }), { freq: 5 }),
-  fds: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 10 })),
+  fds: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 10 }) }),
   fdkind: fc.constantFrom('memfd' as const, 'eventfd' as const),
 }).map(({ req, flags, payload, size, cut, fds, fdkind }) => {
   const hdr = Buffer.concat([le32(req), le32(flags), le32(size === -1 ? payload.length : size)]);

@@ -1,6 +1,7 @@
 // The daemon's running state written as the config file `softbr daemon -c` reads (config.ts's
 // schema): bridges with their MAC, ageing, limits, VLAN filtering, STP settings, ports as their
-// specs with the flags and STP values that differ from the defaults, and static FDB entries.
+// specs with the flags, STP values and storm-control limits that differ from the defaults, and
+// static FDB entries.
 // The text is parsed back with parseConfig before it is handed out, so what `config show`
 // prints is always a config the daemon accepts.
 import { stringify } from 'yaml';

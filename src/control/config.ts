@@ -37,7 +37,8 @@ const vlanList = z.array(vlanObject).superRefine((l, ctx) => {
 });
 
 // storm control of a port, frames per second per flood class (0 = no limit), as `softbr storm set`
-const stormRate = (what: string) => num(0, STORM_RATE_MAX, `${what} frames per second, 0 = no limit`).int().optional();
+const stormRate = (what: string) => num(0, STORM_RATE_MAX, `${what} frames per second, 0 = no limit`)
+  .refine(Number.isInteger, { message: `must be a whole number (${what} frames per second, 0 = no limit)` }).optional();
 const stormObject = z.object({
   broadcast: stormRate('broadcast'),
   multicast: stormRate('multicast'),

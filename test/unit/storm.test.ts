@@ -10,6 +10,7 @@ import { CLASS_BROADCAST, CLASS_MULTICAST, CLASS_UNKNOWN_UNICAST } from '../../s
 import { MAC_BROADCAST, parseMac } from '../../src/frame/mac.js';
 import { capturePorts, frame } from '../helpers/capture-port.js';
 import { stormRatesArg, stormRateArg } from '../../src/control/args.js';
+import { parseConfig } from '../../src/control/config.js';
 
 const A = parseMac('02:00:00:00:00:0a');
 const B = parseMac('02:00:00:00:00:0b');
@@ -160,5 +161,18 @@ describe('storm-control arguments', () => {
     expect(() => stormRateArg(String(STORM_RATE_MAX + 1), 'multicast')).toThrow(/1 to 100000000/);
     expect(() => stormRatesArg(['anycast', '10'])).toThrow(/unknown storm-control class 'anycast': allowed unknown-unicast, broadcast, multicast/);
     expect(() => stormRatesArg(['broadcast'])).toThrow(/needs a rate/);
+  });
+});
+
+describe('storm control in the config', () => {
+  const yaml = (storm: string) => `bridges:\n  br0:\n    ports:\n      - name: tap:t1\n        storm: ${storm}\n`;
+  it('a port\'s storm key becomes its rates by class; 0 is no limit', () => {
+    const c = parseConfig(yaml('{ broadcast: 1000, multicast: 0, unknownUnicast: 50 }'));
+    expect(c.bridges[0]!.ports[0]!.storm).toEqual({ broadcast: 1000, 'unknown-unicast': 50 });
+  });
+  it('a bad limit names the line, the key and what is allowed', () => {
+    expect(() => parseConfig(yaml('{ broadcast: -1 }'), 'softbr.yaml')).toThrow(/softbr\.yaml:5: .*storm\.broadcast: must be 0–100000000 \(broadcast frames per second, 0 = no limit\)/);
+    expect(() => parseConfig(yaml('{ anycast: 5 }'), 'softbr.yaml')).toThrow(/softbr\.yaml:5: .*anycast/);
+    expect(() => parseConfig(yaml('{ broadcast: 1.5 }'), 'softbr.yaml')).toThrow(/softbr\.yaml:5: .*storm\.broadcast/);
   });
 });

@@ -76,13 +76,7 @@ describe.skipIf(!root)('the daemon under signals, and a second daemon', () => {
   const tap = lab.name('t');
   const peers: ChildProcess[] = [];
 
-  const until = async (what: string, f: () => Promise<boolean>, ms = 15_000) => {
-    const end = Date.now() + ms;
-    while (!(await f())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; daemon log:\n${d.log}`);
-      await sleep(100);
-    }
-  };
+  const until = (what: string, f: () => Promise<boolean>, ms?: number) => d.waitFor(what, f, ms);
   const learnedOn = async (mac: string, port: string) => {
     const rows = JSON.parse(await d.ok('showmacs', BR, '--json')) as MacRow[];
     const links = JSON.parse(await d.ok('link', 'show', '--json')) as LinkRow[];

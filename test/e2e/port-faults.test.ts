@@ -69,13 +69,7 @@ describe.skipIf(!root)('port faults under load', () => {
 
   const links = async () => JSON.parse(await d.ok('link', 'show', '--json')) as LinkRow[];
   const carrier = async (port: string) => (await links()).find((l) => l.ifname === port)?.flags.includes('LOWER_UP') === true;
-  const until = async (what: string, f: () => Promise<boolean>, ms = 15_000) => {
-    const end = Date.now() + ms;
-    while (!(await f())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; daemon log:\n${d.log}`);
-      await sleep(100);
-    }
-  };
+  const until = (what: string, f: () => Promise<boolean>, ms?: number) => d.waitFor(what, f, ms);
   const scrape = async () => parseExposition(await (await fetch(metrics)).text());
   const drop = (m: Map<string, number>, port: string, reason: string) => m.get(`softbr_port_drops_total{bridge="${BR}",port="${port}",reason="${reason}"}`) ?? 0;
   /** Pings h1 -> h2 every 10 ms for sec seconds while f runs (f must end sooner); returns the loss in % and f's result. */

@@ -24,7 +24,7 @@ const OTHER_LIMIT = 100;
 const SOURCE_PPS = 500;
 /** What one loop port may flood per second, all classes. */
 const PORT_CAP = LIMIT + 2 * OTHER_LIMIT;
-const STORM_SEC = 8;
+const STORM_SEC = 12;
 const MAC = (i: number) => `02:13:00:00:00:0${i}`;
 
 // paced broadcasts from eth0 (its own MAC as source), SOURCE_PPS for the given seconds
@@ -165,10 +165,11 @@ describe.skipIf(!root)('broadcast storm through a real loop, with storm control'
     expect(h1got).toBeGreaterThan(LIMIT * windowSec);
     expect(median(sock)).toBeLessThan(100);
     expect(median(http)).toBeLessThan(100);
-    // the CLI is the socket's answer plus Node's start-up, which on a shared 2-core machine swings
-    // by itself: it must answer every time (d.ok throws otherwise) and not slow down by more than
-    // 100 ms plus half of what it takes with no storm
-    expect(median(cli)).toBeLessThan(median(idle.cli) * 1.5 + 100);
+    // the CLI is the socket's answer (above) plus Node's start-up, which on a shared 2-core machine
+    // swings by itself between 1 and 3 s: it must answer every time (d.ok throws otherwise), and
+    // take less than twice what it takes with no storm, plus 100 ms
+    expect(cli.length).toBeGreaterThan(0);
+    expect(median(cli)).toBeLessThan(median(idle.cli) * 2 + 100);
     expect(loss).toBeLessThan(5);
 
     // the CLI and config show say what is set

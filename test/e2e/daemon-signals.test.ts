@@ -110,6 +110,8 @@ describe.skipIf(!root)('the daemon under signals, and a second daemon', () => {
     await d.stop();
     await lab.cleanup();
     rmSync(dir, { recursive: true, force: true });
+    // (stop() leaves the daemon's directory when the last test has ended the daemon already)
+    rmSync(d.dir, { recursive: true, force: true });
   });
 
   it('comes up: hosts ping across AF_PACKET ports, the stream peer and the persistent TAP are learned', async () => {

@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan impair rate'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan impair rate storm'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -50,6 +50,9 @@ _softbr() {
     ['softbr vlan filtering']=''
     ['softbr impair']=''
     ['softbr rate']=''
+    ['softbr storm']='set show'
+    ['softbr storm set']=''
+    ['softbr storm show']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
@@ -100,6 +103,9 @@ _softbr() {
     ['softbr vlan filtering']='-h --help --control --lab'
     ['softbr impair']='--json -h --help --control --lab'
     ['softbr rate']='--json -h --help --control --lab'
+    ['softbr storm']='-h --help --control --lab'
+    ['softbr storm set']='--json -h --help --control --lab'
+    ['softbr storm show']='-j --json -p --pretty -h --help --control --lab'
   )
   declare -A valued=(
     ['softbr']='--control --lab'
@@ -150,6 +156,9 @@ _softbr() {
     ['softbr vlan filtering']='--control --lab'
     ['softbr impair']='--control --lab'
     ['softbr rate']='--control --lab'
+    ['softbr storm']='--control --lab'
+    ['softbr storm set']='--control --lab'
+    ['softbr storm show']='--control --lab'
   )
   declare -A argv=(
     ['softbr']=''
@@ -200,6 +209,9 @@ _softbr() {
     ['softbr vlan filtering']='bridge state'
     ['softbr impair']='bridge port words'
     ['softbr rate']='bridge port direction words'
+    ['softbr storm']=''
+    ['softbr storm set']='bridge port class-rate'
+    ['softbr storm show']='bridge port'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

@@ -2,10 +2,11 @@
 # Soak: mixed traffic through a lab for MINUTES (default 30) and a long native fuzz run.
 # Three hosts in namespaces on TAPs of one softbr bridge with STP on: TCP (iperf3 h1 -> h2),
 # a small-frame ping flood (h2 -> h1), MAC churn (h3 sends bursts from random source MACs),
-# h3's link flapped, and `softbr monitor` clients attaching and leaving. Every 10 s it prints
-# the daemon's RSS, frames in and out per port and drops by reason (from /metrics). It fails when
-# RSS keeps growing (last quarter's low above the second quarter's high + 32 MiB) or when a
-# received frame is not accounted for (rx != drops + forwarded + flooded).
+# h3's link flapped, storm control on h3's port (its broadcast bursts go over it), and
+# `softbr monitor` and `softbr capture` clients attaching and leaving. Every 10 s it prints the
+# daemon's RSS and V8 heap, frames in and out per port and drops by reason (from /metrics). It
+# fails when RSS or heap keeps growing (last quarter's low above the second quarter's high +
+# 32 MiB) or when a received frame is not accounted for (rx != drops + forwarded + flooded).
 # Usage (root): scripts/soak.sh [minutes] [fuzz seconds per target, default 60*minutes/4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,8 @@ bridges:
     ports:
       - tap:${P}t1
       - tap:${P}t2
-      - tap:${P}t3
+      - name: tap:${P}t3
+        storm: { broadcast: 1500 }
 YAML
 node bin/softbr.js --control "$sock" daemon --metrics "127.0.0.1:$port" -c "$dir/softbr.yaml" > "$dir/daemon.log" 2>&1 &
 daemon=$!
@@ -69,7 +71,8 @@ ip netns exec "${P}h3" python3 -c "$churn" & pids+=($!)
 scrape() { curl -s "$metrics"; }
 sum() { awk -v n="$1" 'index($0, n) == 1 { s += $NF } END { printf "%d", s }'; }
 rss=()
-printf '%-6s %-9s %s\n' 't(s)' 'RSS(KiB)' 'per port rx/tx; drops by reason'
+heap=()
+printf '%-6s %-9s %-9s %s\n' 't(s)' 'RSS(KiB)' 'heap(KiB)' 'per port rx/tx; drops by reason'
 t0=$(date +%s)
 n=0
 while [ "$(date +%s)" -lt "$end" ]; do
@@ -77,12 +80,17 @@ while [ "$(date +%s)" -lt "$end" ]; do
   # h3 flaps every 30 s; a monitor client attaches for 5 s every 20 s
   if [ $((n % 3)) -eq 0 ]; then ip -n "${P}h3" link set eth0 down; sleep 1; ip -n "${P}h3" link set eth0 up; fi
   if [ $((n % 2)) -eq 0 ]; then timeout 5 node bin/softbr.js --control "$sock" monitor > /dev/null 2>&1 & fi
+  # a pcap capture of h1's port for 4 s every 30 s, and a line capture of the bridge every 30 s
+  if [ $((n % 3)) -eq 1 ]; then node bin/softbr.js --control "$sock" capture "$BR" "${P}t1" --duration 4 -w "$dir/cap.pcap" > /dev/null 2>&1 & fi
+  if [ $((n % 3)) -eq 2 ]; then node bin/softbr.js --control "$sock" capture "$BR" -c 2000 > /dev/null 2>&1 & fi
   r=$(awk '/VmRSS/ { print $2 }' "/proc/$daemon/status")
   rss+=("$r")
   m=$(scrape)
+  h=$(( $(sum 'nodejs_heap_size_used_bytes' <<<"$m") / 1024 ))
+  heap+=("$h")
   ports=$(for i in 1 2 3; do printf '%s %s/%s ' "t$i" "$(sum "softbr_port_rx_frames_total{bridge=\"$BR\",port=\"${P}t$i\"}" <<<"$m")" "$(sum "softbr_port_tx_frames_total{bridge=\"$BR\",port=\"${P}t$i\"}" <<<"$m")"; done)
   drops=$(grep '^softbr_port_drops_total' <<<"$m" | sed -E 's/.*reason="([a-z_]+)"} (.*)/\1 \2/' | awk '{ s[$1] += $2 } END { for (k in s) if (s[k] > 0) printf "%s=%d ", k, s[k] }')
-  printf '%-6s %-9s %s; %s\n' "$(( $(date +%s) - t0 ))" "$r" "$ports" "$drops"
+  printf '%-6s %-9s %-9s %s; %s\n' "$(( $(date +%s) - t0 ))" "$r" "$h" "$ports" "$drops"
 done
 kill "${pids[@]}" 2>/dev/null || true
 pids=()
@@ -92,7 +100,7 @@ rx=$(sum "softbr_rx_frames_total{bridge=\"$BR\"}" <<<"$m")
 fwd=$(sum "softbr_forwarded_frames_total{bridge=\"$BR\"}" <<<"$m")
 fl=$(sum "softbr_flooded_frames_total{bridge=\"$BR\"}" <<<"$m")
 ingress=0
-for reason in malformed stp_blocked filtered limit link_local vlan; do
+for reason in malformed stp_blocked filtered limit link_local vlan storm; do
   ingress=$((ingress + $(grep "^softbr_port_drops_total{bridge=\"$BR\"" <<<"$m" | grep "reason=\"$reason\"" | awk '{ s += $NF } END { printf "%d", s }')))
 done
 echo "soak: rx $rx = ingress drops $ingress + forwarded $fwd + flooded $fl ($((ingress + fwd + fl)))"
@@ -107,6 +115,10 @@ if [ "$k" -ge 8 ]; then
   lo4=$(printf '%s\n' "${rss[@]:$((k - q)):q}" | sort -n | head -1)
   echo "soak: RSS second quarter max $hi2 KiB, last quarter min $lo4 KiB"
   if [ "$lo4" -gt $((hi2 + 32768)) ]; then echo "soak: FAIL: RSS keeps growing"; fail=1; fi
+  hh2=$(printf '%s\n' "${heap[@]:q:q}" | sort -n | tail -1)
+  hl4=$(printf '%s\n' "${heap[@]:$((k - q)):q}" | sort -n | head -1)
+  echo "soak: heap second quarter max $hh2 KiB, last quarter min $hl4 KiB"
+  if [ "$hl4" -gt $((hh2 + 32768)) ]; then echo "soak: FAIL: heap keeps growing"; fail=1; fi
 fi
 kill "$daemon"; wait "$daemon" || true; daemon=
 [ "$fuzz" -gt 0 ] && { scripts/fuzz.sh "$fuzz" 2>&1 | grep -E '^fuzz.sh|^Done|^stat::number' || fail=1; }

@@ -16,14 +16,19 @@ import {
 } from './ingress.js';
 import {
   mayForward, mayFlood, egressCheck, EG_VLAN, groupClass, localInAnyVlan, CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST,
+  FLOOD_KIND_NAMES, type FloodKindName,
 } from './egress.js';
 import { BridgePort, type PortFlags } from './port.js';
+import { StormControl } from './storm.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
 import { egressTagAction, hasTag, writeRetagged, retaggedLength, TAG_KEEP } from './vlan-tag.js';
 import { Impairer, OFFER_PASS, OFFER_QUEUED } from '../impair/impairer.js';
 import { ImpairWheel } from '../impair/wheel.js';
 import { isEmptySpec, type ImpairSpec } from '../impair/spec.js';
+
+/** Storm-control limits by flood class name, frames per second; 0 or absent = no limit (storm.ts). */
+export type StormRates = Partial<Record<FloodKindName, number>>;
 
 export interface BridgeOptions extends FdbOptions {
   name: string;
@@ -347,7 +352,6 @@ export class Bridge {
     let out = this.fdb.lookupHiLo(vid, dhi, dlo, now);
     if (out === -1 && localInAnyVlan(this.fdb, vid, dhi, dlo)) out = FDB_TO_HOST;
     if (out === -1) {
-      this.unknownUnicastFlooded++;
       this.flood(port, buf, off, len, vid, CLASS_UNKNOWN_UNICAST);
       return;
     }
@@ -374,6 +378,12 @@ export class Bridge {
 
   /** Sends to every port mayFlood() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
   private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, cls: number): void {
+    // storm control (storm.ts): off by default, then this one comparison is all it costs
+    if (ingress.storm !== null && !ingress.storm.admit(cls, this.inBatch ? this.batchNow : this.clock.now())) {
+      ingress.dropStorm++;
+      return;
+    }
+    if (cls === 0) this.unknownUnicastFlooded++;
     this.flooded++;
     const list = this.portList;
     const vf = this.vlanFiltering;
@@ -646,6 +656,28 @@ export class Bridge {
   }
 
   // ---------------------------------------------------------------- control
+
+  /** Sets a port's storm-control limits (frames per second by flood class; none given = off). */
+  setStorm(portName: string, rates: StormRates): void {
+    const p = this.portByName(portName);
+    if (!p) throw new Error(`port '${portName}' is not on bridge ${this.name}`);
+    for (const k of Object.keys(rates)) {
+      if (!(FLOOD_KIND_NAMES as readonly string[]).includes(k)) throw new RangeError(`storm control class '${k}': allowed ${FLOOD_KIND_NAMES.join(', ')}`);
+    }
+    const byClass = FLOOD_KIND_NAMES.map((k) => rates[k] ?? 0);
+    const now = this.clock.now();
+    // an existing limiter keeps its per-class drop counts across a change
+    const sc = p.storm ?? new StormControl([0, 0, 0], now);
+    sc.set(byClass, now);
+    p.storm = sc.empty ? null : sc;
+  }
+
+  /** A port's storm-control limits by class name: only the classes with a limit. */
+  stormRates(p: BridgePort): StormRates {
+    const o: StormRates = {};
+    if (p.storm !== null) FLOOD_KIND_NAMES.forEach((k, c) => { const r = p.storm!.rateOf(c); if (r !== 0) o[k] = r; });
+    return o;
+  }
 
   setAgeing(sec: number): void {
     this.fdb.setAgeing(sec);

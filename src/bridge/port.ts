@@ -3,6 +3,7 @@
 import type { PortIO } from './port-io.js';
 import { PORT_DISABLED } from '../stp/port-state.js';
 import type { Impairer } from '../impair/impairer.js';
+import type { StormControl } from './storm.js';
 
 /** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
 export interface PortCapture {
@@ -27,7 +28,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -73,6 +74,11 @@ export class BridgePort {
   dropLimit = 0;
   dropLinkLocal = 0;
   dropVlan = 0;
+  /** Floods over this port's storm-control limit (storm.ts), dropped on ingress. */
+  dropStorm = 0;
+
+  /** Storm-control limits of frames flooded from this port; null (the default) = none, one comparison per flood. */
+  storm: StormControl | null = null;
 
   /**
    * Capture hook (pcap, live summaries): null when nobody captures, so the fast path pays one
@@ -130,7 +136,7 @@ export class BridgePort {
       malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
       link_local: this.dropLinkLocal, vlan: this.dropVlan,
-      impair_queue_full: (this.impairIn?.queueFull ?? 0) + (this.impairOut?.queueFull ?? 0),
+      impair_queue_full: (this.impairIn?.queueFull ?? 0) + (this.impairOut?.queueFull ?? 0), storm: this.dropStorm,
     };
   }
 }

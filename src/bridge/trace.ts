@@ -371,7 +371,10 @@ function floodTrace(bridge: Bridge, r: TraceResult, ingress: BridgePort, vid: nu
   r.flood = { kind, ports };
   r.egress = ports.filter((p) => p.included).map((p) => p.port);
   const n = r.egress.length;
-  r.steps.push({ step: 'flood', ok: n > 0, text: `${kind} flood to ${n} of ${ports.length} ports` });
+  // storm control depends on the rate of the traffic, not on this frame: the trace names the limit
+  const limit = ingress.storm?.rateOf(cls) ?? 0;
+  const storm = limit > 0 ? ` (storm control on ${ingress.name}: at most ${limit} ${kind} frames/s flooded, the rest dropped as storm)` : '';
+  r.steps.push({ step: 'flood', ok: n > 0, text: `${kind} flood to ${n} of ${ports.length} ports${storm}` });
   r.verdict = 'flood';
   r.reason = n > 0 ? `${kind} flooded to ${r.egress.join(', ')}` : `${kind} flooded, but no port qualifies: the frame goes nowhere`;
   return r;

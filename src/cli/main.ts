@@ -15,6 +15,7 @@ import { registerLabCommands } from './lab-commands.js';
 import { labControlPath } from '../lab/builder/state.js';
 import { registerVlanCommands } from './vlan-commands.js';
 import { registerImpairCommands } from './impair-commands.js';
+import { registerStormCommands } from './storm-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -200,6 +201,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerVlanCommands(program, req);
   registerImpairCommands(program, req);
+  registerStormCommands(program, req);
   return program;
 }
 

@@ -5,6 +5,9 @@ import { UserError } from './protocol.js';
 import { parseMac } from '../frame/mac.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
+import { STORM_RATE_MAX } from '../bridge/storm.js';
+import type { StormRates } from '../bridge/bridge.js';
+import { FLOOD_KIND_NAMES, type FloodKindName } from '../bridge/egress.js';
 
 export function str(args: Record<string, unknown>, key: string, what = key): string {
   const v = args[key];
@@ -64,4 +67,31 @@ export function vlanArg(v: unknown): number {
 export function bridgeName(v: unknown): string {
   if (typeof v !== 'string' || !isName(v)) throw new UserError(`invalid bridge name '${String(v)}': ${NAME_RULE}`);
   return v;
+}
+
+/** A storm-control rate: `N` or `Npps` frames per second (1 to STORM_RATE_MAX), or `off`/`0` for no limit. */
+export function stormRateArg(v: unknown, what: string): number {
+  if (v === 'off' || v === 0 || v === '0') return 0;
+  const m = typeof v === 'number' ? String(v) : typeof v === 'string' ? /^(\d+)(?:pps)?$/.exec(v)?.[1] : undefined;
+  const n = m === undefined ? NaN : Number(m);
+  if (!Number.isInteger(n) || n < 1 || n > STORM_RATE_MAX) {
+    throw new UserError(`invalid ${what} storm rate '${String(v)}': expected N or Npps (frames per second, 1 to ${STORM_RATE_MAX}) or off`);
+  }
+  return n;
+}
+
+/** `[broadcast RATE] [multicast RATE] [unknown-unicast RATE]` as words (the CLI) or as an object (the control request). */
+export function stormRatesArg(v: unknown): StormRates {
+  const words = Array.isArray(v) ? v.map(String) : v !== null && typeof v === 'object' ? Object.entries(v).flat().map(String) : undefined;
+  if (words === undefined) throw new UserError('missing storm rates: expected broadcast|multicast|unknown-unicast RATE pairs');
+  const out: StormRates = {};
+  for (let i = 0; i < words.length; i += 2) {
+    const k = words[i]!;
+    if (!(FLOOD_KIND_NAMES as readonly string[]).includes(k)) {
+      throw new UserError(`unknown storm-control class '${k}': allowed ${FLOOD_KIND_NAMES.join(', ')}`);
+    }
+    if (words[i + 1] === undefined) throw new UserError(`storm-control class '${k}' needs a rate (N, Npps or off)`);
+    out[k as FloodKindName] = stormRateArg(words[i + 1], k);
+  }
+  return out;
 }

@@ -8,6 +8,8 @@ import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 import { parseImpairWords, IMPAIR_USAGE } from '../impair/spec.js';
+import { STORM_RATE_MAX } from '../bridge/storm.js';
+import type { StormRates } from '../bridge/bridge.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
 const num = (lo: number, hi: number, what: string) =>
@@ -44,6 +46,14 @@ const impairWords = z.string({ message: `expected impairment words (${IMPAIR_USA
   }
 });
 const impairObject = z.union([impairWords, z.object({ in: impairWords.optional(), out: impairWords.optional() }).strict()]);
+// storm control of a port, frames per second per flood class (0 = no limit), as `softbr storm set`
+const stormRate = (what: string) => num(0, STORM_RATE_MAX, `${what} frames per second, 0 = no limit`)
+  .refine(Number.isInteger, { message: `must be a whole number (${what} frames per second, 0 = no limit)` }).optional();
+const stormObject = z.object({
+  broadcast: stormRate('broadcast'),
+  multicast: stormRate('multicast'),
+  unknownUnicast: stormRate('unknown-unicast'),
+}).strict();
 
 const portObject = z.object({
   name: portSpecString,
@@ -58,6 +68,7 @@ const portObject = z.object({
   takeAddress: z.boolean().optional(),
   vlans: vlanList.optional(),
   impair: impairObject.optional(),
+  storm: stormObject.optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -115,6 +126,8 @@ export interface PortConfig {
   vlans?: VlanConfig[];
   /** Impairments and rate limits, softbr impair's words per direction (absent: none). */
   impair?: { in?: string; out?: string };
+  /** Storm-control limits (absent: none). */
+  storm?: StormRates;
 }
 
 export interface VlanConfig {
@@ -157,6 +170,16 @@ function vlanConfigs(l: { vid: number; pvid?: boolean; untagged?: boolean }[] | 
   return l?.map((v) => ({ vid: v.vid, pvid: v.pvid ?? false, untagged: v.untagged ?? false }));
 }
 
+/** A port's `storm` key (camelCase) as the engine's rates by flood class name. */
+function stormConfig(s: { broadcast?: number; multicast?: number; unknownUnicast?: number } | undefined): StormRates | undefined {
+  if (s === undefined) return undefined;
+  const o: StormRates = {};
+  if (s.broadcast) o.broadcast = s.broadcast;
+  if (s.multicast) o.multicast = s.multicast;
+  if (s.unknownUnicast) o['unknown-unicast'] = s.unknownUnicast;
+  return o;
+}
+
 /** Parses and validates YAML text; throws a UserError naming file:line, the key and what is allowed. */
 export function parseConfig(text: string, file = 'config'): Config {
   const input = parseYamlAs(configSchema, text, file);
@@ -171,8 +194,12 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
     const seen = new Set<string>();
     const ports: PortConfig[] = [];
     for (const p of b.ports ?? []) {
-      const pc: PortConfig = typeof p === 'string' ? { name: p } : { ...p, vlans: vlanConfigs(p.vlans), impair: typeof p.impair === 'string' ? { in: p.impair, out: p.impair } : p.impair };
+      const pc: PortConfig = typeof p === 'string' ? { name: p } : {
+        ...p, vlans: vlanConfigs(p.vlans), storm: stormConfig(p.storm),
+        impair: typeof p.impair === 'string' ? { in: p.impair, out: p.impair } : p.impair,
+      };
       if (pc.vlans === undefined) delete pc.vlans;
+      if (pc.storm === undefined) delete pc.storm;
       if (pc.impair === undefined) delete pc.impair;
       if (seen.has(pc.name)) throw input.error(['bridges', name, 'ports'], `port '${pc.name}' listed twice`);
       seen.add(pc.name);

@@ -194,6 +194,7 @@ export class Daemon {
         hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
       });
       setPortVlans(port, pc.vlans);
+      if (pc.storm !== undefined) m.bridge.setStorm(port.name, pc.storm);
     } catch (e) {
       io.close();
       throw e;
@@ -238,6 +239,7 @@ export class Daemon {
     } catch (e) {
       this.log(`${m.bridge.name}: client port ${io.name}: ${(e as Error).message}`);
     }
+    if (pc.storm !== undefined) m.bridge.setStorm(port.name, pc.storm);
     this.syncMtu(m);
     return true;
   }
@@ -340,6 +342,7 @@ export class Daemon {
         if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
         setPortVlans(existing, pc.vlans);
         for (const d of applyImpairConfig(br, existing, pc.impair, true)) done.push(`${b.name}: ${pname} impair ${d}`);
+        br.setStorm(pname, pc.storm ?? {});
       }
       const host = br.ports[0];
       if (host !== undefined) setPortVlans(host, b.vlans);

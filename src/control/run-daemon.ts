@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { Daemon } from './daemon.js';
 import { loadConfig, type Config } from './config.js';
-import { serveControl } from './server.js';
+import { serveControl, claimPath } from './server.js';
 import { controlHandler } from './handler.js';
 import { controlPath } from './protocol.js';
 import { serveMetrics } from '../metrics/server.js';
@@ -38,6 +38,8 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   }
   for (const cap of missing) log(`warning: no ${cap}: ${CAPABILITY_USES[cap]} will fail`);
   const path = controlPath(opts.control ?? cfg.control);
+  // a daemon already on this socket: refuse before touching any device it holds
+  await claimPath(path);
   const daemon = new Daemon({ log });
   daemon.source = { file: opts.config === undefined ? undefined : resolve(opts.config), control: cfg.control, metrics: cfg.metrics };
   let server: Awaited<ReturnType<typeof serveControl>> | undefined;

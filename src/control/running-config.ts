@@ -1,6 +1,7 @@
 // The daemon's running state written as the config file `softbr daemon -c` reads (config.ts's
 // schema): bridges with their MAC, ageing, limits, VLAN filtering, STP settings, ports as their
-// specs with the flags, STP values and impairments that differ from the defaults, and static FDB entries.
+// specs with the flags, STP values, storm-control limits and impairments that differ from the
+// defaults, and static FDB entries.
 // The text is parsed back with parseConfig before it is handed out, so what `config show`
 // prints is always a config the daemon accepts.
 import { stringify } from 'yaml';
@@ -14,7 +15,8 @@ import type { Daemon, ManagedBridge } from './daemon.js';
 
 type YamlVlan = { vid: number; pvid?: true; untagged?: true };
 type YamlImpair = string | { in?: string; out?: string };
-type YamlPort = string | Record<string, string | number | boolean | YamlVlan[] | YamlImpair>;
+type YamlStorm = { broadcast?: number; multicast?: number; unknownUnicast?: number };
+type YamlPort = string | Record<string, string | number | boolean | YamlVlan[] | YamlImpair | YamlStorm>;
 
 /** A port's VLANs as config `vlans`, or undefined when they are the default a new port gets. */
 function vlanEntry(p: BridgePort): YamlVlan[] | undefined {
@@ -35,7 +37,7 @@ function impairEntry(p: BridgePort): YamlImpair | undefined {
 function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { priority: number; pathCost: number; adminPathCost: boolean }>): YamlPort {
   const p = m.bridge.portByName(name)!;
   const spec = m.given.get(name) ?? name;
-  const o: Record<string, string | number | boolean | YamlVlan[] | YamlImpair> = { name: spec };
+  const o: Record<string, string | number | boolean | YamlVlan[] | YamlImpair | YamlStorm> = { name: spec };
   if (!p.learning) o['learning'] = false;
   if (!p.floodUnicast) o['flood'] = false;
   if (!p.floodBroadcast) o['bcastFlood'] = false;
@@ -52,6 +54,10 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   if (vl !== undefined) o['vlans'] = vl;
   const im = impairEntry(p);
   if (im !== undefined) o['impair'] = im;
+  if (p.storm !== null) {
+    const r = m.bridge.stormRates(p);
+    o['storm'] = { ...(r.broadcast ? { broadcast: r.broadcast } : {}), ...(r.multicast ? { multicast: r.multicast } : {}), ...(r['unknown-unicast'] ? { unknownUnicast: r['unknown-unicast'] } : {}) };
+  }
   return Object.keys(o).length === 1 ? spec : o;
 }
 

@@ -23,15 +23,19 @@ export type Handler = (req: Request, session: Session) => Promise<unknown> | unk
 /** Returned by a handler that keeps streaming: no reply is sent now. */
 export const STREAMING = Symbol('streaming');
 
-/** Fails when another daemon already answers on path; removes a stale socket file. */
-async function claimPath(path: string): Promise<void> {
+/**
+ * Fails when another daemon already answers on path; removes a stale socket file (a daemon that
+ * was killed). The daemon calls it before it creates anything, so that a second daemon on one
+ * socket refuses at once instead of fighting the first over its TAPs.
+ */
+export async function claimPath(path: string): Promise<void> {
   if (!existsSync(path)) return;
   const alive = await new Promise<boolean>((resolve) => {
     const s = connect(path);
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => resolve(false));
   });
-  if (alive) throw new Error(`another softbr daemon is already listening on ${path}`);
+  if (alive) throw new Error(`another softbr daemon is already listening on ${path}: stop it first, or give this one its own socket with --control PATH`);
   unlinkSync(path);
 }
 

@@ -98,6 +98,7 @@ export function linkRows(bridges: Bridge[]): LinkRow[] {
         mcastFlood: p.floodMulticast,
         bcastFlood: p.floodBroadcast,
         ...(p.impairIn !== null || p.impairOut !== null ? { impair: impairView(p) } : {}),
+        ...(p.storm !== null ? { storm: bridge.stormRates(p) } : {}),
       });
     }
   }

@@ -108,6 +108,8 @@ export interface LinkRow {
   neighSuppress?: boolean;
   vlanTunnel?: boolean;
   isolated?: boolean;
+  /** softbr's storm-control limits, frames per second by flood class (absent: none; not in iproute2). */
+  storm?: Partial<Record<'unknown-unicast' | 'broadcast' | 'multicast', number>>;
   locked?: boolean;
   /** softbr: the port's impairments and rate limits by direction (absent: none). */
   impair?: PortImpairView;
@@ -200,4 +202,14 @@ export interface VlanRow {
   /** The bridge's own device (its entries carry the kernel's BRENTRY flag: JSON "flags" is then always present). */
   self: boolean;
   vlans: { vlan: number; flags: ('PVID' | 'Egress Untagged')[] }[];
+}
+
+/** `softbr storm` (storm-show, storm-set): one port's storm-control limits and drops. */
+export interface StormRow {
+  bridge: string;
+  port: string;
+  /** Per flood class: its limit in frames per second (0 = none) and the frames it dropped. */
+  classes: { kind: 'unknown-unicast' | 'broadcast' | 'multicast'; pps: number; dropped: number }[];
+  /** All storm drops of the port (its `storm` drop reason). */
+  dropped: number;
 }

@@ -45,12 +45,4 @@ export async function remains(st: LabState): Promise<string[]> {
   return left;
 }
 
-/** Polls cond every 100 ms until it holds or timeoutMs passes; returns whether it held. */
-export async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { until } from './wait.js';

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endProcess } from './process.js';
+import { until } from './wait.js';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 export const BIN = join(REPO, 'bin/softbr.js');
@@ -59,6 +60,11 @@ export class SoftbrDaemon {
     const r = await this.cli(...args);
     if (r.code !== 0) throw new Error(`softbr ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
+  }
+
+  /** Polls cond until it holds; after ms, fails the test naming what it waited for, with the daemon's log. */
+  async waitFor(what: string, cond: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+    if (!(await until(cond, ms))) throw new Error(`timed out waiting for ${what}; daemon log:\n${this.log}`);
   }
 
   /** SIGTERM by PID and wait; returns the exit code. */

@@ -63,7 +63,7 @@ describe('control command table and errors', () => {
     expect(commandNames()).toEqual([
       'addbr', 'addif', 'capture', 'capture-stop', 'config-show', 'delbr', 'delif', 'fdb-add', 'fdb-del', 'fdb-flush', 'fdb-show',
       'hairpin', 'impair', 'link-show', 'monitor', 'ping', 'rate', 'setageing', 'setbridgeprio', 'setfd', 'setflag', 'sethello',
-      'setmaxage', 'setpathcost', 'setportprio', 'show', 'showmacs', 'showstp', 'stp', 'trace',
+      'setmaxage', 'setpathcost', 'setportprio', 'show', 'showmacs', 'showstp', 'storm-set', 'storm-show', 'stp', 'trace',
       'vlan-add', 'vlan-del', 'vlan-filtering', 'vlan-show',
     ]);
     expect(() => registerCommand('show', () => null)).toThrow("control command 'show' is registered twice");

@@ -12,6 +12,7 @@ export type {
   StpInfo,
   StpPortInfo,
   VlanRow,
+  StormRow,
 } from '../../control/wire-types.js';
 export type { FdbFormatOptions, JsonFormatOptions } from './types.js';
 export {
@@ -38,3 +39,4 @@ export {
   toCentiseconds,
 } from './common.js';
 export { formatEvent, type EventLike } from './event.js';
+export { formatStormShow, formatStormJson } from './storm.js';

@@ -43,6 +43,11 @@ function details(row: LinkRow): Detail[] {
   ];
 }
 
+/** The storm-control limits of a port, as [class, pps], in FLOOD_KIND_NAMES order. */
+function stormEntries(row: LinkRow): [string, number][] {
+  return Object.entries(row.storm ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0);
+}
+
 function int(n: number): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
 }
@@ -56,6 +61,8 @@ function formatLinkLine(row: LinkRow, opts: LinkFormatOptions): string {
     for (const d of details(row)) {
       s += typeof d.value === 'boolean' ? `${d.key} ${d.value ? 'on' : 'off'} ` : `${d.key} ${int(d.value)} `;
     }
+    // softbr's own: only on a port with storm control, so every other line stays iproute2's
+    for (const [kind, pps] of stormEntries(row)) s += `storm ${kind} ${int(pps)}pps `;
     return `${s}\n${formatImpairLines(row.impair)}`;
   }
   return `${s}\n`;
@@ -89,6 +96,8 @@ export function formatLinkJson(rows: readonly LinkRow[], opts: LinkFormatOptions
     if (opts.details) {
       for (const d of details(row)) o[d.key] = d.value;
       if (row.impair !== undefined) o['impair'] = JSON.parse(JSON.stringify(row.impair)) as JsonwObject;
+      const storm = stormEntries(row);
+      if (storm.length > 0) o['storm'] = Object.fromEntries(storm);
     }
     return o;
   });

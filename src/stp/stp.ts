@@ -18,8 +18,8 @@ import {
   DEFAULT_PORT_PRIORITY, HOLD_TIME_MS, MAX_BRIDGE_PRIORITY, MAX_FORWARD_DELAY_MS, MAX_HELLO_MS,
   MAX_MAX_AGE_MS, MAX_PATH_COST, MAX_PORT_NO, MAX_PORT_PRIORITY, MESSAGE_AGE_INCR_MS,
   MIN_BRIDGE_PRIORITY, MIN_FORWARD_DELAY_MS, MIN_HELLO_MS, MIN_MAX_AGE_MS, MIN_PATH_COST,
-  MIN_PORT_NO, MIN_PORT_PRIORITY, checkInteger, checkRange, msToStpTicks, pathCostForSpeed,
-  stpTicksToMs,
+  MIN_PORT_NO, MIN_PORT_PRIORITY, checkInteger, checkMac, checkRange, msToStpTicks, pathCostForSpeed,
+  secs, stpTicksToMs,
 } from './constants.js';
 import type {
   AddPortOptions, PortRole, StpEvent, StpHost, StpIgnoreReason, StpOptions, StpPortCounters,
@@ -35,8 +35,6 @@ class Timer {
   seq = 0;
   constructor(readonly kind: TimerKind, readonly port: PortRec | null) {}
 }
-
-const MAC_LIMIT = 2 ** 48;
 
 class PortRec {
   readonly portNo: number;
@@ -62,6 +60,7 @@ class PortRec {
   readonly holdTimer: Timer;
   readonly counters: StpPortCounters = {
     rxBpdu: 0, txBpdu: 0, rxTcn: 0, txTcn: 0, rxMalformed: 0, rxIgnored: 0, transitionBlk: 0, transitionFwd: 0,
+    rxRstBpdu: 0, txRstBpdu: 0,
   };
 
   constructor(portNo: number, o: AddPortOptions, bridge: BridgeId) {
@@ -80,17 +79,6 @@ class PortRec {
     this.forwardDelayTimer = new Timer('forwardDelay', this);
     this.holdTimer = new Timer('hold', this);
   }
-}
-
-function checkMac(what: string, mac: number): void {
-  if (typeof mac !== 'number' || !Number.isInteger(mac) || mac < 0 || mac >= MAC_LIMIT) {
-    throw new RangeError(`${what} ${String(mac)} is not a 48-bit MAC address number`);
-  }
-}
-
-/** Remaining time in seconds truncated to 1/100 s, as jiffies_delta_to_clock_t + brctl show it. */
-function secs(ms: number): number {
-  return ms <= 0 ? 0 : Math.floor(ms / 10) / 100;
 }
 
 export class Stp {
@@ -438,6 +426,9 @@ export class Stp {
         topologyChangeAck: p.topologyChangeAck,
         configPending: p.configPending,
         flags,
+        protocol: 'stp',
+        edge: false,
+        operEdge: false,
         counters: { ...p.counters },
       };
     });
@@ -452,6 +443,7 @@ export class Stp {
     }
     return {
       enabled: this._enabled,
+      protocol: 'stp',
       bridgeId: formatBridgeId(this.bridgeId),
       bridgePriority: this.bridgeId.prio,
       bridgeMac: formatMac(this.bridgeId.mac),

@@ -46,6 +46,8 @@ export interface AddPortOptions extends Partial<PortFlags> {
   mac?: number;
   pathCost?: number;
   priority?: number;
+  /** RSTP edge port (AdminEdge): leads to hosts only, forwards at once. */
+  edge?: boolean;
 }
 
 export class Bridge {
@@ -158,7 +160,7 @@ export class Bridge {
     if (opts.host) {
       port.state = PORT_FORWARDING;
     } else {
-      this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, up: true });
+      this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, edge: opts.edge, up: true });
     }
     io.start(this.sinkFor(port));
     return port;

@@ -5,6 +5,7 @@ import { isValidMacString } from '../frame/mac.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
+import type { StpProtocol } from '../stp/types.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 
@@ -43,6 +44,7 @@ const portObject = z.object({
   hairpin: z.boolean().optional(),
   cost: num(...STP_LIMITS.pathCost, 'STP path cost').int().optional(),
   priority: num(...STP_LIMITS.portPriority, 'STP port priority').int().optional(),
+  edge: z.boolean().optional(),
   mac: mac.optional(),
   takeAddress: z.boolean().optional(),
   vlans: vlanList.optional(),
@@ -50,6 +52,7 @@ const portObject = z.object({
 
 const stpObject = z.object({
   enabled: z.boolean().optional(),
+  protocol: z.enum(['stp', 'rstp']).optional(),
   priority: num(...STP_LIMITS.priority, 'bridge priority').int().optional(),
   hello: num(...STP_LIMITS.hello, 'hello time, seconds').optional(),
   maxAge: num(...STP_LIMITS.maxAge, 'max age, seconds').optional(),
@@ -72,7 +75,8 @@ const bridgeObject = z.object({
   maxLearnedPerPort: num(0, 1 << 24, 'learned MACs per port, 0 = no limit').int().optional(),
   vlanFiltering: z.boolean().optional(),
   vlans: vlanList.optional(),
-  stp: z.union([z.boolean(), stpObject]).optional(),
+  // true/false, 'rstp' (on, RSTP) or the object
+  stp: z.union([z.boolean(), z.literal('rstp'), stpObject]).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
 }).strict();
@@ -96,6 +100,8 @@ export interface PortConfig {
   hairpin?: boolean;
   cost?: number;
   priority?: number;
+  /** RSTP edge port (AdminEdge). */
+  edge?: boolean;
   mac?: string;
   /** Move the device's addresses and routes to the bridge's host port (addif --take-address). */
   takeAddress?: boolean;
@@ -121,7 +127,7 @@ export interface BridgeConfig {
   vlanFiltering: boolean;
   /** VLANs of the bridge's host port (the kernel's `self` entries); absent: the default. */
   vlans?: VlanConfig[];
-  stp: { enabled: boolean; priority: number; hello: number; maxAge: number; forwardDelay: number };
+  stp: { enabled: boolean; protocol: StpProtocol; priority: number; hello: number; maxAge: number; forwardDelay: number };
   ports: PortConfig[];
   /** Static FDB entries; port is a port name of this bridge (the bridge's own name for its host port). */
   static: StaticEntryConfig[];
@@ -183,7 +189,8 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       vlanFiltering: b.vlanFiltering ?? false,
       ...(b.vlans !== undefined ? { vlans: vlanConfigs(b.vlans) } : {}),
       stp: {
-        enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),
+        enabled: typeof b.stp === 'boolean' ? b.stp : b.stp === 'rstp' || (stpObj.enabled ?? (typeof b.stp === 'object')),
+        protocol: b.stp === 'rstp' ? 'rstp' : stpObj.protocol ?? 'stp',
         priority: stpObj.priority ?? STP_DEFAULTS.priority,
         hello: stpObj.hello ?? STP_DEFAULTS.hello,
         maxAge: stpObj.maxAge ?? STP_DEFAULTS.maxAge,

@@ -68,7 +68,8 @@ export interface AddPortOptions {
 /** Which spanning tree a bridge runs: 802.1D-1998 as the kernel, or RSTP (802.1D-2004 clause 17). */
 export type StpProtocol = 'stp' | 'rstp';
 
-export type PortRole = 'root' | 'designated' | 'alternate' | 'backup' | 'disabled';
+export const PORT_ROLES = ['root', 'designated', 'alternate', 'backup', 'disabled'] as const;
+export type PortRole = (typeof PORT_ROLES)[number];
 
 // A type alias, not an interface: object-literal types get an implicit index signature, so a
 // host may take events as `{ type: string; [k: string]: unknown }`.

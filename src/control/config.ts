@@ -6,6 +6,7 @@ import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import type { StpProtocol } from '../stp/types.js';
+import { STP_PROTOCOLS } from '../stp/spanning-tree.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 
@@ -52,7 +53,10 @@ const portObject = z.object({
 
 const stpObject = z.object({
   enabled: z.boolean().optional(),
-  protocol: z.enum(['stp', 'rstp']).optional(),
+  // a string refined (not an enum) so that a bad value is reported here, not as "no union branch"
+  protocol: z.string().refine((v): v is StpProtocol => (STP_PROTOCOLS as readonly string[]).includes(v), {
+    message: `must be one of ${STP_PROTOCOLS.map((p) => JSON.stringify(p)).join(', ')}`,
+  }).optional(),
   priority: num(...STP_LIMITS.priority, 'bridge priority').int().optional(),
   hello: num(...STP_LIMITS.hello, 'hello time, seconds').optional(),
   maxAge: num(...STP_LIMITS.maxAge, 'max age, seconds').optional(),
@@ -75,8 +79,8 @@ const bridgeObject = z.object({
   maxLearnedPerPort: num(0, 1 << 24, 'learned MACs per port, 0 = no limit').int().optional(),
   vlanFiltering: z.boolean().optional(),
   vlans: vlanList.optional(),
-  // true/false, 'rstp' (on, RSTP) or the object
-  stp: z.union([z.boolean(), z.literal('rstp'), stpObject]).optional(),
+  // true/false, the object, or 'rstp' for { enabled: true, protocol: rstp }
+  stp: z.preprocess((v) => (v === 'rstp' ? { enabled: true, protocol: 'rstp' } : v), z.union([z.boolean(), stpObject])).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
 }).strict();
@@ -189,8 +193,8 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       vlanFiltering: b.vlanFiltering ?? false,
       ...(b.vlans !== undefined ? { vlans: vlanConfigs(b.vlans) } : {}),
       stp: {
-        enabled: typeof b.stp === 'boolean' ? b.stp : b.stp === 'rstp' || (stpObj.enabled ?? (typeof b.stp === 'object')),
-        protocol: b.stp === 'rstp' ? 'rstp' : stpObj.protocol ?? 'stp',
+        enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),
+        protocol: (stpObj.protocol as StpProtocol | undefined) ?? 'stp',
         priority: stpObj.priority ?? STP_DEFAULTS.priority,
         hello: stpObj.hello ?? STP_DEFAULTS.hello,
         maxAge: stpObj.maxAge ?? STP_DEFAULTS.maxAge,

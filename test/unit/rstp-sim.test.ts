@@ -72,7 +72,7 @@ function expectOneTree(sim: Sim): void {
  * bridge may take it in (or hand it to its host) more than once, and nothing may storm.
  * Returns the protocol time it took.
  */
-function reconvergeLoopFree(sim: Sim, from: string, maxMs: number): number {
+function reconvergeLoopFree(sim: Sim, from: string, maxMs: number, stepMs = STEP): number {
   const storms = sim.stormSteps;
   const start = sim.clock.now();
   for (;;) {
@@ -84,7 +84,7 @@ function reconvergeLoopFree(sim: Sim, from: string, maxMs: number): number {
     expect(sim.stormSteps, 'a storm').toBe(storms);
     if (sim.converged()) return sim.clock.now() - start;
     expect(sim.clock.now() - start, sim.convergence().reason).toBeLessThan(maxMs);
-    sim.step(STEP);
+    sim.step(stepMs);
   }
 }
 
@@ -168,7 +168,7 @@ describe('RSTP mixed with 802.1D bridges', () => {
     // a cut still heals, without a loop, in 802.1D's time where 802.1D bridges are on the path
     const cut = sim.links.find((l) => l.label === 'r0-r1')!;
     cut.cut();
-    const t2 = reconvergeLoopFree(sim, 'r3', 120_000);
+    const t2 = reconvergeLoopFree(sim, 'r3', 120_000, 100);
     expectOneTree(sim);
     console.log(`mixed ring of 8: power-on ${t} ms, after cutting r0-r1 ${t2} ms`);
   });
@@ -183,6 +183,47 @@ describe('RSTP mixed with 802.1D bridges', () => {
     expectOneTree(sim);
     expect(sim.blockedPorts()).toEqual(['C:C-B']);
     expect(sim.snapshot('B').ports.map((p) => p.protocol)).toEqual(['stp', 'stp']);
+  });
+});
+
+describe('RSTP backup ports and silent failures', () => {
+  it('two ports on one segment (a hub: a bridge without STP relays the BPDUs): the higher one is the backup', () => {
+    const sim = new Sim({ defaults: { protocol: 'rstp' } });
+    sim.bridge('A');
+    sim.bridge('H', { stp: false });
+    const l1 = sim.link('A', 'H');
+    sim.link('A', 'H');
+    sim.run(10_000, STEP);
+    const [p1, p2] = sim.snapshot('A').ports;
+    expect(p1).toMatchObject({ role: 'designated', stateName: 'forwarding' });
+    expect(p2).toMatchObject({ role: 'backup', stateName: 'discarding' });
+    // one broadcast from H's host arrives at A once (the backup discards its copy)
+    const id = sim.probe('H');
+    expect(sim.probeHostCount('A', id)).toBe(1);
+    expect(sim.stormSteps).toBe(0);
+    // the designated port fails: the backup's copy of its info ages out (3 × hello), then it is
+    // designated, proposes without an answer and forwards after 2 × forwardDelay (hello time)
+    l1.cut();
+    sim.run(10_500, STEP);
+    expect(sim.snapshot('A').ports[1]).toMatchObject({ role: 'designated', stateName: 'forwarding' });
+  });
+
+  it('a silent failure (carrier stays up) is found after 3 × hello and healed without a loop', () => {
+    const sim = triangle('rstp');
+    sim.run(40_000);
+    const ab = sim.links.find((l) => l.label === 'A-B')!;
+    ab.silence();
+    sim.step(STEP);
+    const t = reconvergeLoopFree(sim, 'C', 10_000);
+    expect(t).toBeGreaterThanOrEqual(4_000);
+    expect(t).toBeLessThanOrEqual(6_000 + 100);
+    const s = triangle('stp');
+    s.run(60_000);
+    s.links.find((l) => l.label === 'A-B')!.silence();
+    s.step(STEP);
+    const tStp = s.runUntil(() => s.converged(), 120_000)!;
+    console.log(`RSTP triangle, silent failure of A-B: ${t} ms of protocol time; 802.1D: ${tStp} ms`);
+    expect(tStp).toBeGreaterThan(t);
   });
 });
 

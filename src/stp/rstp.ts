@@ -20,19 +20,19 @@ import {
   type BridgeId, compareBridgeId, formatBridgeId, formatPortId, makePortId, PORT_BITS,
 } from './bridge-id.js';
 import {
-  type ConfigBpdu, type ConfigBpduFields, buildConfigBpdu, buildRstBpdu, buildTcnBpdu, parseBpdu, type BpduDropReason,
+  type ConfigBpdu, type ConfigBpduFields, buildConfigBpdu, buildRstBpdu, buildTcnBpdu,
   BPDU_FLAG_TC, BPDU_FLAG_TCA, RST_FLAG_AGREEMENT, RST_FLAG_LEARNING, RST_FLAG_PROPOSAL, RST_ROLE_MASK,
   RST_ROLE_SHIFT, RST_ROLE_ALT_BACKUP, RST_ROLE_DESIGNATED, RST_ROLE_ROOT,
 } from './bpdu.js';
 import {
-  DEFAULT_BRIDGE_PRIORITY, DEFAULT_FORWARD_DELAY_MS, DEFAULT_HELLO_MS, DEFAULT_MAX_AGE_MS,
   DEFAULT_PORT_PRIORITY, MAX_BRIDGE_PRIORITY, MAX_FORWARD_DELAY_MS, MAX_HELLO_MS, MAX_MAX_AGE_MS,
-  MAX_PATH_COST, MAX_PORT_NO, MAX_PORT_PRIORITY, MIN_BRIDGE_PRIORITY, MIN_FORWARD_DELAY_MS,
-  MIN_HELLO_MS, MIN_MAX_AGE_MS, MIN_PATH_COST, MIN_PORT_NO, MIN_PORT_PRIORITY, MIGRATE_TIME_MS,
+  MAX_PATH_COST, MAX_PORT_PRIORITY, MIN_BRIDGE_PRIORITY, MIN_FORWARD_DELAY_MS,
+  MIN_HELLO_MS, MIN_MAX_AGE_MS, MIN_PATH_COST, MIN_PORT_PRIORITY, MIGRATE_TIME_MS,
   TX_HOLD_COUNT, checkInteger, checkMac, checkRange, msToStpTicks, pathCostForSpeed, secs, stpTicksToMs,
 } from './constants.js';
+import { EngineBase, checkNewPort, checkOptions, newPortCounters } from './engine-base.js';
 import type {
-  AddPortOptions, PortRole, StpEvent, StpHost, StpIgnoreReason, StpOptions, StpPortCounters,
+  AddPortOptions, PortRole, StpHost, StpOptions, StpPortCounters,
   StpPortSnapshot, StpSnapshot,
 } from './types.js';
 
@@ -166,10 +166,7 @@ class RPort {
   /** PRT: which entry actions last ran (the role machine's state within its role). */
   prt = 'init';
 
-  readonly counters: StpPortCounters = {
-    rxBpdu: 0, txBpdu: 0, rxTcn: 0, txTcn: 0, rxMalformed: 0, rxIgnored: 0, transitionBlk: 0, transitionFwd: 0,
-    rxRstBpdu: 0, txRstBpdu: 0,
-  };
+  readonly counters: StpPortCounters = newPortCounters();
 
   constructor(portNo: number, o: AddPortOptions) {
     this.portNo = portNo;
@@ -197,8 +194,7 @@ const RSTP_STATE_NAMES: Record<number, string> = {
 /** settle() gives up after this many rounds: a bug, never a state the standard can be in. */
 const SETTLE_LIMIT = 10_000;
 
-export class Rstp {
-  private readonly host: StpHost;
+export class Rstp extends EngineBase {
   private readonly ports = new Map<number, RPort>();
   private portList: RPort[] = [];
   private _enabled = false;
@@ -211,37 +207,17 @@ export class Rstp {
   private rootPortId = 0;
   private rootTimes: Times;
 
-  private t: number;
-  private busy = false;
-  private readonly deferred: Array<() => void> = [];
-
   private tcWasOn = false;
-  private rootChanges = 0;
-  private rootPortChanges = 0;
-  private topologyChanges = 0;
-  private topologyChangeDetections = 0;
-  private lastTopologyChange: number | null = null;
-  private unknownPortDrops = 0;
-  private readonly drops: Partial<Record<BpduDropReason | StpIgnoreReason, number>> = {};
 
   constructor(host: StpHost, opts: StpOptions) {
-    checkMac('bridge MAC', opts.bridgeMac);
-    const prio = opts.priority ?? DEFAULT_BRIDGE_PRIORITY;
-    checkInteger('bridge priority', prio, MIN_BRIDGE_PRIORITY, MAX_BRIDGE_PRIORITY);
-    const hello = opts.helloMs ?? DEFAULT_HELLO_MS;
-    checkRange('hello time', hello, MIN_HELLO_MS, MAX_HELLO_MS, 'ms');
-    const maxAge = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-    checkRange('max age', maxAge, MIN_MAX_AGE_MS, MAX_MAX_AGE_MS, 'ms');
-    const fd = opts.forwardDelayMs ?? DEFAULT_FORWARD_DELAY_MS;
-    checkRange('forward delay', fd, 0, Number.MAX_SAFE_INTEGER, 'ms');
-    this.host = host;
+    const { prio, hello, maxAge, forwardDelay: fd } = checkOptions(opts);
+    super(host);
     this.bridgeId = { prio, mac: opts.bridgeMac };
     this.bridgeHello = hello;
     this.bridgeMaxAge = maxAge;
     this.bridgeFwdDelay = fd;
     this.rootPriority = this.bridgePriority();
     this.rootTimes = this.bridgeTimes();
-    this.t = host.now();
   }
 
   // ───────────────────────────── public API ─────────────────────────────
@@ -286,11 +262,7 @@ export class Rstp {
   }
 
   addPort(portNo: number, opts: AddPortOptions): void {
-    checkInteger('port number', portNo, MIN_PORT_NO, MAX_PORT_NO);
-    if (this.ports.has(portNo)) throw new Error(`port ${portNo} already exists`);
-    checkMac('port MAC', opts.mac);
-    if (opts.priority !== undefined) checkInteger('port priority', opts.priority, MIN_PORT_PRIORITY, MAX_PORT_PRIORITY);
-    if (opts.pathCost !== undefined) checkInteger('path cost', opts.pathCost, MIN_PATH_COST, MAX_PATH_COST);
+    checkNewPort(portNo, opts, this.ports.has(portNo));
     this.run(() => {
       const p = new RPort(portNo, opts);
       this.ports.set(portNo, p);
@@ -350,19 +322,6 @@ export class Rstp {
     checkMac('port MAC', mac);
     const p = this.ports.get(portNo);
     if (p) p.mac = mac;
-  }
-
-  receive(portNo: number, buf: Uint8Array, off: number, len: number): void {
-    if (this.busy) {
-      const copy = buf.slice(off, off + len);
-      this.deferred.push(() => this.receiveNow(portNo, copy, 0, copy.length));
-      return;
-    }
-    this.run(() => this.receiveNow(portNo, buf, off, len));
-  }
-
-  tick(): void {
-    this.run(() => {});
   }
 
   setBridgePriority(prio: number): void {
@@ -491,12 +450,6 @@ export class Rstp {
       };
     });
     const tc = tcLeft > 0;
-    let rxMalformed = 0;
-    let rxIgnored = this.unknownPortDrops;
-    for (const p of this.portList) {
-      rxMalformed += p.counters.rxMalformed;
-      rxIgnored += p.counters.rxIgnored;
-    }
     return {
       enabled: this._enabled,
       protocol: 'rstp',
@@ -520,15 +473,7 @@ export class Rstp {
       topologyChangeDetected: tc,
       flags: tc ? ['TOPOLOGY_CHANGE'] : [],
       tcAgeingTime: null,
-      rootChanges: this.rootChanges,
-      rootPortChanges: this.rootPortChanges,
-      topologyChanges: this.topologyChanges,
-      topologyChangeDetections: this.topologyChangeDetections,
-      lastTopologyChangeMs: this.lastTopologyChange,
-      timeSinceTopologyChange: this.lastTopologyChange === null ? null : secs(now - this.lastTopologyChange),
-      rxMalformed,
-      rxIgnored,
-      drops: { ...this.drops },
+      ...this.totals(now, this.portList),
       ports,
     };
   }
@@ -536,32 +481,10 @@ export class Rstp {
   // ─────────────────────────── entry and time ───────────────────────────
 
   /**
-   * Every public mutation goes through here: the clock steps from timer deadline to timer
-   * deadline up to now (settling the machines at each), then the operation runs at now and the
-   * machines settle again. Calls from inside host callbacks are queued and run afterwards.
+   * The clock steps from timer deadline to timer deadline up to now, settling the machines at
+   * each, so every timer fires at its own time (EngineBase.run calls this around each operation).
    */
-  private run(op: () => void): void {
-    if (this.busy) {
-      this.deferred.push(op);
-      return;
-    }
-    this.busy = true;
-    try {
-      this.advance();
-      op();
-      this.settle();
-      for (;;) {
-        const next = this.deferred.shift();
-        if (!next) break;
-        next();
-        this.settle();
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private advance(): void {
+  protected advance(): void {
     const now = this.host.now();
     if (!this._enabled) { if (now > this.t) this.t = now; return; }
     for (;;) {
@@ -782,30 +705,14 @@ export class Rstp {
 
   // ─────────────────── Port Receive (17.23) ───────────────────
 
-  private receiveNow(portNo: number, buf: Uint8Array, off: number, len: number): void {
+  protected receiveNow(portNo: number, buf: Uint8Array, off: number, len: number): void {
     const p = this.ports.get(portNo);
-    if (!p) {
-      this.unknownPortDrops++;
-      this.countDrop('unknown-port');
+    const b = this.decode(p?.counters, portNo, buf, off, len, true);
+    if (!p || !b) return;
+    if (!this._enabled || !p.up) {
+      this.ignore(p.counters, !this._enabled ? 'stp-disabled' : 'port-disabled');
       return;
     }
-    const r = parseBpdu(buf, off, len, { acceptRstp: true });
-    if (!r.ok) {
-      if (r.malformed) p.counters.rxMalformed++;
-      else p.counters.rxIgnored++;
-      this.countDrop(r.reason);
-      this.emit({ type: 'bpdu-dropped', port: portNo, reason: r.reason, malformed: r.malformed });
-      return;
-    }
-    let ignore: StpIgnoreReason | null = null;
-    if (!this._enabled) ignore = 'stp-disabled';
-    else if (!p.up) ignore = 'port-disabled';
-    if (ignore) {
-      p.counters.rxIgnored++;
-      this.countDrop(ignore);
-      return;
-    }
-    const b = r.bpdu;
     let msg: Msg;
     if (b.type === 'tcn') {
       p.counters.rxTcn++;
@@ -830,10 +737,6 @@ export class Rstp {
     if (b.rst) return { kind: 'rst', role: (b.flags & RST_ROLE_MASK) >> RST_ROLE_SHIFT, vector, times, flags: b.flags };
     // a config BPDU speaks for a designated port, and carries only TC and TCA
     return { kind: 'config', role: RST_ROLE_DESIGNATED, vector, times, flags: b.flags & (BPDU_FLAG_TC | BPDU_FLAG_TCA) };
-  }
-
-  private countDrop(reason: BpduDropReason | StpIgnoreReason): void {
-    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
   // ─────────────────── Port Information (17.27) ───────────────────
@@ -1451,11 +1354,4 @@ export class Rstp {
     if (!p) throw new RangeError(`port ${portNo} is not a port of this bridge`);
     return p;
   }
-
-  private emit(e: DistributiveOmit<StpEvent, 'time'>): void {
-    const h = this.host.event;
-    if (h) h.call(this.host, { ...e, time: this.t } as StpEvent);
-  }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

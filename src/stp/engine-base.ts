@@ -1,7 +1,9 @@
 // What the 802.1D and RSTP engines share: option and port checks, the serialised entry point
 // (timers first, then the operation; calls from host callbacks queued), BPDU decoding with its
 // drop counting, the monitor hook, and the counters every snapshot reports.
+import { formatMac } from '../frame/mac.js';
 import { parseBpdu, type Bpdu, type BpduDropReason } from './bpdu.js';
+import { formatPortId } from './bridge-id.js';
 import {
   DEFAULT_BRIDGE_PRIORITY, DEFAULT_FORWARD_DELAY_MS, DEFAULT_HELLO_MS, DEFAULT_MAX_AGE_MS,
   MAX_BRIDGE_PRIORITY, MAX_HELLO_MS, MAX_MAX_AGE_MS, MAX_PATH_COST, MAX_PORT_NO, MAX_PORT_PRIORITY,
@@ -9,7 +11,7 @@ import {
   checkInteger, checkMac, checkRange, secs,
 } from './constants.js';
 import type {
-  AddPortOptions, StpEvent, StpHost, StpIgnoreReason, StpOptions, StpPortCounters, StpSnapshot,
+  AddPortOptions, StpEvent, StpHost, StpIgnoreReason, StpOptions, StpPortCounters, StpPortSnapshot, StpSnapshot,
 } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -48,6 +50,23 @@ export function newPortCounters(): StpPortCounters {
   return {
     rxBpdu: 0, txBpdu: 0, rxTcn: 0, txTcn: 0, rxMalformed: 0, rxIgnored: 0, transitionBlk: 0, transitionFwd: 0,
     rxRstBpdu: 0, txRstBpdu: 0,
+  };
+}
+
+/** The snapshot fields that say which port it is and what it costs. */
+export function portIdentity(p: {
+  portNo: number; mac: number; up: boolean; speedMbps: number; priority: number; portId: number; pathCost: number; adminCost: boolean;
+}): Pick<StpPortSnapshot, 'portNo' | 'mac' | 'up' | 'speedMbps' | 'priority' | 'portId' | 'portIdHex' | 'pathCost' | 'adminPathCost'> {
+  return {
+    portNo: p.portNo,
+    mac: formatMac(p.mac),
+    up: p.up,
+    speedMbps: p.speedMbps,
+    priority: p.priority,
+    portId: p.portId,
+    portIdHex: formatPortId(p.portId),
+    pathCost: p.pathCost,
+    adminPathCost: p.adminCost,
   };
 }
 

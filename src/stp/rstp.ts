@@ -30,7 +30,7 @@ import {
   MIN_HELLO_MS, MIN_MAX_AGE_MS, MIN_PATH_COST, MIN_PORT_PRIORITY, MIGRATE_TIME_MS,
   TX_HOLD_COUNT, checkInteger, checkMac, checkRange, msToStpTicks, pathCostForSpeed, secs, stpTicksToMs,
 } from './constants.js';
-import { EngineBase, checkNewPort, checkOptions, newPortCounters } from './engine-base.js';
+import { EngineBase, checkNewPort, checkOptions, newPortCounters, portIdentity } from './engine-base.js';
 import type {
   AddPortOptions, PortRole, StpHost, StpOptions, StpPortCounters,
   StpPortSnapshot, StpSnapshot,
@@ -420,15 +420,7 @@ export class Rstp extends EngineBase {
       if (p.agreed) flags.push('AGREED');
       if (p.tcAck) flags.push('TOPOLOGY_CHANGE_ACK');
       return {
-        portNo: p.portNo,
-        mac: formatMac(p.mac),
-        up: p.up,
-        speedMbps: p.speedMbps,
-        priority: p.priority,
-        portId: p.portId,
-        portIdHex: formatPortId(p.portId),
-        pathCost: p.pathCost,
-        adminPathCost: p.adminCost,
+        ...portIdentity(p),
         state: p.hostState,
         stateName: RSTP_STATE_NAMES[p.hostState] ?? String(p.hostState),
         role: p.role,

@@ -20,7 +20,7 @@ import {
   MIN_PORT_PRIORITY, checkInteger, checkMac, checkRange, msToStpTicks, pathCostForSpeed,
   secs, stpTicksToMs,
 } from './constants.js';
-import { EngineBase, checkNewPort, checkOptions, newPortCounters } from './engine-base.js';
+import { EngineBase, checkNewPort, checkOptions, newPortCounters, portIdentity } from './engine-base.js';
 import type {
   AddPortOptions, PortRole, StpHost, StpIgnoreReason, StpOptions, StpPortCounters,
   StpPortSnapshot, StpSnapshot,
@@ -355,15 +355,7 @@ export class Stp extends EngineBase {
       if (p.configPending) flags.push('CONFIG_PENDING');
       if (p.topologyChangeAck) flags.push('TOPOLOGY_CHANGE_ACK');
       return {
-        portNo: p.portNo,
-        mac: formatMac(p.mac),
-        up: p.up,
-        speedMbps: p.speedMbps,
-        priority: p.priority,
-        portId: p.portId,
-        portIdHex: formatPortId(p.portId),
-        pathCost: p.pathCost,
-        adminPathCost: p.adminCost,
+        ...portIdentity(p),
         state: p.state,
         stateName: PORT_STATE_NAMES[p.state] ?? String(p.state),
         role: this.roleOf(p),

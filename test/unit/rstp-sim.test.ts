@@ -7,37 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { Sim, type SimLink } from '../../src/lab/sim.js';
 import type { StpProtocol } from '../../src/stp/types.js';
+import { grid as gridOf, ring as ringOf, triangle as triangleOf } from '../helpers/sim-topologies.js';
 
 const STEP = 10;
 
-function triangle(protocol: StpProtocol): Sim {
-  const sim = new Sim({ defaults: { protocol } });
-  for (const n of ['A', 'B', 'C']) sim.bridge(n);
-  sim.link('A', 'B');
-  sim.link('B', 'C');
-  sim.link('C', 'A');
-  return sim;
-}
-
-function ring(protocol: StpProtocol, n = 8, stpAt: readonly number[] = []): Sim {
-  const sim = new Sim({ defaults: { protocol } });
-  for (let i = 0; i < n; i++) sim.bridge(`r${i}`, stpAt.includes(i) ? { protocol: 'stp' } : {});
-  for (let i = 0; i < n; i++) sim.link(`r${i}`, `r${(i + 1) % n}`);
-  return sim;
-}
-
-function grid(protocol: StpProtocol, rows = 4, cols = 4): Sim {
-  const sim = new Sim({ defaults: { protocol } });
-  const g = (r: number, c: number) => `g${r}${c}`;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sim.bridge(g(r, c));
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      if (c + 1 < cols) sim.link(g(r, c), g(r, c + 1));
-      if (r + 1 < rows) sim.link(g(r, c), g(r + 1, c));
-    }
-  }
-  return sim;
-}
+const simOf = (protocol: StpProtocol) => new Sim({ defaults: { protocol } });
+const triangle = (protocol: StpProtocol) => triangleOf(simOf(protocol));
+const grid = (protocol: StpProtocol) => gridOf(4, 4, simOf(protocol));
+/** A ring of n; the bridges at stpAt run 802.1D. */
+const ring = (protocol: StpProtocol, n = 8, stpAt: readonly number[] = []) =>
+  ringOf(n, simOf(protocol), (i) => (stpAt.includes(i) ? { protocol: 'stp' } : {}));
 
 /** Hop counts from the root (every link costs the same here). */
 function hops(sim: Sim, root: string): Map<string, number> {

@@ -6,7 +6,7 @@ import {
   Fdb, type FdbOptions, FDB_TO_HOST,
   LEARN_NEW, LEARN_MOVED, LEARN_REFUSED_PORT, LEARN_REFUSED_TABLE, LEARN_PINNED,
 } from '../fdb/fdb.js';
-import { Stp, type StpSnapshot } from '../stp/index.js';
+import { SpanningTree, type StpProtocol, type StpSnapshot } from '../stp/index.js';
 import type { Clock } from './clock.js';
 import type { PortIO, RxOffload, RxSink } from './port-io.js';
 import { PORT_FORWARDING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
@@ -43,6 +43,8 @@ export interface BridgeOptions extends FdbOptions {
   helloSec?: number;
   maxAgeSec?: number;
   forwardDelaySec?: number;
+  /** Which spanning tree runs when it is on: 'stp' (802.1D, default) or 'rstp'. */
+  stpProtocol?: StpProtocol;
 }
 
 export interface AddPortOptions extends Partial<PortFlags> {
@@ -52,13 +54,15 @@ export interface AddPortOptions extends Partial<PortFlags> {
   mac?: number;
   pathCost?: number;
   priority?: number;
+  /** RSTP edge port (AdminEdge): leads to hosts only, forwards at once. */
+  edge?: boolean;
 }
 
 export class Bridge {
   readonly name: string;
   readonly clock: Clock;
   readonly fdb: Fdb;
-  readonly stp: Stp;
+  readonly stp: SpanningTree;
   mac: number;
   vlanFiltering: boolean;
   groupFwdMask: number;
@@ -127,7 +131,8 @@ export class Bridge {
       // as the kernel: STP, pause and LACP groups (bits 0–2) are never forwarded
       throw new RangeError(`group forward mask ${this.groupFwdMask}: a 16-bit mask without bits 0–2 (STP, pause, LACP)`);
     }
-    this.stp = new Stp(this.stpHost(), {
+    this.stp = new SpanningTree(this.stpHost(), {
+      protocol: opts.stpProtocol,
       bridgeMac: this.mac,
       priority: opts.stpPriority,
       helloMs: opts.helloSec !== undefined ? opts.helloSec * 1000 : undefined,
@@ -178,7 +183,7 @@ export class Bridge {
     if (opts.host) {
       port.state = PORT_FORWARDING;
     } else {
-      this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, up: true });
+      this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, edge: opts.edge, up: true });
     }
     io.start(this.sinkFor(port));
     return port;
@@ -737,6 +742,9 @@ export class Bridge {
         if (state === PORT_DISABLED) this.flushed += this.fdb.flush({ port: portNo });
         this.emit({ type: 'stp-state', bridge: this.name, port: p.name, from: PORT_STATE_NAMES[from] ?? String(from), to: PORT_STATE_NAMES[state] ?? String(state) });
       },
+      flushPort: (portNo: number) => {
+        this.flushed += this.fdb.flush({ port: portNo });
+      },
       topologyChange: (active: boolean, _forwardDelayMs: number, tcAgeingMs: number) => {
         // the kernel ages with 2 × forward delay during a topology change; never slower than configured
         this.fdb.setTopologyChangeAgeing(active ? tcAgeingMs : null);
@@ -744,7 +752,9 @@ export class Bridge {
       },
       event: (e: { type: string; time: number; [k: string]: unknown }) => {
         if (this.listeners.length === 0) return;
-        if (e.type === 'stp-state' || e.type === 'tc-start' || e.type === 'tc-end') return; // reported above
+        if (e.type === 'stp-state') return; // reported above
+        // 802.1D's fast ageing is reported above; RSTP flushes instead and says so here
+        if ((e.type === 'tc-start' || e.type === 'tc-end') && this.stp.protocol === 'stp') return;
         // the engine's own (possibly simulated) time is kept beside the wall-clock stamp emit() adds
         const { type, time, ...rest } = e;
         if (type === 'root-change') {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { call, ControlClient } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
-import { bridgeName, macArg, numIn, onOff, portFlagArg, PORT_FLAG_WORDS } from '../control/args.js';
+import { bridgeName, macArg, numIn, onOff, portFlagArg, PORT_FLAG_WORDS, stpModeArg } from '../control/args.js';
 import { portSpec, addifHelp } from '../control/port-kinds/index.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
@@ -126,8 +126,22 @@ export function buildProgram(): Command {
   secs('sethello', `STP hello time (${range(STP_LIMITS.hello)} s)`, 'sethello');
   secs('setmaxage', `STP max age (${range(STP_LIMITS.maxAge)} s)`, 'setmaxage');
 
-  program.command('stp <bridge> <state>').description('turn spanning tree on or off')
-    .action(async (br: string, st: string) => { await req('stp', { bridge: bridgeName(br), on: onOff(st, 'STP state') }); });
+  program.command('stp <bridge> <state>').description('spanning tree: on (802.1D, as the kernel), rstp (Rapid STP, 802.1D-2004) or off')
+    .addHelpText('after', `
+  on     802.1D-1998, the kernel bridge's STP (30–50 s to reconverge)
+  rstp   RSTP: port roles, proposal/agreement, edge ports; about a second to reconverge;
+         a port that hears an 802.1D bridge speaks 802.1D to it (after 3 s of migration delay)
+  off    no spanning tree: every port forwards
+
+Examples:
+  softbr stp br0 rstp
+  softbr showstp br0            # role and protocol of each port
+  softbr setportedge br0 tap1 on`)
+    .action(async (br: string, st: string) => { await req('stp', { bridge: bridgeName(br), on: stpModeArg(st) }); });
+  program.command('setportedge <bridge> <port> <state>').description('RSTP edge port on/off: it leads to hosts only and forwards at once (until it hears a BPDU)')
+    .action(async (br: string, port: string, st: string) => { await req('setportedge', { bridge: bridgeName(br), port, on: onOff(st, 'edge port') }); });
+  program.command('setportmcheck <bridge> <port>').description('RSTP migration check: a port that fell back to 802.1D tries RSTP again')
+    .action(async (br: string, port: string) => { await req('setportmcheck', { bridge: bridgeName(br), port }); });
   program.command('setbridgeprio <bridge> <prio>').description(`STP bridge priority (${range(STP_LIMITS.priority)})`)
     .action(async (br: string, p: string) => { await req('setbridgeprio', { bridge: bridgeName(br), priority: numIn(p, 'bridge priority', ...STP_LIMITS.priority, true) }); });
   program.command('setpathcost <bridge> <port> <cost>').description(`STP path cost of a port (${range(STP_LIMITS.pathCost)})`)

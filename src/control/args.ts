@@ -37,6 +37,19 @@ export function onOff(v: unknown, what: string): boolean {
   throw new UserError(`invalid ${what} '${String(v)}': expected on or off`);
 }
 
+/**
+ * `softbr stp BR on|off|rstp`: true for on (802.1D), false for off, 'rstp' for RSTP; anything
+ * else is refused naming the three.
+ */
+export function stpModeArg(v: unknown): boolean | 'rstp' {
+  if (v === 'rstp') return 'rstp';
+  try {
+    return onOff(v, 'stp state');
+  } catch {
+    throw new UserError(`invalid stp state '${String(v)}': expected on (802.1D), rstp or off`);
+  }
+}
+
 export function macArg(v: unknown): number {
   return parseMac(String(v));
 }

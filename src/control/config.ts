@@ -5,6 +5,8 @@ import { isValidMacString } from '../frame/mac.js';
 import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
+import type { StpProtocol } from '../stp/types.js';
+import { STP_PROTOCOLS } from '../stp/spanning-tree.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 import { parseImpairWords, IMPAIR_USAGE } from '../impair/spec.js';
@@ -64,6 +66,7 @@ const portObject = z.object({
   hairpin: z.boolean().optional(),
   cost: num(...STP_LIMITS.pathCost, 'STP path cost').int().optional(),
   priority: num(...STP_LIMITS.portPriority, 'STP port priority').int().optional(),
+  edge: z.boolean().optional(),
   mac: mac.optional(),
   takeAddress: z.boolean().optional(),
   vlans: vlanList.optional(),
@@ -73,6 +76,10 @@ const portObject = z.object({
 
 const stpObject = z.object({
   enabled: z.boolean().optional(),
+  // a string refined (not an enum) so that a bad value is reported here, not as "no union branch"
+  protocol: z.string().refine((v): v is StpProtocol => (STP_PROTOCOLS as readonly string[]).includes(v), {
+    message: `must be one of ${STP_PROTOCOLS.map((p) => JSON.stringify(p)).join(', ')}`,
+  }).optional(),
   priority: num(...STP_LIMITS.priority, 'bridge priority').int().optional(),
   hello: num(...STP_LIMITS.hello, 'hello time, seconds').optional(),
   maxAge: num(...STP_LIMITS.maxAge, 'max age, seconds').optional(),
@@ -95,7 +102,8 @@ const bridgeObject = z.object({
   maxLearnedPerPort: num(0, 1 << 24, 'learned MACs per port, 0 = no limit').int().optional(),
   vlanFiltering: z.boolean().optional(),
   vlans: vlanList.optional(),
-  stp: z.union([z.boolean(), stpObject]).optional(),
+  // true/false, the object, or 'rstp' for { enabled: true, protocol: rstp }
+  stp: z.preprocess((v) => (v === 'rstp' ? { enabled: true, protocol: 'rstp' } : v), z.union([z.boolean(), stpObject])).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
 }).strict();
@@ -119,6 +127,8 @@ export interface PortConfig {
   hairpin?: boolean;
   cost?: number;
   priority?: number;
+  /** RSTP edge port (AdminEdge). */
+  edge?: boolean;
   mac?: string;
   /** Move the device's addresses and routes to the bridge's host port (addif --take-address). */
   takeAddress?: boolean;
@@ -148,7 +158,7 @@ export interface BridgeConfig {
   vlanFiltering: boolean;
   /** VLANs of the bridge's host port (the kernel's `self` entries); absent: the default. */
   vlans?: VlanConfig[];
-  stp: { enabled: boolean; priority: number; hello: number; maxAge: number; forwardDelay: number };
+  stp: { enabled: boolean; protocol: StpProtocol; priority: number; hello: number; maxAge: number; forwardDelay: number };
   ports: PortConfig[];
   /** Static FDB entries; port is a port name of this bridge (the bridge's own name for its host port). */
   static: StaticEntryConfig[];
@@ -226,6 +236,7 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       ...(b.vlans !== undefined ? { vlans: vlanConfigs(b.vlans) } : {}),
       stp: {
         enabled: typeof b.stp === 'boolean' ? b.stp : (stpObj.enabled ?? (typeof b.stp === 'object')),
+        protocol: (stpObj.protocol as StpProtocol | undefined) ?? 'stp',
         priority: stpObj.priority ?? STP_DEFAULTS.priority,
         hello: stpObj.hello ?? STP_DEFAULTS.hello,
         maxAge: stpObj.maxAge ?? STP_DEFAULTS.maxAge,

@@ -96,6 +96,7 @@ export class Daemon {
       perPortLimit: cfg.maxLearnedPerPort,
       vlanFiltering: cfg.vlanFiltering ?? false,
       stpPriority: stp?.priority, helloSec: stp?.hello, maxAgeSec: stp?.maxAge, forwardDelaySec: stp?.forwardDelay,
+      stpProtocol: stp?.protocol,
     });
     const m: ManagedBridge = { bridge, specs: new Map(), endpoints: new Map(), given: new Map(), taken: new Map() };
     bridge.on((e) => { for (const s of this.eventSinks) s(e); });
@@ -191,7 +192,7 @@ export class Daemon {
         // a TAP's netdev is the peer's NIC, so the bridge side needs an address of its own
         mac: portMac ?? (spec.kind === 'tap' || io.kind === 'tap' ? randomLocalMac() : io.mac),
         learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
-        hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
+        hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority, edge: pc.edge,
       });
       setPortVlans(port, pc.vlans);
       if (pc.storm !== undefined) m.bridge.setStorm(port.name, pc.storm);
@@ -231,7 +232,7 @@ export class Daemon {
     const port = m.bridge.addPort(io, {
       mac: io.mac,
       learning: pc.learning, floodUnicast: pc.flood, floodBroadcast: pc.bcastFlood, floodMulticast: pc.mcastFlood,
-      hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority,
+      hairpin: pc.hairpin, pathCost: pc.cost, priority: pc.priority, edge: pc.edge,
     });
     setPortVlans(port, pc.vlans);
     try {
@@ -340,6 +341,7 @@ export class Daemon {
         existing.setFlags({ learning: pc.learning ?? true, floodUnicast: pc.flood ?? true, floodBroadcast: pc.bcastFlood ?? true, floodMulticast: pc.mcastFlood ?? true, hairpin: pc.hairpin ?? false });
         if (pc.cost !== undefined) br.stp.setPathCost(existing.no, pc.cost);
         if (pc.priority !== undefined) br.stp.setPortPriority(existing.no, pc.priority);
+        br.stp.setPortEdge(existing.no, pc.edge ?? false);
         setPortVlans(existing, pc.vlans);
         for (const d of applyImpairConfig(br, existing, pc.impair, true)) done.push(`${b.name}: ${pname} impair ${d}`);
         br.setStorm(pname, pc.storm ?? {});
@@ -368,6 +370,7 @@ export class Daemon {
     if (snap.bridgeHelloTime !== s.hello) stp.setHelloTime(s.hello * 1000);
     if (snap.bridgeMaxAge !== s.maxAge) stp.setMaxAge(s.maxAge * 1000);
     if (snap.bridgeForwardDelay !== s.forwardDelay) stp.setForwardDelay(s.forwardDelay * 1000);
+    if (stp.protocol !== s.protocol) { stp.setProtocol(s.protocol); done.push(`${m.bridge.name}: stp protocol ${s.protocol}`); }
     if (stp.enabled !== s.enabled) { if (s.enabled) stp.enable(); else stp.disable(); done.push(`${m.bridge.name}: stp ${s.enabled ? 'on' : 'off'}`); }
   }
 

@@ -34,7 +34,7 @@ function impairEntry(p: BridgePort): YamlImpair | undefined {
   return { ...(i !== undefined ? { in: i } : {}), ...(o !== undefined ? { out: o } : {}) };
 }
 
-function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { priority: number; pathCost: number; adminPathCost: boolean }>): YamlPort {
+function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { priority: number; pathCost: number; adminPathCost: boolean; edge: boolean }>): YamlPort {
   const p = m.bridge.portByName(name)!;
   const spec = m.given.get(name) ?? name;
   const o: Record<string, string | number | boolean | YamlVlan[] | YamlImpair | YamlStorm> = { name: spec };
@@ -47,6 +47,7 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   const sp = stpPorts.get(p.no);
   if (sp?.adminPathCost) o['cost'] = sp.pathCost;
   if (sp && sp.priority !== DEFAULT_PORT_PRIORITY) o['priority'] = sp.priority;
+  if (sp?.edge) o['edge'] = true;
   // a MAC softbr chose (a TAP's bridge side) is kept, so that a restart shows the same local rows;
   // an attached netdev's is the device's own and follows it
   if (m.specs.get(name)?.kind !== 'dev' && p.io.kind !== 'packet') o['mac'] = formatMac(p.mac);
@@ -77,6 +78,7 @@ function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
     ...(br.ports[0] !== undefined && vlanEntry(br.ports[0]) !== undefined ? { vlans: vlanEntry(br.ports[0]) } : {}),
     stp: {
       enabled: br.stp.enabled,
+      ...(br.stp.protocol === 'rstp' ? { protocol: 'rstp' } : {}),
       priority: snap.bridgePriority,
       hello: snap.bridgeHelloTime,
       maxAge: snap.bridgeMaxAge,

@@ -1,9 +1,11 @@
-// Control commands of the spanning tree: on/off, the bridge's timers and priority, a port's path
+// Control commands of the spanning tree: on (802.1D)/rstp/off, RSTP edge ports and migration
+// checks, the bridge's timers and priority, a port's path
 // cost and priority (brctl's setfd/sethello/setmaxage/setbridgeprio/setpathcost/setportprio), and
 // showstp. Ranges are the engine's (STP_LIMITS), so what passes here the engine accepts.
 import { STP_LIMITS } from '../stp/constants.js';
 import { registerCommand, type CommandContext } from './commands.js';
-import { numIn, onOff } from './args.js';
+import { numIn, onOff, stpModeArg } from './args.js';
+import { UserError } from './protocol.js';
 import type { ManagedBridge } from './daemon.js';
 
 /** A timer given in seconds: validated against range, set in ms. */
@@ -27,7 +29,29 @@ registerCommand('setbridgeprio', ({ daemon, args: a }) => {
 
 registerCommand('stp', ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
-  if (onOff(a['on'], 'stp state')) m.bridge.stp.enable(); else m.bridge.stp.disable();
+  // on is 802.1D as brctl's stp; rstp is RSTP; off stops whichever runs
+  const mode = stpModeArg(a['on']);
+  if (mode === false) {
+    m.bridge.stp.disable();
+    return null;
+  }
+  m.bridge.stp.setProtocol(mode === 'rstp' ? 'rstp' : 'stp');
+  m.bridge.stp.enable();
+  return null;
+});
+
+registerCommand('setportedge', ({ daemon, args: a }) => {
+  const m = daemon.get(a['bridge']);
+  const p = daemon.port(m, a['port']);
+  m.bridge.stp.setPortEdge(p.no, onOff(a['on'], 'edge port'));
+  return null;
+});
+
+registerCommand('setportmcheck', ({ daemon, args: a }) => {
+  const m = daemon.get(a['bridge']);
+  const p = daemon.port(m, a['port']);
+  if (m.bridge.stp.protocol !== 'rstp') throw new UserError(`bridge ${m.bridge.name} runs 802.1D: a migration check needs RSTP (softbr stp ${m.bridge.name} rstp)`);
+  m.bridge.stp.migrationCheck(p.no);
   return null;
 });
 

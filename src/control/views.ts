@@ -123,6 +123,7 @@ export function stpView(b: Bridge, now: number): StpInfo & { enabled: boolean; i
     helloTimer: s.helloTimer, tcnTimer: s.tcnTimer, topologyChangeTimer: s.topologyChangeTimer,
     gcTimer: Number.isFinite(next) ? next / 1000 : 0,
     flags: { topologyChange: s.topologyChange, topologyChangeDetected: s.topologyChangeDetected },
+    protocol: s.protocol,
     ports: s.ports.map((p) => ({
       name: b.ports[p.portNo]?.name ?? `port${p.portNo}`,
       portNo: p.portNo,
@@ -138,6 +139,9 @@ export function stpView(b: Bridge, now: number): StpInfo & { enabled: boolean; i
       designatedCost: p.designatedCost,
       holdTimer: p.holdTimer,
       flags: { configPending: p.configPending, changeAck: p.topologyChangeAck },
+      protocol: p.protocol,
+      edge: p.edge,
+      operEdge: p.operEdge,
     })),
   };
 }

@@ -155,6 +155,8 @@ export interface StpInfo {
   topologyChangeTimer: number;
   gcTimer: number;
   flags: { topologyChange: boolean; topologyChangeDetected: boolean };
+  /** 'rstp' adds RSTP's lines (protocol; per port role, protocol, edge) to brctl's layout. */
+  protocol?: 'stp' | 'rstp';
   /** Any order: printed sorted by name, byte-wise, as brctl does. */
   ports: StpPortInfo[];
 }
@@ -166,7 +168,8 @@ export interface StpPortInfo {
   portNo: number;
   /** Port id as 4 hex digits, e.g. '8001' (priority << 10 | port number on Linux). */
   portId: string;
-  state: PortState;
+  /** RSTP has one state for 802.1D's blocking and listening: discarding. */
+  state: PortState | 'discarding';
   designatedRoot: string;
   pathCost: number;
   designatedBridge: string;
@@ -180,6 +183,12 @@ export interface StpPortInfo {
   /** Hairpin mode on: brctl 1.7 then adds a line ' hairpin mode\t\t   1' after the flags
    *  line of the port. Absent/false: no line. */
   hairpinMode?: boolean;
+  /** root, designated, alternate, backup or disabled. */
+  role?: string;
+  /** RSTP: what the port speaks ('stp' after it heard an 802.1D bridge), and its edge flags. */
+  protocol?: 'stp' | 'rstp';
+  edge?: boolean;
+  operEdge?: boolean;
 }
 
 /** Stream events of a capture, as sent with session.event(req.id, …). */

@@ -29,7 +29,7 @@ import {
 import type { BridgePort, PortCapture } from '../bridge/port.js';
 import { MemoryLink, MemoryNet, MemoryPort } from '../ports/memory.js';
 import { MAC_BROADCAST, MAC_STP, parseMac, readMac, writeMac } from '../frame/mac.js';
-import type { StpSnapshot } from '../stp/types.js';
+import type { StpProtocol, StpSnapshot } from '../stp/types.js';
 
 /** EtherType of the simulator's probe frames (IEEE 802 local experimental 1). */
 export const SIM_PROBE_ETHERTYPE = 0x88b5;
@@ -50,6 +50,8 @@ export interface SimBridgeOptions {
   priority?: number;
   /** STP on (default true). */
   stp?: boolean;
+  /** 'stp' (802.1D, default) or 'rstp'. */
+  protocol?: StpProtocol;
   /** Bridge MAC (the low 48 bits of the bridge id); default simBridgeMac(k) for the k-th bridge (02:00:00:00:10:00, …:20:00, …). */
   mac?: number | string;
   helloSec?: number;
@@ -260,7 +262,7 @@ export class Sim {
     const bridge = new Bridge({
       name, clock: this.clock, mac,
       stpPriority: o.priority, helloSec: o.helloSec, maxAgeSec: o.maxAgeSec, forwardDelaySec: o.forwardDelaySec,
-      ageingSec: o.ageingSec,
+      ageingSec: o.ageingSec, stpProtocol: o.protocol,
     });
     const node: Node = {
       name, index: k - 1, bridge, links: [],

@@ -6,7 +6,8 @@ import type { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { DROP_REASONS } from '../bridge/port.js';
 import { PORT_STATE_NAMES } from '../stp/port-state.js';
-import type { StpSnapshot } from '../stp/types.js';
+import { PORT_ROLES, type StpSnapshot } from '../stp/types.js';
+import { STP_PROTOCOLS } from '../stp/spanning-tree.js';
 
 /** What the metrics read: the daemon's bridges (a Daemon fits; so does a test's own map). */
 export interface MetricsSource {
@@ -116,6 +117,18 @@ export function createMetrics(source: MetricsSource): Metrics {
       }
     }
   });
+  gauge('softbr_port_stp_role', 'Spanning-tree role of the port (root, designated, alternate, backup, disabled): 1 for the current role, 0 for the others; only while STP runs.',
+    [...PL, 'role'], (emit) => {
+      for (const b of bridges()) {
+        const s = stp(b);
+        if (s === null || !s.enabled) continue;
+        for (const sp of s.ports) {
+          const name = b.ports[sp.portNo]?.name;
+          if (name === undefined) continue;
+          for (const r of PORT_ROLES) emit({ bridge: b.name, port: name, role: r }, sp.role === r ? 1 : 0);
+        }
+      }
+    });
   gauge('softbr_port_learned_entries', 'Learned FDB entries pointing at the port.', PL, (e) => {
     for (const b of bridges()) for (const p of b.allPorts()) e({ bridge: b.name, port: p.name }, b.fdb.portCount(p.no));
   });
@@ -168,6 +181,9 @@ export function createMetrics(source: MetricsSource): Metrics {
     }
   };
   gauge('softbr_stp_enabled', '1 when spanning tree runs on the bridge.', BL, (e) => eachBridge(e, (b) => (b.stp.enabled ? 1 : 0)));
+  gauge('softbr_stp_protocol', 'Spanning tree the bridge is set to run: 1 for the current protocol (stp = 802.1D, rstp), 0 for the other.', [...BL, 'protocol'], (emit) => {
+    for (const b of bridges()) for (const pr of STP_PROTOCOLS) emit({ bridge: b.name, protocol: pr }, b.stp.protocol === pr ? 1 : 0);
+  });
   gauge('softbr_stp_is_root', '1 when this bridge is the root bridge.', BL, (e) => eachStp(e, (s) => (s.isRoot ? 1 : 0)));
   gauge('softbr_stp_topology_change', '1 while a topology change is in force (fast ageing).', BL, (e) => eachStp(e, (s) => (s.topologyChange ? 1 : 0)));
   counter('softbr_stp_root_changes_total', 'Times the root bridge changed.', BL, (e) => eachStp(e, (s) => s.rootChanges));

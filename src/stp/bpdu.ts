@@ -1,5 +1,5 @@
 // BPDU codec: builds the complete Ethernet frames the kernel sends (802.3 length, LLC 42 42 03,
-// config or TCN BPDU, padded to 60 bytes) and validates/decodes received frames the way
+// config or TCN BPDU, padded to 60 bytes) and the version 2 RST BPDUs of 802.1D-2004 (9.3.3) and validates/decodes received frames the way
 // llc_rcv + br_stp_rcv accept them. Times stay in the wire unit (1/256 s) so a decode/encode
 // round trip is exact; constants.ts converts to milliseconds with the kernel's rounding.
 import { MAC_STP, readMac, writeMac } from '../frame/mac.js';
@@ -10,6 +10,21 @@ export const BPDU_TYPE_RST = 0x02;
 export const BPDU_TYPE_TCN = 0x80;
 export const BPDU_FLAG_TC = 0x01;
 export const BPDU_FLAG_TCA = 0x80;
+/** RST BPDU flag bits (802.1D-2004 9.3.3): proposal, port role (2 bits), learning, forwarding, agreement. */
+export const RST_FLAG_PROPOSAL = 0x02;
+export const RST_ROLE_SHIFT = 2;
+export const RST_ROLE_MASK = 0x0c;
+export const RST_FLAG_LEARNING = 0x10;
+export const RST_FLAG_FORWARDING = 0x20;
+export const RST_FLAG_AGREEMENT = 0x40;
+/** The 2-bit port role codes of an RST BPDU. */
+export const RST_ROLE_UNKNOWN = 0;
+export const RST_ROLE_ALT_BACKUP = 1;
+export const RST_ROLE_ROOT = 2;
+export const RST_ROLE_DESIGNATED = 3;
+/** Protocol version of an RST BPDU; 35 config bytes + the Version 1 Length byte (0). */
+export const RST_VERSION = 2;
+export const RST_BPDU_LEN = 36;
 
 /** Bytes of BPDU (after LLC) the kernel requires: 35 for config, 4 for TCN. */
 export const CONFIG_BPDU_LEN = 35;
@@ -38,6 +53,8 @@ export interface ConfigBpdu extends ConfigBpduFields {
   version: number;
   /** The raw flags byte (RST BPDUs carry role/proposal/agreement bits besides TC and TCA). */
   flags: number;
+  /** Type byte 0x02 with version ≥ 2: an RST (or MST) BPDU, decoded only with acceptRstp. */
+  rst: boolean;
   /** Source MAC of the frame. */
   src: number;
 }
@@ -133,7 +150,8 @@ export function parseBpdu(buf: Uint8Array, off: number, len: number, opts: Parse
   const src = readMac(buf, off + 6);
   const rstp = opts.acceptRstp === true;
   if (version !== 0 && !rstp) return fail('unsupported-version');
-  if (type === BPDU_TYPE_CONFIG || (rstp && type === BPDU_TYPE_RST)) {
+  // An RST BPDU needs version ≥ 2 (802.1D-2004 9.3.4); type 2 with version 0 or 1 is unknown.
+  if (type === BPDU_TYPE_CONFIG || (rstp && type === BPDU_TYPE_RST && version >= RST_VERSION)) {
     if (bpduLen < CONFIG_BPDU_LEN) return fail('truncated-config');
     const flags = buf[b + 4]!;
     return {
@@ -142,6 +160,7 @@ export function parseBpdu(buf: Uint8Array, off: number, len: number, opts: Parse
         type: 'config',
         version,
         flags,
+        rst: type === BPDU_TYPE_RST,
         src,
         topologyChange: (flags & BPDU_FLAG_TC) !== 0,
         topologyChangeAck: (flags & BPDU_FLAG_TCA) !== 0,
@@ -175,9 +194,38 @@ function frame(srcMac: number, bpduLen: number): Uint8Array {
 /** A complete config-BPDU frame from srcMac (the sending port's MAC). */
 export function buildConfigBpdu(srcMac: number, f: ConfigBpduFields): Uint8Array {
   const out = frame(srcMac, CONFIG_BPDU_LEN);
-  const b = BPDU_OFFSET;
   // protocol id 0, version 0, type 0 are already zero
-  out[b + 4] = (f.topologyChange ? BPDU_FLAG_TC : 0) | (f.topologyChangeAck ? BPDU_FLAG_TCA : 0);
+  writeConfigBody(out, (f.topologyChange ? BPDU_FLAG_TC : 0) | (f.topologyChangeAck ? BPDU_FLAG_TCA : 0), f);
+  return out;
+}
+
+/** The fields of an RST BPDU: a config BPDU's priority vector and times, and its own flags. */
+export interface RstBpduFields extends Omit<ConfigBpduFields, 'topologyChangeAck'> {
+  /** RST_ROLE_* code. */
+  role: number;
+  proposal: boolean;
+  learning: boolean;
+  forwarding: boolean;
+  agreement: boolean;
+}
+
+/** A complete RST-BPDU frame (version 2, type 2, Version 1 Length 0) from srcMac. */
+export function buildRstBpdu(srcMac: number, f: RstBpduFields): Uint8Array {
+  const out = frame(srcMac, RST_BPDU_LEN);
+  out[BPDU_OFFSET + 2] = RST_VERSION;
+  out[BPDU_OFFSET + 3] = BPDU_TYPE_RST;
+  const flags = (f.topologyChange ? BPDU_FLAG_TC : 0) | (f.proposal ? RST_FLAG_PROPOSAL : 0)
+    | ((f.role << RST_ROLE_SHIFT) & RST_ROLE_MASK) | (f.learning ? RST_FLAG_LEARNING : 0)
+    | (f.forwarding ? RST_FLAG_FORWARDING : 0) | (f.agreement ? RST_FLAG_AGREEMENT : 0);
+  writeConfigBody(out, flags, f);
+  // byte 35, Version 1 Length, stays 0
+  return out;
+}
+
+/** Flags byte and the 34 bytes after it, shared by config and RST BPDUs. */
+function writeConfigBody(out: Uint8Array, flags: number, f: Omit<ConfigBpduFields, 'topologyChangeAck'>): void {
+  const b = BPDU_OFFSET;
+  out[b + 4] = flags;
   writeId(out, b + 5, f.root);
   const c = f.rootPathCost >>> 0;
   out[b + 13] = c >>> 24;
@@ -190,7 +238,6 @@ export function buildConfigBpdu(srcMac: number, f: ConfigBpduFields): Uint8Array
   putU16(out, b + 29, f.maxAge);
   putU16(out, b + 31, f.helloTime);
   putU16(out, b + 33, f.forwardDelay);
-  return out;
 }
 
 /** A complete TCN-BPDU frame from srcMac. */

@@ -10,6 +10,10 @@ export const DEFAULT_PORT_PRIORITY = 32;
 /** BR_HOLD_TIME: at most one config BPDU per port per second (rounded as round_jiffies does). */
 export const HOLD_TIME_MS = 1000;
 
+/** RSTP (802.1D-2004 17.13.9, 17.13.12): migration/edge delay, and BPDUs per port per second. */
+export const MIGRATE_TIME_MS = 3000;
+export const TX_HOLD_COUNT = 6;
+
 export const MIN_HELLO_MS = 1000;
 export const MAX_HELLO_MS = 10000;
 export const MIN_MAX_AGE_MS = 6000;
@@ -95,4 +99,17 @@ export function checkInteger(what: string, value: number, min: number, max: numb
   if (!Number.isInteger(value)) {
     throw new RangeError(`${what} ${String(value)} must be an integer in ${min}–${max}`);
   }
+}
+
+const MAC_LIMIT = 2 ** 48;
+
+export function checkMac(what: string, mac: number): void {
+  if (typeof mac !== 'number' || !Number.isInteger(mac) || mac < 0 || mac >= MAC_LIMIT) {
+    throw new RangeError(`${what} ${String(mac)} is not a 48-bit MAC address number`);
+  }
+}
+
+/** Remaining time in seconds truncated to 1/100 s, as jiffies_delta_to_clock_t + brctl show it. */
+export function secs(ms: number): number {
+  return ms <= 0 ? 0 : Math.floor(ms / 10) / 100;
 }

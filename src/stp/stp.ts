@@ -12,17 +12,17 @@ import {
 import {
   type BridgeId, bridgeIdEquals, compareBridgeId, formatBridgeId, formatPortId, makePortId,
 } from './bridge-id.js';
-import { type ConfigBpdu, buildConfigBpdu, buildTcnBpdu, parseBpdu, type BpduDropReason } from './bpdu.js';
+import { type ConfigBpdu, buildConfigBpdu, buildTcnBpdu } from './bpdu.js';
 import {
-  DEFAULT_BRIDGE_PRIORITY, DEFAULT_FORWARD_DELAY_MS, DEFAULT_HELLO_MS, DEFAULT_MAX_AGE_MS,
   DEFAULT_PORT_PRIORITY, HOLD_TIME_MS, MAX_BRIDGE_PRIORITY, MAX_FORWARD_DELAY_MS, MAX_HELLO_MS,
-  MAX_MAX_AGE_MS, MAX_PATH_COST, MAX_PORT_NO, MAX_PORT_PRIORITY, MESSAGE_AGE_INCR_MS,
+  MAX_MAX_AGE_MS, MAX_PATH_COST, MAX_PORT_PRIORITY, MESSAGE_AGE_INCR_MS,
   MIN_BRIDGE_PRIORITY, MIN_FORWARD_DELAY_MS, MIN_HELLO_MS, MIN_MAX_AGE_MS, MIN_PATH_COST,
-  MIN_PORT_NO, MIN_PORT_PRIORITY, checkInteger, checkRange, msToStpTicks, pathCostForSpeed,
-  stpTicksToMs,
+  MIN_PORT_PRIORITY, checkInteger, checkMac, checkRange, msToStpTicks, pathCostForSpeed,
+  secs, stpTicksToMs,
 } from './constants.js';
+import { EngineBase, checkNewPort, checkOptions, newPortCounters, portIdentity } from './engine-base.js';
 import type {
-  AddPortOptions, PortRole, StpEvent, StpHost, StpIgnoreReason, StpOptions, StpPortCounters,
+  AddPortOptions, PortRole, StpHost, StpIgnoreReason, StpOptions, StpPortCounters,
   StpPortSnapshot, StpSnapshot,
 } from './types.js';
 
@@ -35,8 +35,6 @@ class Timer {
   seq = 0;
   constructor(readonly kind: TimerKind, readonly port: PortRec | null) {}
 }
-
-const MAC_LIMIT = 2 ** 48;
 
 class PortRec {
   readonly portNo: number;
@@ -60,9 +58,7 @@ class PortRec {
   readonly messageAgeTimer: Timer;
   readonly forwardDelayTimer: Timer;
   readonly holdTimer: Timer;
-  readonly counters: StpPortCounters = {
-    rxBpdu: 0, txBpdu: 0, rxTcn: 0, txTcn: 0, rxMalformed: 0, rxIgnored: 0, transitionBlk: 0, transitionFwd: 0,
-  };
+  readonly counters: StpPortCounters = newPortCounters();
 
   constructor(portNo: number, o: AddPortOptions, bridge: BridgeId) {
     this.portNo = portNo;
@@ -82,19 +78,7 @@ class PortRec {
   }
 }
 
-function checkMac(what: string, mac: number): void {
-  if (typeof mac !== 'number' || !Number.isInteger(mac) || mac < 0 || mac >= MAC_LIMIT) {
-    throw new RangeError(`${what} ${String(mac)} is not a 48-bit MAC address number`);
-  }
-}
-
-/** Remaining time in seconds truncated to 1/100 s, as jiffies_delta_to_clock_t + brctl show it. */
-function secs(ms: number): number {
-  return ms <= 0 ? 0 : Math.floor(ms / 10) / 100;
-}
-
-export class Stp {
-  private readonly host: StpHost;
+export class Stp extends EngineBase {
   private readonly roundTimers: boolean;
   private readonly acceptRstp: boolean;
   private readonly portMap = new Map<number, PortRec>();
@@ -122,32 +106,9 @@ export class Stp {
   private readonly tcTimer = new Timer('tc', null);
   private timerSeq = 0;
 
-  /** Engine time: host.now() at the entry point, or the deadline of the timer being run. */
-  private t: number;
-  private busy = false;
-  private readonly deferred: Array<() => void> = [];
-
-  private rootChanges = 0;
-  private rootPortChanges = 0;
-  private topologyChanges = 0;
-  private topologyChangeDetections = 0;
-  private lastTopologyChange: number | null = null;
-  private unknownPortDrops = 0;
-  private readonly drops: Partial<Record<BpduDropReason | StpIgnoreReason, number>> = {};
-
   constructor(host: StpHost, opts: StpOptions) {
-    checkMac('bridge MAC', opts.bridgeMac);
-    const prio = opts.priority ?? DEFAULT_BRIDGE_PRIORITY;
-    checkInteger('bridge priority', prio, MIN_BRIDGE_PRIORITY, MAX_BRIDGE_PRIORITY);
-    const hello = opts.helloMs ?? DEFAULT_HELLO_MS;
-    checkRange('hello time', hello, MIN_HELLO_MS, MAX_HELLO_MS, 'ms');
-    const maxAge = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-    checkRange('max age', maxAge, MIN_MAX_AGE_MS, MAX_MAX_AGE_MS, 'ms');
-    const fd = opts.forwardDelayMs ?? DEFAULT_FORWARD_DELAY_MS;
-    // STP starts off, and the kernel takes any forward delay while it is off (clamped on enable).
-    checkRange('forward delay', fd, 0, Number.MAX_SAFE_INTEGER, 'ms');
-
-    this.host = host;
+    const { prio, hello, maxAge, forwardDelay: fd } = checkOptions(opts);
+    super(host);
     this.roundTimers = opts.roundTimers ?? true;
     this.acceptRstp = opts.acceptRstp ?? false;
     this.bridgeId = { prio, mac: opts.bridgeMac };
@@ -155,7 +116,6 @@ export class Stp {
     this.bridgeHelloTime = this.helloTime = hello;
     this.bridgeMaxAge = this.maxAge = maxAge;
     this.bridgeForwardDelay = this.forwardDelay = fd;
-    this.t = host.now();
   }
 
   // ───────────────────────────── public API ─────────────────────────────
@@ -221,11 +181,7 @@ export class Stp {
   }
 
   addPort(portNo: number, opts: AddPortOptions): void {
-    checkInteger('port number', portNo, MIN_PORT_NO, MAX_PORT_NO);
-    if (this.portMap.has(portNo)) throw new Error(`port ${portNo} already exists`);
-    checkMac('port MAC', opts.mac);
-    if (opts.priority !== undefined) checkInteger('port priority', opts.priority, MIN_PORT_PRIORITY, MAX_PORT_PRIORITY);
-    if (opts.pathCost !== undefined) checkInteger('path cost', opts.pathCost, MIN_PATH_COST, MAX_PATH_COST);
+    checkNewPort(portNo, opts, this.portMap.has(portNo));
     this.run(() => {
       if (this.portMap.has(portNo)) return;
       const p = new PortRec(portNo, opts, this.bridgeId);
@@ -298,22 +254,6 @@ export class Stp {
     checkMac('port MAC', mac);
     const p = this.portMap.get(portNo);
     if (p) p.mac = mac;
-  }
-
-  /** A frame addressed to 01:80:c2:00:00:00 received on portNo; validated, counted, acted on. */
-  receive(portNo: number, buf: Uint8Array, off: number, len: number): void {
-    if (this.busy) {
-      // Called from inside a host callback: copy now (the buffer is the caller's) and run after.
-      const copy = buf.slice(off, off + len);
-      this.deferred.push(() => this.receiveNow(portNo, copy, 0, copy.length));
-      return;
-    }
-    this.run(() => this.receiveNow(portNo, buf, off, len));
-  }
-
-  /** Run every timer due up to host.now(), each at its own deadline. */
-  tick(): void {
-    this.run(() => {});
   }
 
   setBridgePriority(prio: number): void {
@@ -415,15 +355,7 @@ export class Stp {
       if (p.configPending) flags.push('CONFIG_PENDING');
       if (p.topologyChangeAck) flags.push('TOPOLOGY_CHANGE_ACK');
       return {
-        portNo: p.portNo,
-        mac: formatMac(p.mac),
-        up: p.up,
-        speedMbps: p.speedMbps,
-        priority: p.priority,
-        portId: p.portId,
-        portIdHex: formatPortId(p.portId),
-        pathCost: p.pathCost,
-        adminPathCost: p.adminCost,
+        ...portIdentity(p),
         state: p.state,
         stateName: PORT_STATE_NAMES[p.state] ?? String(p.state),
         role: this.roleOf(p),
@@ -438,20 +370,18 @@ export class Stp {
         topologyChangeAck: p.topologyChangeAck,
         configPending: p.configPending,
         flags,
+        protocol: 'stp',
+        edge: false,
+        operEdge: false,
         counters: { ...p.counters },
       };
     });
     const flags: string[] = [];
     if (this.topologyChange) flags.push('TOPOLOGY_CHANGE');
     if (this.topologyChangeDetected) flags.push('TOPOLOGY_CHANGE_DETECTED');
-    let rxMalformed = 0;
-    let rxIgnored = this.unknownPortDrops;
-    for (const p of this.portList) {
-      rxMalformed += p.counters.rxMalformed;
-      rxIgnored += p.counters.rxIgnored;
-    }
     return {
       enabled: this._enabled,
+      protocol: 'stp',
       bridgeId: formatBridgeId(this.bridgeId),
       bridgePriority: this.bridgeId.prio,
       bridgeMac: formatMac(this.bridgeId.mac),
@@ -472,50 +402,14 @@ export class Stp {
       topologyChangeDetected: this.topologyChangeDetected,
       flags,
       tcAgeingTime: this.topologyChange ? (2 * this.forwardDelay) / 1000 : null,
-      rootChanges: this.rootChanges,
-      rootPortChanges: this.rootPortChanges,
-      topologyChanges: this.topologyChanges,
-      topologyChangeDetections: this.topologyChangeDetections,
-      lastTopologyChangeMs: this.lastTopologyChange,
-      timeSinceTopologyChange: this.lastTopologyChange === null ? null : secs(now - this.lastTopologyChange),
-      rxMalformed,
-      rxIgnored,
-      drops: { ...this.drops },
+      ...this.totals(now, this.portList),
       ports,
     };
   }
 
   // ─────────────────────── entry, time and timers ───────────────────────
 
-  /**
-   * Every public mutation goes through here: timers due before now run first (so a BPDU never
-   * overtakes a timer that expired before it arrived, however seldom the host ticks), then the
-   * operation at t = now. Calls made from inside host callbacks are queued and run afterwards,
-   * so the kernel's "under bridge lock" procedures never interleave.
-   */
-  private run(op: () => void): void {
-    if (this.busy) {
-      this.deferred.push(op);
-      return;
-    }
-    this.busy = true;
-    try {
-      this.advance();
-      op();
-      // Queued calls, and timers the operation armed for "now" (a BPDU whose message age
-      // equals its max age), run before returning.
-      for (;;) {
-        this.advance();
-        const next = this.deferred.shift();
-        if (!next) break;
-        next();
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private advance(): void {
+  protected advance(): void {
     const now = this.host.now();
     for (;;) {
       const tm = this.nextDue(now);
@@ -627,37 +521,21 @@ export class Stp {
 
   // ─────────────────────────── receive path ───────────────────────────
 
-  private receiveNow(portNo: number, buf: Uint8Array, off: number, len: number): void {
+  protected receiveNow(portNo: number, buf: Uint8Array, off: number, len: number): void {
     const p = this.portMap.get(portNo);
-    if (!p) {
-      this.unknownPortDrops++;
-      this.countDrop('unknown-port');
-      return;
-    }
-    const r = parseBpdu(buf, off, len, { acceptRstp: this.acceptRstp });
-    if (!r.ok) {
-      if (r.malformed) p.counters.rxMalformed++;
-      else p.counters.rxIgnored++;
-      this.countDrop(r.reason);
-      this.emit({ type: 'bpdu-dropped', port: portNo, reason: r.reason, malformed: r.malformed });
-      return;
-    }
+    const bpdu = this.decode(p?.counters, portNo, buf, off, len, this.acceptRstp);
+    if (!p || !bpdu) return;
     // br_stp_rcv: nothing is acted on with STP off or on a disabled port.
     let ignore: StpIgnoreReason | null = null;
     if (!this._enabled) ignore = 'stp-disabled';
     else if (p.state === PORT_DISABLED) ignore = 'port-disabled';
-    else if (r.bpdu.type === 'config' && r.bpdu.messageAge > r.bpdu.maxAge) ignore = 'message-age-exceeds-max-age';
+    else if (bpdu.type === 'config' && bpdu.messageAge > bpdu.maxAge) ignore = 'message-age-exceeds-max-age';
     if (ignore) {
-      p.counters.rxIgnored++;
-      this.countDrop(ignore);
+      this.ignore(p.counters, ignore);
       return;
     }
-    if (r.bpdu.type === 'config') this.receivedConfigBpdu(p, r.bpdu);
+    if (bpdu.type === 'config') this.receivedConfigBpdu(p, bpdu);
     else this.receivedTcnBpdu(p);
-  }
-
-  private countDrop(reason: BpduDropReason | StpIgnoreReason): void {
-    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
   // ───────────────────── br_stp.c: the procedures ─────────────────────
@@ -1043,11 +921,4 @@ export class Stp {
     if (!p) throw new RangeError(`port ${portNo} is not a port of this bridge`);
     return p;
   }
-
-  private emit(e: DistributiveOmit<StpEvent, 'time'>): void {
-    const h = this.host.event;
-    if (h) h.call(this.host, { ...e, time: this.t } as StpEvent);
-  }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

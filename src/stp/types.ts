@@ -22,6 +22,11 @@ export interface StpHost {
   topologyChange(active: boolean, forwardDelayMs: number, tcAgeingMs: number): void;
   /** Optional: event hook for the monitor. */
   event?(e: StpEvent): void;
+  /**
+   * RSTP only: forget what was learned on this port now (fdbFlush, 802.1D-2004 17.19.7). RSTP
+   * flushes on a topology change instead of ageing faster, and never calls topologyChange().
+   */
+  flushPort?(portNo: number): void;
 }
 
 export interface StpOptions {
@@ -56,9 +61,15 @@ export interface AddPortOptions {
   pathCost?: number;
   /** Carrier; default true. */
   up?: boolean;
+  /** RSTP AdminEdge: the port leads to hosts only and forwards at once (until it hears a BPDU). */
+  edge?: boolean;
 }
 
-export type PortRole = 'root' | 'designated' | 'alternate' | 'disabled';
+/** Which spanning tree a bridge runs: 802.1D-1998 as the kernel, or RSTP (802.1D-2004 clause 17). */
+export type StpProtocol = 'stp' | 'rstp';
+
+export const PORT_ROLES = ['root', 'designated', 'alternate', 'backup', 'disabled'] as const;
+export type PortRole = (typeof PORT_ROLES)[number];
 
 // A type alias, not an interface: object-literal types get an implicit index signature, so a
 // host may take events as `{ type: string; [k: string]: unknown }`.
@@ -74,7 +85,15 @@ export type StpEvent = EventBase & (
   | { type: 'root-change'; root: string; prevRoot: string; rootPort: number; rootPathCost: number }
   | { type: 'root-port-change'; rootPort: number; prevRootPort: number }
   | { type: 'became-root' }
-  | { type: 'tc-detected'; isRoot: boolean }
+  | { type: 'tc-detected'; isRoot: boolean; port?: number }
+  | { type: 'role-change'; port: number; role: PortRole; prevRole: PortRole }
+  | { type: 'proposal-sent'; port: number }
+  | { type: 'proposal-received'; port: number }
+  | { type: 'agreement-sent'; port: number }
+  | { type: 'agreement-received'; port: number }
+  | { type: 'protocol-migration'; port: number; protocol: StpProtocol }
+  | { type: 'edge-change'; port: number; edge: boolean }
+  | { type: 'tc-flush'; port: number }
   | { type: 'tc-start'; forwardDelayMs: number; tcAgeingMs: number }
   | { type: 'tc-end' }
   | { type: 'tcn-received'; port: number }
@@ -100,6 +119,9 @@ export interface StpPortCounters {
   /** Times the port entered blocking / forwarding (stp_xstats.transition_blk / _fwd). */
   transitionBlk: number;
   transitionFwd: number;
+  /** RST BPDUs processed / sent (RSTP only; the 802.1D engine counts received ones as ignored). */
+  rxRstBpdu: number;
+  txRstBpdu: number;
 }
 
 export interface StpPortSnapshot {
@@ -129,13 +151,20 @@ export interface StpPortSnapshot {
   holdTimer: number;
   topologyChangeAck: boolean;
   configPending: boolean;
-  /** brctl's port flags line: CONFIG_PENDING, TOPOLOGY_CHANGE_ACK. */
+  /** brctl's port flags line: CONFIG_PENDING, TOPOLOGY_CHANGE_ACK (RSTP: PROPOSING, AGREED too). */
   flags: string[];
+  /** What the port speaks: 'rstp', or 'stp' after it heard an 802.1D bridge (always 'stp' in 802.1D mode). */
+  protocol: StpProtocol;
+  /** RSTP edge port: configured (edge) and in effect (operEdge: configured or detected, no BPDU heard). */
+  edge: boolean;
+  operEdge: boolean;
   counters: StpPortCounters;
 }
 
 export interface StpSnapshot {
   enabled: boolean;
+  /** The engine that made this snapshot. */
+  protocol: StpProtocol;
   bridgeId: string;
   bridgePriority: number;
   bridgeMac: string;

@@ -24,7 +24,7 @@ describe('config', () => {
     expect(c.bridges).toEqual([{
       name: 'br0', mac: undefined, local: true, ageing: 300, maxEntries: undefined, limitPolicy: undefined, maxLearnedPerPort: undefined,
       vlanFiltering: false,
-      stp: { enabled: false, priority: 32768, hello: 2, maxAge: 20, forwardDelay: 15 },
+      stp: { enabled: false, protocol: 'stp', priority: 32768, hello: 2, maxAge: 20, forwardDelay: 15 },
       ports: [{ name: 'tap:tap0' }, { name: 'veth1', hairpin: true }],
       static: [],
     }]);
@@ -43,6 +43,14 @@ describe('config', () => {
     expect(parseConfig('bridges:\n  b:\n    stp: true\n', 'c.yaml').bridges[0]!.stp.enabled).toBe(true);
     expect(parseConfig('bridges:\n  b:\n    stp:\n      priority: 4096\n', 'c.yaml').bridges[0]!.stp).toMatchObject({ enabled: true, priority: 4096 });
     expect(parseConfig('bridges:\n  b:\n    stp:\n      enabled: false\n      hello: 1\n', 'c.yaml').bridges[0]!.stp).toMatchObject({ enabled: false, hello: 1 });
+  });
+
+  it('stp: rstp, a protocol key and a port edge key select RSTP', () => {
+    expect(parseConfig('bridges:\n  b:\n    stp: rstp\n', 'c.yaml').bridges[0]!.stp).toMatchObject({ enabled: true, protocol: 'rstp' });
+    expect(parseConfig('bridges:\n  b:\n    stp:\n      protocol: rstp\n', 'c.yaml').bridges[0]!.stp).toMatchObject({ enabled: true, protocol: 'rstp' });
+    expect(parseConfig('bridges:\n  b:\n    stp: true\n', 'c.yaml').bridges[0]!.stp.protocol).toBe('stp');
+    expect(parseConfig('bridges:\n  b:\n    ports:\n      - name: tap:t0\n        edge: true\n', 'c.yaml').bridges[0]!.ports[0]).toEqual({ name: 'tap:t0', edge: true });
+    expect(err('bridges:\n  b:\n    stp:\n      protocol: mstp\n')).toMatch(/^c\.yaml:4: bridges\.b\.stp\.protocol: .*"stp", "rstp"/);
   });
 
   it.each([

@@ -63,7 +63,7 @@ describe('control command table and errors', () => {
     expect(commandNames()).toEqual([
       'addbr', 'addif', 'capture', 'capture-stop', 'config-show', 'delbr', 'delif', 'fdb-add', 'fdb-del', 'fdb-flush', 'fdb-show',
       'hairpin', 'impair', 'link-show', 'monitor', 'ping', 'rate', 'setageing', 'setbridgeprio', 'setfd', 'setflag', 'sethello',
-      'setmaxage', 'setpathcost', 'setportprio', 'show', 'showmacs', 'showstp', 'storm-set', 'storm-show', 'stp', 'trace',
+      'setmaxage', 'setpathcost', 'setportedge', 'setportmcheck', 'setportprio', 'show', 'showmacs', 'showstp', 'storm-set', 'storm-show', 'stp', 'trace',
       'vlan-add', 'vlan-del', 'vlan-filtering', 'vlan-show',
     ]);
     expect(() => registerCommand('show', () => null)).toThrow("control command 'show' is registered twice");
@@ -87,6 +87,33 @@ describe('control command table and errors', () => {
     expect(p1.floodMulticast).toBe(true);
     expect(await failure(call(sock, 'setflag', { bridge: 'br0', port: 'p1', flag: 'toString', on: 'on' })))
       .toEqual({ cls: 'UserError', message: "unknown port flag 'toString': allowed learning, flood, mcast_flood, bcast_flood, hairpin" });
+  });
+
+  it('stp on|rstp|off picks the protocol; setportedge and setportmcheck; bad values change nothing', async () => {
+    await call(sock, 'stp', { bridge: 'br0', on: 'rstp' });
+    expect([bridge.stp.protocol, bridge.stp.enabled]).toEqual(['rstp', true]);
+    const showstp = async () => (await call(sock, 'showstp', { bridge: 'br0' })) as { protocol: string; ports: { name: string; role: string; protocol: string; edge: boolean; operEdge: boolean }[] };
+    expect((await showstp()).protocol).toBe('rstp');
+    await call(sock, 'setportedge', { bridge: 'br0', port: 'p1', on: 'on' });
+    expect((await showstp()).ports[0]).toMatchObject({ name: 'p1', role: 'designated', protocol: 'rstp', edge: true, operEdge: true });
+    await call(sock, 'setportmcheck', { bridge: 'br0', port: 'p1' });
+    expect(await failure(call(sock, 'stp', { bridge: 'br0', on: 'rapid' })))
+      .toEqual({ cls: 'UserError', message: "invalid stp state 'rapid': expected on (802.1D), rstp or off" });
+    expect(await failure(call(sock, 'setportedge', { bridge: 'br0', port: 'p1', on: 'maybe' })))
+      .toEqual({ cls: 'UserError', message: "invalid edge port 'maybe': expected on or off" });
+    expect([bridge.stp.protocol, bridge.stp.enabled]).toEqual(['rstp', true]);
+    await call(sock, 'stp', { bridge: 'br0', on: 'on' });
+    expect([bridge.stp.protocol, bridge.stp.enabled]).toEqual(['stp', true]);
+    // the edge flag survives the change of protocol (802.1D has no edge ports, so it waits)
+    expect(await failure(call(sock, 'setportmcheck', { bridge: 'br0', port: 'p1' })))
+      .toEqual({ cls: 'UserError', message: 'bridge br0 runs 802.1D: a migration check needs RSTP (softbr stp br0 rstp)' });
+    await call(sock, 'stp', { bridge: 'br0', on: 'rstp' });
+    expect((await showstp()).ports[0]).toMatchObject({ edge: true, operEdge: true });
+    await call(sock, 'stp', { bridge: 'br0', on: 'off' });
+    expect([bridge.stp.protocol, bridge.stp.enabled]).toEqual(['rstp', false]);
+    await call(sock, 'setportedge', { bridge: 'br0', port: 'p1', on: 'off' });
+    await call(sock, 'stp', { bridge: 'br0', on: 'on' });
+    await call(sock, 'stp', { bridge: 'br0', on: 'off' });
   });
 
   it('a registered command answers until it is removed again', async () => {

@@ -1,12 +1,13 @@
 // Fuzzing the BPDU decoder and the STP engine behind it: random bytes, lying offsets and lengths,
-// valid BPDUs with bytes flipped or cut short, and random BPDU streams into a bridge with STP on.
+// valid BPDUs (config, TCN, RST) with bytes flipped or cut short, and random BPDU streams into a
+// bridge with STP on, under 802.1D and under RSTP.
 // The decoder never throws or reads outside the frame, every refusal names a reason whose
 // malformed flag matches, what it accepts round-trips, and the engine counts every BPDU it gets.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  parseBpdu, buildConfigBpdu, buildTcnBpdu, isMalformedReason, BPDU_OFFSET, TCN_BPDU_LEN, CONFIG_BPDU_LEN,
-  type ConfigBpduFields,
+  parseBpdu, buildConfigBpdu, buildTcnBpdu, buildRstBpdu, isMalformedReason, BPDU_OFFSET, TCN_BPDU_LEN, CONFIG_BPDU_LEN,
+  RST_BPDU_LEN, type ConfigBpduFields, type RstBpduFields,
 } from '../../src/stp/bpdu.js';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { VirtualClock } from '../../src/bridge/clock.js';
@@ -26,9 +27,22 @@ const fieldsArb: fc.Arbitrary<ConfigBpduFields> = fc.record({
   bridge: fc.record({ prio: u16, mac: mac48 }),
   portId: u16, messageAge: u16, maxAge: u16, helloTime: u16, forwardDelay: u16,
 });
-/** A BPDU frame a hostile peer made from a valid one: bytes overwritten, then cut or padded. */
+const rstFieldsArb: fc.Arbitrary<RstBpduFields> = fc.record({
+  topologyChange: fc.boolean(),
+  root: fc.record({ prio: u16, mac: mac48 }),
+  rootPathCost: fc.integer({ min: 0, max: 0xffffffff }),
+  bridge: fc.record({ prio: u16, mac: mac48 }),
+  portId: u16, messageAge: u16, maxAge: u16, helloTime: u16, forwardDelay: u16,
+  role: fc.integer({ min: 0, max: 3 }),
+  proposal: fc.boolean(), learning: fc.boolean(), forwarding: fc.boolean(), agreement: fc.boolean(),
+});
+/** A BPDU frame a hostile peer made from a valid one (config, TCN or RST): bytes overwritten, then cut or padded. */
 const mutatedArb = fc.tuple(
-  fc.oneof(fc.tuple(unicast, fieldsArb).map(([s, f]) => buildConfigBpdu(s, f)), unicast.map((s) => buildTcnBpdu(s))),
+  fc.oneof(
+    fc.tuple(unicast, fieldsArb).map(([s, f]) => buildConfigBpdu(s, f)),
+    unicast.map((s) => buildTcnBpdu(s)),
+    fc.tuple(unicast, rstFieldsArb).map(([s, f]) => buildRstBpdu(s, f)),
+  ),
   fc.array(fc.tuple(fc.nat(80), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
   fc.integer({ min: 0, max: 90 }),
 ).map(([f, edits, len]) => {
@@ -77,11 +91,30 @@ describe('fuzz: parseBpdu', () => {
   });
 });
 
-describe('fuzz: STP engine on hostile BPDUs', () => {
+describe('fuzz: RST BPDUs', () => {
+  it('whatever it builds, it reads back with acceptRstp: version 2, type RST, every flag bit', () => {
+    fc.assert(fc.property(unicast, rstFieldsArb, (s, f) => {
+      const frame = buildRstBpdu(s, f);
+      expect((frame[12]! << 8) | frame[13]!).toBe(3 + RST_BPDU_LEN);
+      expect(frame[BPDU_OFFSET + RST_BPDU_LEN - 1]).toBe(0); // Version 1 Length
+      const r = parseBpdu(frame, 0, frame.length, { acceptRstp: true });
+      expect(r.ok).toBe(true);
+      if (!r.ok || r.bpdu.type !== 'config') return;
+      const { role, proposal, learning, forwarding, agreement, ...common } = f;
+      expect(r.bpdu).toMatchObject({ ...common, src: s, version: 2, rst: true, topologyChangeAck: false });
+      const fl = r.bpdu.flags;
+      expect([(fl >> 2) & 3, !!(fl & 2), !!(fl & 0x10), !!(fl & 0x20), !!(fl & 0x40)]).toEqual([role, proposal, learning, forwarding, agreement]);
+      // an 802.1D bridge (the kernel) drops it
+      expect(parseBpdu(frame, 0, frame.length)).toMatchObject({ ok: false, reason: 'unsupported-version' });
+    }), { numRuns: RUNS });
+  });
+});
+
+describe.each(['stp', 'rstp'] as const)('fuzz: %s engine on hostile BPDUs', (protocol) => {
   it('never throws, keeps port states valid and counts every BPDU handed to it', () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(2), fc.array(mutatedArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 5000 })), { minLength: 1, maxLength: 25 }), (steps) => {
       const clock = new VirtualClock(1_000);
-      const br = new Bridge({ name: 'br0', clock, mac: 0x0200000000bb });
+      const br = new Bridge({ name: 'br0', clock, mac: 0x0200000000bb, stpProtocol: protocol });
       const { ports } = capturePorts(3);
       const bps = ports.map((p) => br.addPort(p));
       br.stp.enable();
@@ -96,7 +129,7 @@ describe('fuzz: STP engine on hostile BPDUs', () => {
       const snap = br.stp.snapshot();
       let taken = snap.rxMalformed + snap.rxIgnored;
       for (const sp of snap.ports) {
-        taken += sp.counters.rxBpdu + sp.counters.rxTcn;
+        taken += sp.counters.rxBpdu + sp.counters.rxTcn + sp.counters.rxRstBpdu;
         expect(PORT_STATE_NAMES[br.stp.portState(sp.portNo)!]).toBeDefined();
       }
       let blocked = 0;

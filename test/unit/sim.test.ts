@@ -6,47 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Sim, type SimLink } from '../../src/lab/sim.js';
+import { grid, parallel, ring, triangle } from '../helpers/sim-topologies.js';
 
 // kernel defaults: hello 2 s, max age 20 s, forward delay 15 s
 const MAX_AGE = 20_000;
 const FD = 15_000;
 const RECONVERGE = MAX_AGE + 2 * FD;
-
-// ───────────────────────────── topologies ─────────────────────────────
-
-function triangle(sim = new Sim()): Sim {
-  for (const n of ['A', 'B', 'C']) sim.bridge(n);
-  sim.link('A', 'B');
-  sim.link('B', 'C');
-  sim.link('C', 'A');
-  return sim;
-}
-
-function ring(n: number, sim = new Sim(), opts: { stp?: boolean } = {}): Sim {
-  for (let i = 0; i < n; i++) sim.bridge(`r${i}`, { stp: opts.stp });
-  for (let i = 0; i < n; i++) sim.link(`r${i}`, `r${(i + 1) % n}`);
-  return sim;
-}
-
-function grid(rows: number, cols: number, sim = new Sim()): Sim {
-  const g = (r: number, c: number) => `g${r}${c}`;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sim.bridge(g(r, c));
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      if (c + 1 < cols) sim.link(g(r, c), g(r, c + 1));
-      if (r + 1 < rows) sim.link(g(r, c), g(r + 1, c));
-    }
-  }
-  return sim;
-}
-
-function parallel(sim = new Sim()): Sim {
-  sim.bridge('P');
-  sim.bridge('Q');
-  sim.link('P', 'Q');
-  sim.link('P', 'Q');
-  return sim;
-}
 
 // ───────────────────────────── checks ─────────────────────────────
 
@@ -370,7 +335,7 @@ describe('a loop without STP storms; with STP it does not', () => {
   const BUDGET = 5000;
 
   it('ring of 8 with STP off: one broadcast circulates for ever, every step hits the frame budget', () => {
-    const sim = ring(8, new Sim({ frameBudget: BUDGET }), { stp: false });
+    const sim = ring(8, new Sim({ frameBudget: BUDGET }), () => ({ stp: false }));
     sim.run(1000);
     // without STP every port forwards at once
     expect(sim.forwardingLinks()).toHaveLength(8);

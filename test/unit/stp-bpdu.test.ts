@@ -89,7 +89,7 @@ describe('BPDU encoding', () => {
       (fields, src) => {
         const r = parseBpdu(buildConfigBpdu(src, fields), 0, 60);
         expect(r.ok && r.bpdu).toEqual({
-          ...fields, type: 'config', version: 0, src,
+          ...fields, type: 'config', version: 0, src, rst: false,
           flags: (fields.topologyChange ? 1 : 0) | (fields.topologyChangeAck ? 0x80 : 0),
         });
       },

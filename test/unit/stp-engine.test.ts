@@ -565,7 +565,7 @@ describe('ports and administration', () => {
     expect(Object.keys(s).sort()).toEqual([
       'bridgeForwardDelay', 'bridgeHelloTime', 'bridgeId', 'bridgeMac', 'bridgeMaxAge', 'bridgePriority',
       'designatedRoot', 'drops', 'enabled', 'flags', 'forwardDelay', 'helloTime', 'helloTimer', 'isRoot',
-      'lastTopologyChangeMs', 'maxAge', 'ports', 'rootChanges', 'rootPathCost', 'rootPort', 'rootPortChanges',
+      'lastTopologyChangeMs', 'maxAge', 'ports', 'protocol', 'rootChanges', 'rootPathCost', 'rootPort', 'rootPortChanges',
       'rxIgnored', 'rxMalformed', 'tcAgeingTime', 'tcnTimer', 'timeSinceTopologyChange', 'topologyChange',
       'topologyChangeDetected', 'topologyChangeDetections', 'topologyChangeTimer', 'topologyChanges',
     ]);

@@ -121,12 +121,15 @@ export function formatShowstp(info: StpInfo): string {
     [!!info.flags?.topologyChange, 'TOPOLOGY_CHANGE'],
     [!!info.flags?.topologyChangeDetected, 'TOPOLOGY_CHANGE_DETECTED'],
   ])}\n`;
+  const rstp = info.protocol === 'rstp';
+  // brctl has no RSTP lines: softbr adds them in brctl's layout, only in RSTP mode
+  if (rstp) out += ` protocol\t\trstp\n`;
   out += '\n\n';
-  for (const p of sortByCName(info.ports ?? [], (x) => x.name)) out += formatStpPort(p);
+  for (const p of sortByCName(info.ports ?? [], (x) => x.name)) out += formatStpPort(p, rstp);
   return out;
 }
 
-function formatStpPort(p: StpPortInfo): string {
+function formatStpPort(p: StpPortInfo, rstp: boolean): string {
   const t = formatBrctlTimer;
   let out = `${p.name} (${Math.trunc(p.portNo)})\n`;
   out += ` port id\t\t${normalizePortId(p.portId)}\t\t\tstate\t\t${String(p.state).padStart(15, ' ')}\n`;
@@ -139,6 +142,10 @@ function formatStpPort(p: StpPortInfo): string {
     [!!p.flags?.changeAck, 'TOPOLOGY_CHANGE_ACK'],
   ])}\n`;
   if (p.hairpinMode) out += ` hairpin mode\t\t${padInt(1, 4)}\n`;
+  if (rstp) {
+    out += ` role\t\t\t${(p.role ?? '').padEnd(10, ' ')}\t\tprotocol\t\t${p.protocol ?? 'rstp'}\n`;
+    out += ` edge port\t\t${p.edge ? 'yes' : 'no'}\t\t\toper edge\t\t${p.operEdge ? 'yes' : 'no'}\n`;
+  }
   out += '\n';
   return out;
 }
@@ -168,6 +175,7 @@ export function formatShowstpJson(info: StpInfo, opts: JsonFormatOptions = {}): 
       topologyChange: !!info.flags?.topologyChange,
       topologyChangeDetected: !!info.flags?.topologyChangeDetected,
     },
+    ...(info.protocol === 'rstp' ? { protocol: 'rstp' as const } : {}),
     ports: sortByCName(info.ports ?? [], (x) => x.name).map((p) => ({
       name: p.name,
       portNo: p.portNo,
@@ -183,6 +191,7 @@ export function formatShowstpJson(info: StpInfo, opts: JsonFormatOptions = {}): 
       holdTimer: tv(p.holdTimer),
       flags: { configPending: !!p.flags?.configPending, changeAck: !!p.flags?.changeAck },
       hairpinMode: !!p.hairpinMode,
+      ...(info.protocol === 'rstp' ? { role: p.role, protocol: p.protocol, edge: !!p.edge, operEdge: !!p.operEdge } : {}),
     })),
   };
   return stringify(data, opts);

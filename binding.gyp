@@ -20,7 +20,8 @@
         "src/native/unix-dgram.cc",
         "src/native/netlink.cc",
         "src/native/vhost-ring.cc",
-        "src/native/vhost.cc"
+        "src/native/vhost.cc",
+        "src/native/udp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

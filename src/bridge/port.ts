@@ -26,7 +26,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'too_big'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -120,7 +120,7 @@ export class BridgePort {
     return {
       malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
-      link_local: this.dropLinkLocal, vlan: this.dropVlan,
+      link_local: this.dropLinkLocal, vlan: this.dropVlan, too_big: d?.too_big ?? 0,
     };
   }
 }

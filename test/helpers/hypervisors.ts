@@ -1,0 +1,127 @@
+// Three "hypervisors" joined by a routed-looking underlay, for the VXLAN tests and the throughput
+// script: namespaces hvA and hvB each run a softbr daemon with a bridge, a VXLAN port and two
+// hosts on TAP ports; hvC is a kernel bridge with a kernel `vxlan` device and one host. The
+// underlay is a kernel bridge (in its own namespace) joining one veth from each hypervisor,
+// 10.200.0.0/24. Either with a flood list (head-end replication) or a multicast group.
+import { Lab } from '../../src/lab/netns.js';
+import { SoftbrDaemon } from './softbr.js';
+
+export const UNDERLAY = '10.200.0';
+export const OVERLAY = '10.0.42';
+
+export interface Host { name: string; ns: string; dev: string; ip: string; hv: 'A' | 'B' | 'C' }
+
+export interface Hypervisors {
+  lab: Lab;
+  /** The underlay namespace and its bridge (tcpdump here sees every datagram). */
+  u: string;
+  ubr: string;
+  hv: { A: string; B: string; C: string };
+  /** The underlay device in each hypervisor. */
+  uplink: { A: string; B: string; C: string };
+  vtep: { A: string; B: string; C: string };
+  daemons: { A: SoftbrDaemon; B: SoftbrDaemon };
+  /** The softbr bridge in hvA and hvB, and the kernel bridge in hvC. */
+  br: string;
+  hosts: Host[];
+  vni: number;
+  udpPort: number;
+  group: string | undefined;
+}
+
+export interface HypervisorOptions {
+  tag: string;
+  mode: 'flood' | 'group';
+  vni?: number;
+  udpPort?: number;
+  /** Hosts per softbr hypervisor (default 2). */
+  hostsPerHv?: number;
+  /** Skip the kernel hypervisor hvC (the throughput run compares softbr with kernel pairs itself). */
+  noKernel?: boolean;
+}
+
+/** The names and addresses of the lab, nothing made yet (so that teardown knows the daemons whatever happens). */
+export function planHypervisors(o: HypervisorOptions): Hypervisors {
+  const lab = new Lab(o.tag);
+  const vni = o.vni ?? 42;
+  const P = lab.prefix;
+  return {
+    lab, u: '', ubr: 'ubr', hv: { A: '', B: '', C: '' }, uplink: { A: '', B: '', C: '' },
+    vtep: { A: `${UNDERLAY}.1`, B: `${UNDERLAY}.2`, C: `${UNDERLAY}.3` },
+    daemons: { A: new SoftbrDaemon(`${P}A`), B: new SoftbrDaemon(`${P}B`) }, br: `${P}br`, hosts: [], vni,
+    udpPort: o.udpPort ?? 4789, group: o.mode === 'group' ? `239.1.1.${vni % 256}` : undefined,
+  };
+}
+
+/** Builds the planned lab; on failure teardownHypervisors still removes everything. */
+export async function buildHypervisors(h: Hypervisors, o: HypervisorOptions): Promise<void> {
+  const { lab, ubr, br, vni, udpPort, group } = h;
+  const u = await lab.addNamespace('u');
+  h.u = u;
+  await lab.ip('-n', u, 'link', 'add', ubr, 'type', 'bridge', 'mcast_snooping', '0');
+  await lab.ip('-n', u, 'link', 'set', ubr, 'up');
+  const hvs = (o.noKernel ? ['A', 'B'] : ['A', 'B', 'C']) as ('A' | 'B' | 'C')[];
+  for (const x of hvs) {
+    const ns = await lab.addNamespace(`hv${x}`);
+    h.hv[x] = ns;
+    const v = await lab.addVeth(`u${x}`, `v${x}`, { nsA: u, nsB: ns, up: true });
+    await lab.ip('-n', u, 'link', 'set', v.a, 'master', ubr);
+    await lab.addrUp(ns, v.b, `${h.vtep[x]}/24`);
+    h.uplink[x] = v.b;
+  }
+  const others = (x: string): string[] => hvs.filter((y) => y !== x).map((y) => h.vtep[y]);
+  let n = 1;
+  for (const x of ['A', 'B'] as const) {
+    const d = h.daemons[x];
+    await d.start({ wrap: ['ip', 'netns', 'exec', h.hv[x]] });
+    await d.ok('addbr', br, '--no-local');
+    const spec = o.mode === 'group'
+      ? `vxlan:vx0=${vni}@${h.vtep[x]}:${udpPort},group=${group}%${h.uplink[x]}`
+      : `vxlan:vx0=${vni}@${h.vtep[x]}:${udpPort},remote=${others(x).join('+')}`;
+    await d.ok('addif', br, spec);
+    for (let k = 1; k <= (o.hostsPerHv ?? 2); k++) {
+      const name = `${x.toLowerCase()}${k}`;
+      const ns = await lab.addNamespace(name);
+      const tap = lab.name(`t${name}`);
+      await d.ok('addif', br, `tap:${tap}`);
+      // softbr holds the TAP's fd: the device can live in the host's namespace
+      await lab.exec(h.hv[x], 'ip', ['link', 'set', tap, 'netns', ns]);
+      const ip = `${OVERLAY}.${n++}`;
+      await lab.addrUp(ns, tap, `${ip}/24`);
+      h.hosts.push({ name, ns, dev: tap, ip, hv: x });
+    }
+  }
+  if (!o.noKernel) {
+    const c = h.hv.C;
+    const kbr = 'kbr';
+    await lab.ip('-n', c, 'link', 'add', kbr, 'type', 'bridge');
+    const dev = o.mode === 'group'
+      ? ['group', group!, 'dev', h.uplink.C]
+      : [];
+    await lab.ip('-n', c, 'link', 'add', 'vx0', 'type', 'vxlan', 'id', String(vni), 'local', h.vtep.C, 'dstport', String(udpPort), ...dev);
+    await lab.ip('-n', c, 'link', 'set', 'vx0', 'master', kbr);
+    await lab.ip('-n', c, 'link', 'set', 'vx0', 'up');
+    await lab.ip('-n', c, 'link', 'set', kbr, 'up');
+    if (o.mode === 'flood') {
+      for (const r of others('C')) await lab.exec(c, 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx0', 'dst', r]);
+    }
+    const ns = await lab.addNamespace('c1');
+    const v = await lab.addVeth('c1b', 'c1h', { nsA: c, nsB: ns, up: true });
+    await lab.ip('-n', c, 'link', 'set', v.a, 'master', kbr);
+    // the inner MTU: the underlay's 1500 less VXLAN's 50, as the kernel gives vx0
+    await lab.ip('-n', ns, 'link', 'set', v.b, 'mtu', '1450');
+    const ip = `${OVERLAY}.${n++}`;
+    await lab.addrUp(ns, v.b, `${ip}/24`);
+    h.hosts.push({ name: 'c1', ns, dev: v.b, ip, hv: 'C' });
+  }
+  // softbr's hosts get the inner MTU too (their TAPs default to 1500)
+  for (const host of h.hosts) if (host.hv !== 'C') await lab.ip('-n', host.ns, 'link', 'set', host.dev, 'mtu', '1450');
+}
+
+/** Stops the daemons by PID and removes every namespace and link; returns the daemons' exit codes. */
+export async function teardownHypervisors(h: Hypervisors): Promise<(number | null)[]> {
+  const codes: (number | null)[] = [];
+  for (const d of [h.daemons.A, h.daemons.B]) codes.push(await d.stop());
+  await h.lab.cleanup();
+  return codes;
+}

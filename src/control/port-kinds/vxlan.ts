@@ -35,10 +35,10 @@ export const vxlanKind = definePortKind<VxlanSpec>({
   kind: 'vxlan',
   word: 'vxlan',
   forms: [
-    { syntax: 'vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,remote=IP[+IP…]][,group=GROUP%DEV][,mtu=N]', help: 'VXLAN VNI from LOCAL_IP (UDP 4789) to remote VTEPs or a multicast group; named NAME or vxVNI' },
+    { syntax: 'vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,OPTION...]', help: 'VXLAN VNI from LOCAL_IP (UDP 4789); options remote=IP[+IP...] (flood list), group=GROUP%DEV, mtu=N; named NAME or vxVNI' },
   ],
   readme: [
-    '`vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,remote=IP[+IP…]][,group=GROUP%DEV][,mtu=N]` is a VXLAN\n'
+    '`vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,remote=IP[+IP...]][,group=GROUP%DEV][,mtu=N]` is a VXLAN\n'
       + '  tunnel endpoint (RFC 7348) for VNI (0 to 16777215) on the local address LOCAL_IP, UDP PORT\n'
       + '  (default 4789), as `ip link add vx0 type vxlan id VNI local LOCAL_IP dstport 4789` is. Broadcast,\n'
       + '  multicast and unknown unicast go to every `remote=` VTEP (head-end replication, the kernel\'s\n'
@@ -49,10 +49,13 @@ export const vxlanKind = definePortKind<VxlanSpec>({
   ],
   parse(body, spec) {
     const { rest: r1, mtu } = takeMtu(spec, body, MTU_MAX_DEVICE);
-    const { name, rest } = splitName(spec, r1, 'vxlan');
+    // the options hold '=' too: a NAME= comes before the VNI's '@'
+    const eq = r1.indexOf('=');
+    const at = r1.indexOf('@');
+    const { name, rest } = eq >= 0 && (at < 0 || eq < at) ? splitName(spec, r1, 'vxlan') : { name: undefined, rest: r1 };
     const [head, ...opts] = rest.split(',');
     const m = /^(\d{1,8})@(.+)$/.exec(head ?? '');
-    if (!m) throw badPort(spec, 'expected vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,remote=IP[+IP…]][,group=GROUP%DEV], e.g. vxlan:vx0=42@10.200.0.1,remote=10.200.0.2');
+    if (!m) throw badPort(spec, 'expected vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,remote=IP[+IP...]][,group=GROUP%DEV], e.g. vxlan:vx0=42@10.200.0.1,remote=10.200.0.2');
     const vni = Number(m[1]);
     if (vni > VNI_MAX) throw badPort(spec, `VNI ${m[1]} is not from 0 to ${VNI_MAX} (24 bits)`);
     const addr = m[2]!.includes(':') ? hostPort(spec, m[2]!, 'local') : { host: ipv4(spec, m[2]!, 'local address'), port: VXLAN_PORT };
@@ -77,7 +80,7 @@ export const vxlanKind = definePortKind<VxlanSpec>({
         out.group = g;
         out.groupDev = interfaceName(spec, v.slice(pct + 1));
       } else {
-        throw badPort(spec, `unknown option '${o}': expected remote=IP[+IP…], group=GROUP%DEV or mtu=N`);
+        throw badPort(spec, `unknown option '${o}': expected remote=IP[+IP...], group=GROUP%DEV or mtu=N`);
       }
     }
     if (mtu !== undefined) out.mtu = mtu;

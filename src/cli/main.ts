@@ -161,12 +161,12 @@ export function buildProgram(): Command {
       const w = fdbWords(mac, dev, [dstWord, ip], 'append');
       await req('fdb-append', { mac, port, dst: w.dst });
     });
-  fdb.command('del <mac> <dev> <port> [words...]').description('delete an entry: fdb del MAC dev PORT [dst IP]')
+  fdb.command('del <mac> <dev> <port> [words...]').description('delete an entry: fdb del MAC dev PORT; a VXLAN port\'s own: fdb del MAC dev PORT self [dst IP]')
     .option('--vlan <vid>', 'VLAN id')
     .action(async (mac: string, dev: string, port: string, words: string[], o: { vlan?: string }) => {
       const w = fdbWords(mac, dev, words, 'del');
-      if (w.kind !== undefined) throw new UserError(`unexpected '${w.kind}': usage fdb del MAC dev PORT [dst IP]`);
-      await req('fdb-del', { mac, port, vlan: o.vlan, ...(w.dst !== undefined ? { dst: w.dst } : {}) });
+      if (w.kind !== undefined && w.kind !== 'self' && w.kind !== 'master') throw new UserError(`unexpected '${w.kind}': usage fdb del MAC dev PORT [self] [dst IP]`);
+      await req('fdb-del', { mac, port, vlan: o.vlan, ...(w.dst !== undefined ? { dst: w.dst } : {}), ...(w.kind === 'self' ? { self: true } : {}) });
     });
   fdb.command('flush <bridge>').description('forget learned entries (static and local stay)')
     .option('--port <port>', 'only entries on this port')

@@ -87,7 +87,8 @@ registerCommand('fdb-append', ({ daemon, args: a }) => {
 registerCommand('fdb-del', ({ daemon, args: a }) => {
   const mac = macArg(a['mac']);
   const { m, p } = findPortAnywhere(daemon, str(a, 'port', 'dev'));
-  if (a['dst'] !== undefined || (isZeroMac(mac) && (p.io as Partial<TunnelPort>).tunnel !== undefined)) {
+  // `self` (iproute2's NTF_SELF) or dst: the port's own table; a zero MAC is only ever there
+  if (a['dst'] !== undefined || a['self'] === true || (isZeroMac(mac) && (p.io as Partial<TunnelPort>).tunnel !== undefined)) {
     const t = tunnelOf(p);
     const dst = a['dst'] === undefined ? undefined : ipv4Arg(a['dst'], 'dst');
     const gone = isZeroMac(mac) ? (dst === undefined ? false : t.removeFlood(dst)) : t.removeEntry(mac);

@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { isRoot } from '../../src/is-root.js';
 import { hasCommand } from '../../src/lab/host.js';
-import { buildHypervisors, planHypervisors, teardownHypervisors, type Host, type Hypervisors } from '../helpers/hypervisors.js';
+import { buildHypervisors, planHypervisors, teardownHypervisors, METRICS_PORT, type Host, type Hypervisors } from '../helpers/hypervisors.js';
 
 const missing = !isRoot() ? 'not root' : ['tcpdump', 'bridge'].find((c) => !hasCommand(c)) ?? '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +120,30 @@ for (const mode of ['flood', 'group'] as const) {
       expect(j).toContainEqual(expect.objectContaining({ mac: c1, dst: h.vtep.C, flags: ['self'] }));
     });
 
+    it('trace names the VTEP a frame would go to and why; metrics count frames per remote VTEP', async () => {
+      const A = h.daemons.A;
+      const [a1, b1] = await Promise.all(['a1', 'b1'].map((n) => h.lab.macOf(host(n).ns, host(n).dev)));
+      const known = await A.ok('trace', h.br, '--in', host('a1').dev, '--src', a1!, '--dst', b1!);
+      expect(known).toContain(`verdict: forward → vx0`);
+      expect(known).toContain(`  vx0 → VTEP ${h.vtep.B}: ${b1} learned behind this VTEP`);
+      const bcast = await A.ok('trace', h.br, '--in', host('a1').dev, '--src', a1!, '--dst', 'ff:ff:ff:ff:ff:ff');
+      expect(bcast).toContain(mode === 'flood'
+        ? `  vx0 → VTEP ${h.vtep.B}, ${h.vtep.C}: not known here: head-end replication to the flood list`
+        : `  vx0 → VTEP ${h.group}: not known here: to group ${h.group}`);
+      const r = await h.lab.exec(h.hv.A, process.execPath, ['-e', `fetch('http://127.0.0.1:${METRICS_PORT}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
+      const metric = (name: string, remote: string): number => {
+        const m = new RegExp(`^${name}\\{bridge="${h.br}",port="vx0",remote="${remote.replace(/\./g, '\\.')}"\\} (\\d+)$`, 'm').exec(r.stdout);
+        return m ? Number(m[1]) : -1;
+      };
+      // the pings of the tests before: frames both ways with each remote VTEP
+      for (const v of [h.vtep.B, h.vtep.C]) {
+        expect(metric('softbr_vxlan_remote_rx_frames_total', v), r.stdout).toBeGreaterThan(0);
+        expect(metric('softbr_vxlan_remote_tx_frames_total', v)).toBeGreaterThan(0);
+        expect(metric('softbr_vxlan_remote_tx_bytes_total', v)).toBeGreaterThan(metric('softbr_vxlan_remote_tx_frames_total', v) * 41);
+      }
+      expect(r.stdout).toMatch(new RegExp(`^softbr_port_drops_total\\{bridge="${h.br}",port="vx0",reason="too_big"\\} 0$`, 'm'));
+    });
+
     if (mode === 'flood') {
       it('fdb add/append/del program the tunnel table as iproute2 does a vxlan device, and bad input changes nothing', async () => {
         const A = h.daemons.A;
@@ -136,7 +160,7 @@ for (const mode of ['flood', 'group'] as const) {
         const recs = await cap.stop();
         const to = recs.filter((r) => r.includes('ICMP echo request')).map((r) => outer(r).dst).sort();
         expect(to).toEqual([h.vtep.B, h.vtep.C, '10.200.0.8']);
-        await A.ok('fdb', 'del', '52:54:00:12:34:56', 'dev', 'vx0');
+        await A.ok('fdb', 'del', '52:54:00:12:34:56', 'dev', 'vx0', 'self');
         await A.ok('fdb', 'del', '00:00:00:00:00:00', 'dev', 'vx0', 'dst', '10.200.0.8');
         fdb = await A.ok('fdb', 'show');
         expect(fdb).not.toContain('10.200.0.9');

@@ -8,6 +8,8 @@ import { SoftbrDaemon } from './softbr.js';
 
 export const UNDERLAY = '10.200.0';
 export const OVERLAY = '10.0.42';
+/** Where each softbr hypervisor serves /metrics, on its own loopback. */
+export const METRICS_PORT = 9464;
 
 export interface Host { name: string; ns: string; dev: string; ip: string; hv: 'A' | 'B' | 'C' }
 
@@ -73,7 +75,8 @@ export async function buildHypervisors(h: Hypervisors, o: HypervisorOptions): Pr
   let n = 1;
   for (const x of ['A', 'B'] as const) {
     const d = h.daemons[x];
-    await d.start({ wrap: ['ip', 'netns', 'exec', h.hv[x]] });
+    // metrics on the hypervisor's own loopback (a namespace of ours: nobody else can reach it)
+    await d.start({ wrap: ['ip', 'netns', 'exec', h.hv[x]], args: ['--metrics', `127.0.0.1:${METRICS_PORT}`] });
     await d.ok('addbr', br, '--no-local');
     const spec = o.mode === 'group'
       ? `vxlan:vx0=${vni}@${h.vtep[x]}:${udpPort},group=${group}%${h.uplink[x]}`

@@ -11,17 +11,18 @@ export const OVERLAY = '10.0.42';
 /** Where each softbr hypervisor serves /metrics, on its own loopback. */
 export const METRICS_PORT = 9464;
 
-export interface Host { name: string; ns: string; dev: string; ip: string; hv: 'A' | 'B' | 'C' }
+type Hv = 'A' | 'B' | 'C' | 'D';
+export interface Host { name: string; ns: string; dev: string; ip: string; hv: Hv }
 
 export interface Hypervisors {
   lab: Lab;
   /** The underlay namespace and its bridge (tcpdump here sees every datagram). */
   u: string;
   ubr: string;
-  hv: { A: string; B: string; C: string };
+  hv: Record<Hv, string>;
   /** The underlay device in each hypervisor. */
-  uplink: { A: string; B: string; C: string };
-  vtep: { A: string; B: string; C: string };
+  uplink: Record<Hv, string>;
+  vtep: Record<Hv, string>;
   daemons: { A: SoftbrDaemon; B: SoftbrDaemon };
   /** The softbr bridge in hvA and hvB, and the kernel bridge in hvC. */
   br: string;
@@ -38,8 +39,8 @@ export interface HypervisorOptions {
   udpPort?: number;
   /** Hosts per softbr hypervisor (default 2). */
   hostsPerHv?: number;
-  /** Skip the kernel hypervisor hvC (the throughput run compares softbr with kernel pairs itself). */
-  noKernel?: boolean;
+  /** A second kernel hypervisor hvD with host d1, for a kernel-to-kernel reference next to softbr-to-softbr. */
+  secondKernel?: boolean;
 }
 
 /** The names and addresses of the lab, nothing made yet (so that teardown knows the daemons whatever happens). */
@@ -48,8 +49,8 @@ export function planHypervisors(o: HypervisorOptions): Hypervisors {
   const vni = o.vni ?? 42;
   const P = lab.prefix;
   return {
-    lab, u: '', ubr: 'ubr', hv: { A: '', B: '', C: '' }, uplink: { A: '', B: '', C: '' },
-    vtep: { A: `${UNDERLAY}.1`, B: `${UNDERLAY}.2`, C: `${UNDERLAY}.3` },
+    lab, u: '', ubr: 'ubr', hv: { A: '', B: '', C: '', D: '' }, uplink: { A: '', B: '', C: '', D: '' },
+    vtep: { A: `${UNDERLAY}.1`, B: `${UNDERLAY}.2`, C: `${UNDERLAY}.3`, D: `${UNDERLAY}.4` },
     daemons: { A: new SoftbrDaemon(`${P}A`), B: new SoftbrDaemon(`${P}B`) }, br: `${P}br`, hosts: [], vni,
     udpPort: o.udpPort ?? 4789, group: o.mode === 'group' ? `239.1.1.${vni % 256}` : undefined,
   };
@@ -62,7 +63,8 @@ export async function buildHypervisors(h: Hypervisors, o: HypervisorOptions): Pr
   h.u = u;
   await lab.ip('-n', u, 'link', 'add', ubr, 'type', 'bridge', 'mcast_snooping', '0');
   await lab.ip('-n', u, 'link', 'set', ubr, 'up');
-  const hvs = (o.noKernel ? ['A', 'B'] : ['A', 'B', 'C']) as ('A' | 'B' | 'C')[];
+  const kernels: Hv[] = o.secondKernel ? ['C', 'D'] : ['C'];
+  const hvs: Hv[] = ['A', 'B', ...kernels];
   for (const x of hvs) {
     const ns = await lab.addNamespace(`hv${x}`);
     h.hv[x] = ns;
@@ -94,31 +96,30 @@ export async function buildHypervisors(h: Hypervisors, o: HypervisorOptions): Pr
       h.hosts.push({ name, ns, dev: tap, ip, hv: x });
     }
   }
-  if (!o.noKernel) {
-    const c = h.hv.C;
+  for (const x of kernels) {
+    const c = h.hv[x];
     const kbr = 'kbr';
     await lab.ip('-n', c, 'link', 'add', kbr, 'type', 'bridge');
-    const dev = o.mode === 'group'
-      ? ['group', group!, 'dev', h.uplink.C]
-      : [];
-    await lab.ip('-n', c, 'link', 'add', 'vx0', 'type', 'vxlan', 'id', String(vni), 'local', h.vtep.C, 'dstport', String(udpPort), ...dev);
+    const dev = o.mode === 'group' ? ['group', group!, 'dev', h.uplink[x]] : [];
+    await lab.ip('-n', c, 'link', 'add', 'vx0', 'type', 'vxlan', 'id', String(vni), 'local', h.vtep[x], 'dstport', String(udpPort), ...dev);
     await lab.ip('-n', c, 'link', 'set', 'vx0', 'master', kbr);
     await lab.ip('-n', c, 'link', 'set', 'vx0', 'up');
     await lab.ip('-n', c, 'link', 'set', kbr, 'up');
     if (o.mode === 'flood') {
-      for (const r of others('C')) await lab.exec(c, 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx0', 'dst', r]);
+      for (const r of others(x)) await lab.exec(c, 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx0', 'dst', r]);
     }
-    const ns = await lab.addNamespace('c1');
-    const v = await lab.addVeth('c1b', 'c1h', { nsA: c, nsB: ns, up: true });
+    const name = `${x.toLowerCase()}1`;
+    const ns = await lab.addNamespace(name);
+    const v = await lab.addVeth(`${name}b`, `${name}h`, { nsA: c, nsB: ns, up: true });
     await lab.ip('-n', c, 'link', 'set', v.a, 'master', kbr);
     // the inner MTU: the underlay's 1500 less VXLAN's 50, as the kernel gives vx0
     await lab.ip('-n', ns, 'link', 'set', v.b, 'mtu', '1450');
     const ip = `${OVERLAY}.${n++}`;
     await lab.addrUp(ns, v.b, `${ip}/24`);
-    h.hosts.push({ name: 'c1', ns, dev: v.b, ip, hv: 'C' });
+    h.hosts.push({ name, ns, dev: v.b, ip, hv: x });
   }
   // softbr's hosts get the inner MTU too (their TAPs default to 1500)
-  for (const host of h.hosts) if (host.hv !== 'C') await lab.ip('-n', host.ns, 'link', 'set', host.dev, 'mtu', '1450');
+  for (const host of h.hosts) if (host.hv === 'A' || host.hv === 'B') await lab.ip('-n', host.ns, 'link', 'set', host.dev, 'mtu', '1450');
 }
 
 /** Stops the daemons by PID and removes every namespace and link; returns the daemons' exit codes. */

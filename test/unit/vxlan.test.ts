@@ -1,12 +1,18 @@
 // The VXLAN header codec (RFC 7348 §5) under fast-check: random bytes never throw and get a VNI
 // only when the header is exactly what the kernel's vxlan driver accepts (I flag, nothing else);
-// written headers parse back to their VNI; and the `vxlan:` port spec's syntax and refusals.
+// written headers parse back to their VNI; the `vxlan:` port spec's syntax and refusals; and the
+// self entries against real `bridge fdb show dev vx0` captures (test/fixtures/reference/).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parseVxlan, writeVxlan, dropIndex, VXLAN_DROP_REASONS, VXLAN_HDR_LEN, VNI_MAX, VX_NO_I_FLAG, VX_RESERVED, VX_SHORT } from '../../src/ports/vxlan-header.js';
 import { ipv4ToNumber, numberToIpv4 } from '../../src/ports/ipv4.js';
 import { portSpec } from '../../src/control/port-kinds/index.js';
 import { UserError } from '../../src/control/protocol.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatFdbShow, formatFdbJson } from '../../src/cli/format/fdb.js';
+import type { FdbRow } from '../../src/control/wire-types.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 
@@ -85,5 +91,28 @@ describe('vxlan: port specs', () => {
     ['vxlan:42@10.0.0.1,mtu=9001', /mtu '9001' is not a number from 68 to 9000/],
   ])('%s is refused: %s', (spec, why) => {
     expect(userError(() => portSpec(spec))).toMatch(why);
+  });
+});
+
+describe('vxlan: self entries print as iproute2 prints a vxlan device\'s', () => {
+  const REF = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/reference');
+  const self = (mac: string, dst: string, state: '' | 'permanent', via?: string): FdbRow => ({ mac, ifname: 'vx0', dst, ...(via ? { viaIf: via } : {}), flags: ['self'], state });
+  const rows: FdbRow[] = [
+    { mac: '02:00:00:00:00:b2', ifname: 'vx0', flags: [], master: 'br0', state: '' },
+    { mac: '2a:63:e4:f9:0f:bf', ifname: 'vx0', flags: [], master: 'br0', state: 'permanent' },
+    self('02:00:00:00:00:b2', '192.0.2.2', ''),
+    self('52:54:00:12:34:56', '192.0.2.3', 'permanent'),
+    self('00:00:00:00:00:00', '192.0.2.2', 'permanent'),
+    self('00:00:00:00:00:00', '192.0.2.3', 'permanent'),
+  ];
+
+  it('bridge fdb show dev vx0, text and JSON, byte for byte', () => {
+    expect(formatFdbShow(rows, { omitIfname: true })).toBe(readFileSync(join(REF, 'bridge-fdb-show-vxlan.txt'), 'utf8'));
+    expect(formatFdbJson(rows, { omitIfname: true })).toBe(readFileSync(join(REF, 'bridge-j-fdb-show-vxlan.txt'), 'utf8'));
+  });
+
+  it('a group entry names its device with via', () => {
+    expect(formatFdbShow([self('00:00:00:00:00:00', '239.1.1.43', 'permanent', 'eth0')], { omitIfname: true }))
+      .toBe(readFileSync(join(REF, 'bridge-fdb-show-vxlan-group.txt'), 'utf8'));
   });
 });

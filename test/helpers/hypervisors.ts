@@ -3,6 +3,7 @@
 // hosts on TAP ports; hvC is a kernel bridge with a kernel `vxlan` device and one host. The
 // underlay is a kernel bridge (in its own namespace) joining one veth from each hypervisor,
 // 10.200.0.0/24. Either with a flood list (head-end replication) or a multicast group.
+import { rmSync } from 'node:fs';
 import { Lab } from '../../src/lab/netns.js';
 import { SoftbrDaemon } from './softbr.js';
 
@@ -51,7 +52,8 @@ export function planHypervisors(o: HypervisorOptions): Hypervisors {
   return {
     lab, u: '', ubr: 'ubr', hv: { A: '', B: '', C: '', D: '' }, uplink: { A: '', B: '', C: '', D: '' },
     vtep: { A: `${UNDERLAY}.1`, B: `${UNDERLAY}.2`, C: `${UNDERLAY}.3`, D: `${UNDERLAY}.4` },
-    daemons: { A: new SoftbrDaemon(`${P}A`), B: new SoftbrDaemon(`${P}B`) }, br: `${P}br`, hosts: [], vni,
+    // made by buildHypervisors (a daemon makes its directory when constructed; a skipped suite builds nothing)
+    daemons: undefined as unknown as Hypervisors['daemons'], br: `${P}br`, hosts: [], vni,
     udpPort: o.udpPort ?? 4789, group: o.mode === 'group' ? `239.1.1.${vni % 256}` : undefined,
   };
 }
@@ -59,6 +61,7 @@ export function planHypervisors(o: HypervisorOptions): Hypervisors {
 /** Builds the planned lab; on failure teardownHypervisors still removes everything. */
 export async function buildHypervisors(h: Hypervisors, o: HypervisorOptions): Promise<void> {
   const { lab, ubr, br, vni, udpPort, group } = h;
+  h.daemons = { A: new SoftbrDaemon(`${lab.prefix}A`), B: new SoftbrDaemon(`${lab.prefix}B`) };
   const u = await lab.addNamespace('u');
   h.u = u;
   await lab.ip('-n', u, 'link', 'add', ubr, 'type', 'bridge', 'mcast_snooping', '0');
@@ -125,7 +128,11 @@ export async function buildHypervisors(h: Hypervisors, o: HypervisorOptions): Pr
 /** Stops the daemons by PID and removes every namespace and link; returns the daemons' exit codes. */
 export async function teardownHypervisors(h: Hypervisors): Promise<(number | null)[]> {
   const codes: (number | null)[] = [];
-  for (const d of [h.daemons.A, h.daemons.B]) codes.push(await d.stop());
+  for (const d of h.daemons === undefined ? [] : [h.daemons.A, h.daemons.B]) {
+    codes.push(await d.stop());
+    // stop() removes the daemon's directory only if it ran (a skipped or filtered-out run made one too)
+    rmSync(d.dir, { recursive: true, force: true });
+  }
   await h.lab.cleanup();
   return codes;
 }

@@ -21,7 +21,8 @@
         "src/native/netlink.cc",
         "src/native/vhost-ring.cc",
         "src/native/vhost.cc",
-        "src/native/uring.cc"
+        "src/native/uring.cc",
+        "src/native/udp.cc"
       ],
       # liburing (Debian liburing-dev) linked statically: the addon needs no liburing at run time.
       "libraries": ["-l:liburing.a"],

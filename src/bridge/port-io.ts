@@ -51,6 +51,8 @@ export interface DriverDrops {
   malformed: number;
   no_buffer: number;
   tx_error: number;
+  /** A tunnel port: frames that fit the port but not the underlay with the tunnel's headers. */
+  too_big?: number;
 }
 
 /** What the engine needs of a port driver. */

@@ -28,7 +28,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm', 'too_big'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -136,7 +136,7 @@ export class BridgePort {
       malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
       link_local: this.dropLinkLocal, vlan: this.dropVlan,
-      impair_queue_full: (this.impairIn?.queueFull ?? 0) + (this.impairOut?.queueFull ?? 0), storm: this.dropStorm,
+      impair_queue_full: (this.impairIn?.queueFull ?? 0) + (this.impairOut?.queueFull ?? 0), storm: this.dropStorm, too_big: d?.too_big ?? 0,
     };
   }
 }

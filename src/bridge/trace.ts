@@ -104,6 +104,11 @@ export interface TraceResult {
   reason: string;
   /** Ports the frame would be sent on. */
   egress: string[];
+  /**
+   * Set by the daemon for egress ports that are tunnels (VXLAN): the remote endpoints the frame
+   * would go to on each, and why (the port's own table decides, as a kernel vxlan device does).
+   */
+  tunnels?: { port: string; remotes: string[]; why: string }[];
 }
 
 const sec = (ms: number) => Math.round(ms) / 1000;
@@ -399,5 +404,8 @@ export function formatTrace(t: TraceResult): string {
   const to = t.egress.length ? ` → ${t.egress.join(', ')}` : '';
   const verdict = t.verdict === 'drop' ? `drop${t.dropReason ? ` (counted as ${t.dropReason})` : ''}` : t.verdict;
   lines.push(`verdict: ${verdict}${to}: ${t.reason}`);
+  for (const tu of t.tunnels ?? []) {
+    lines.push(`  ${tu.port} → ${tu.remotes.length ? `VTEP ${tu.remotes.join(', ')}` : 'no VTEP (empty flood list)'}: ${tu.why}`);
+  }
   return lines.join('\n') + '\n';
 }

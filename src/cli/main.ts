@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { call, ControlClient } from '../control/client.js';
 import { controlPath, UserError } from '../control/protocol.js';
-import { bridgeName, macArg, numIn, onOff, portFlagArg, PORT_FLAG_WORDS, stpModeArg } from '../control/args.js';
+import { bridgeName, macArg, ipv4Arg, numIn, onOff, portFlagArg, PORT_FLAG_WORDS, stpModeArg } from '../control/args.js';
 import { portSpec, addifHelp } from '../control/port-kinds/index.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import * as fmt from './format/index.js';
@@ -163,17 +163,26 @@ Examples:
       const rows = await req<fmt.FdbRow[]>('fdb-show', o.br === undefined ? {} : { bridge: bridgeName(o.br) });
       out(o.json ? fmt.formatFdbJson(rows, { stats: o.statistics, pretty: o.pretty }) : fmt.formatFdbShow(rows, { stats: o.statistics }));
     });
-  fdb.command('add <mac> <dev> <port> [kind]').description('add a static entry: fdb add MAC dev PORT [static]')
+  fdb.command('add <mac> <dev> <port> [words...]').description('add a static entry: fdb add MAC dev PORT [static]; on a VXLAN port fdb add MAC dev PORT dst IP')
     .option('--vlan <vid>', 'VLAN id')
-    .action(async (mac: string, dev: string, port: string, kind: string | undefined, o: { vlan?: string }) => {
-      fdbArgs(mac, dev, kind);
-      await req('fdb-add', { mac, port, vlan: o.vlan });
+    .addHelpText('after', '\nOn a VXLAN port, `dst IP` programs the port\'s own table as iproute2 does for a vxlan device:\n'
+      + '  softbr fdb add 52:54:00:12:34:56 dev vx0 dst 10.200.0.2   frames to that MAC go to VTEP 10.200.0.2\n'
+      + '  softbr fdb add 00:00:00:00:00:00 dev vx0 dst 10.200.0.3   one more VTEP on the flood list\n')
+    .action(async (mac: string, dev: string, port: string, words: string[], o: { vlan?: string }) => {
+      const w = fdbWords(mac, dev, words, 'add');
+      await req('fdb-add', { mac, port, vlan: o.vlan, ...(w.dst !== undefined ? { dst: w.dst } : {}) });
     });
-  fdb.command('del <mac> <dev> <port>').description('delete an entry: fdb del MAC dev PORT')
+  fdb.command('append <mac> <dev> <port> <dst> <ip>').description('add a VTEP to a VXLAN port\'s flood list: fdb append 00:00:00:00:00:00 dev PORT dst IP')
+    .action(async (mac: string, dev: string, port: string, dstWord: string, ip: string) => {
+      const w = fdbWords(mac, dev, [dstWord, ip], 'append');
+      await req('fdb-append', { mac, port, dst: w.dst });
+    });
+  fdb.command('del <mac> <dev> <port> [words...]').description('delete an entry: fdb del MAC dev PORT; a VXLAN port\'s own: fdb del MAC dev PORT self [dst IP]')
     .option('--vlan <vid>', 'VLAN id')
-    .action(async (mac: string, dev: string, port: string, o: { vlan?: string }) => {
-      fdbArgs(mac, dev, undefined);
-      await req('fdb-del', { mac, port, vlan: o.vlan });
+    .action(async (mac: string, dev: string, port: string, words: string[], o: { vlan?: string }) => {
+      const w = fdbWords(mac, dev, words, 'del');
+      if (w.kind !== undefined && w.kind !== 'self' && w.kind !== 'master') throw new UserError(`unexpected '${w.kind}': usage fdb del MAC dev PORT [self] [dst IP]`);
+      await req('fdb-del', { mac, port, vlan: o.vlan, ...(w.dst !== undefined ? { dst: w.dst } : {}), ...(w.kind === 'self' ? { self: true } : {}) });
     });
   fdb.command('flush <bridge>').description('forget learned entries (static and local stay)')
     .option('--port <port>', 'only entries on this port')
@@ -219,10 +228,24 @@ Examples:
   return program;
 }
 
-function fdbArgs(mac: string, dev: string, kind: string | undefined): void {
+/** The words after `fdb VERB MAC dev PORT`: an entry kind (static, master, self, permanent) and `dst IP`. */
+function fdbWords(mac: string, dev: string, words: readonly string[], verb: string): { kind?: string; dst?: string } {
   macArg(mac);
-  if (dev !== 'dev') throw new UserError(`expected 'dev' after the MAC, got '${dev}': usage fdb add MAC dev PORT [static]`);
-  if (kind !== undefined && kind !== 'static' && kind !== 'master') throw new UserError(`unknown entry kind '${kind}': allowed static`);
+  const usage = verb === 'append' ? 'fdb append 00:00:00:00:00:00 dev PORT dst IP' : `fdb ${verb} MAC dev PORT [static] [dst IP]`;
+  if (dev !== 'dev') throw new UserError(`expected 'dev' after the MAC, got '${dev}': usage ${usage}`);
+  const out: { kind?: string; dst?: string } = {};
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === 'dst') {
+      out.dst = ipv4Arg(words[++i], 'dst');
+    } else if (w === 'static' || w === 'master' || w === 'self' || w === 'permanent') {
+      out.kind = w;
+    } else {
+      throw new UserError(`unknown word '${w}': usage ${usage}`);
+    }
+  }
+  if (verb === 'append' && out.dst === undefined) throw new UserError(`fdb append needs dst IP: usage ${usage}`);
+  return out;
 }
 
 /**

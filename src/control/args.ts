@@ -1,6 +1,7 @@
 // Validation of command arguments shared by the daemon and the CLI: every error names the bad
 // value and what is allowed, and nothing is changed when validation fails. Port specs are
 // parsed by their kinds (port-kinds/).
+import { isIPv4 } from 'node:net';
 import { UserError } from './protocol.js';
 import { parseMac } from '../frame/mac.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
@@ -52,6 +53,12 @@ export function stpModeArg(v: unknown): boolean | 'rstp' {
 
 export function macArg(v: unknown): number {
   return parseMac(String(v));
+}
+
+/** A dotted-quad IPv4 address (a VXLAN `dst`); names are not resolved. */
+export function ipv4Arg(v: unknown, what: string): string {
+  if (typeof v !== 'string' || !isIPv4(v)) throw new UserError(`invalid ${what} '${String(v)}': expected an IPv4 address such as 192.0.2.2`);
+  return v;
 }
 
 /** setportflag's words (brctl's and iproute2's) and the port flag each one sets. */

@@ -12,6 +12,7 @@ import type { CaptureEvent } from './wire-types.js';
 import type { BridgePort } from '../bridge/port.js';
 import type { BridgeEvent } from '../bridge/events.js';
 import { traceFrame } from '../bridge/trace.js';
+import type { TunnelPort } from '../ports/vxlan.js';
 import { Capture, type CaptureResult } from '../capture/capture.js';
 import { PCAP_SNAPLEN } from '../capture/pcap.js';
 
@@ -47,7 +48,13 @@ registerCommand('trace', ({ daemon, args: a }) => {
   const dst = macArg(a['dst']);
   const vlan = a['vlan'] === undefined || a['vlan'] === null ? undefined : vlanArg(a['vlan']);
   const etherType = a['etherType'] === undefined || a['etherType'] === null ? undefined : parseEtherType(a['etherType']);
-  return traceFrame(m.bridge, { inPort: port.name, src, dst, vlan, etherType });
+  const t = traceFrame(m.bridge, { inPort: port.name, src, dst, vlan, etherType });
+  const tunnels = [];
+  for (const name of t.egress) {
+    const tunnel = (m.bridge.portByName(name)?.io as Partial<TunnelPort> | undefined)?.tunnel;
+    if (tunnel !== undefined) tunnels.push({ port: name, ...tunnel.egressFor(dst) });
+  }
+  return tunnels.length > 0 ? { ...t, tunnels } : t;
 });
 
 registerCommand('capture', async ({ daemon, args: a, req, session }) => {

@@ -7,6 +7,7 @@ import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
 import type { BridgeInfo, MacRow, FdbRow, LinkRow, StpInfo, StpPortInfo, VlanRow } from './wire-types.js';
 import { portVlans } from '../bridge/port-vlans.js';
 import { impairView } from './impair-state.js';
+import type { TunnelPort } from '../ports/vxlan.js';
 
 export function bridgeInfo(bridge: Bridge): BridgeInfo {
   return {
@@ -49,6 +50,14 @@ export function fdbRows(bridges: Bridge[], now: number): FdbRow[] {
           state: e.kind === 'local' ? 'permanent' : e.kind === 'static' ? 'static' : '',
           usedSec: Math.floor((now - e.used) / 1000),
           updatedSec: Math.floor((now - e.updated) / 1000),
+        });
+      }
+      // a VXLAN port's own table follows, as the kernel dumps a vxlan device's self entries
+      const tunnel = (p.io as Partial<TunnelPort>).tunnel;
+      for (const t of tunnel?.fdbRows() ?? []) {
+        rows.push({
+          mac: t.mac, ifname: p.name, dst: t.dst, ...(t.via !== undefined ? { viaIf: t.via } : {}), flags: ['self'],
+          state: t.permanent ? 'permanent' : '', usedSec: Math.floor(t.usedSec), updatedSec: Math.floor(t.updatedSec),
         });
       }
     }

@@ -5,6 +5,7 @@ import { Registry, Counter, Gauge, collectDefaultMetrics, type Metric } from 'pr
 import type { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { DROP_REASONS } from '../bridge/port.js';
+import type { TunnelPort, VtepCounters } from '../ports/vxlan.js';
 import { PORT_STATE_NAMES } from '../stp/port-state.js';
 import { PORT_ROLES, type StpSnapshot } from '../stp/types.js';
 import { STP_PROTOCOLS } from '../stp/spanning-tree.js';
@@ -100,7 +101,7 @@ export function createMetrics(source: MetricsSource): Metrics {
   counter('softbr_port_tx_bytes_total', 'Bytes of frames sent out of the port.', PL, (e) => eachPort(e, (p) => p.txBytes));
   counter('softbr_port_flooded_frames_total', 'Frames sent out of the port as part of a flood (broadcast, multicast, unknown unicast).', PL,
     (e) => eachPort(e, (p) => p.txFlooded));
-  counter('softbr_port_drops_total', 'Frames dropped at the port, by reason (malformed, stp_blocked, filtered, no_buffer, tx_error, limit, link_local, vlan, impair_queue_full).',
+  counter('softbr_port_drops_total', `Frames dropped at the port, by reason (${DROP_REASONS.join(', ')}).`,
     [...PL, 'reason'], (emit) => {
       for (const b of bridges()) {
         for (const p of b.allPorts()) {
@@ -151,6 +152,31 @@ export function createMetrics(source: MetricsSource): Metrics {
       for (const [k, effect] of IMPAIR_EFFECTS) emit({ ...l, effect }, imp[k]);
     }));
   gauge('softbr_port_impair_queue_frames', 'Frames waiting in a port\'s delay line, by direction.', [...PL, 'direction'], (emit) => eachImpairer((l, imp) => emit(l, imp.count)));
+  // ---- per remote VTEP of a VXLAN port (label remote: the VTEP's address)
+  const eachVtep = (emit: Emit, read: (v: VtepCounters) => number) => {
+    for (const b of bridges()) {
+      for (const p of b.allPorts()) {
+        const t = (p.io as Partial<TunnelPort>).tunnel;
+        if (t !== undefined) for (const v of t.vteps()) emit({ bridge: b.name, port: p.name, remote: v.remote }, read(v));
+      }
+    }
+  };
+  const VL = [...PL, 'remote'];
+  counter('softbr_vxlan_remote_rx_frames_total', 'Frames received from the remote VTEP on the VXLAN port.', VL, (e) => eachVtep(e, (v) => v.rxFrames));
+  counter('softbr_vxlan_remote_rx_bytes_total', 'Bytes of inner frames received from the remote VTEP.', VL, (e) => eachVtep(e, (v) => v.rxBytes));
+  counter('softbr_vxlan_remote_tx_frames_total', 'Frames sent to the remote VTEP (a flood counts once per VTEP it went to).', VL, (e) => eachVtep(e, (v) => v.txFrames));
+  counter('softbr_vxlan_remote_tx_bytes_total', 'Bytes of inner frames sent to the remote VTEP.', VL, (e) => eachVtep(e, (v) => v.txBytes));
+  counter('softbr_vxlan_socket_drops_total', 'Datagrams the VXLAN port\'s UDP socket (shared by the VNIs on one local address and port) dropped before any port saw them, by reason (short, no_i_flag, reserved, unknown_vni).',
+    [...PL, 'reason'], (emit) => {
+      for (const b of bridges()) {
+        for (const p of b.allPorts()) {
+          const t = (p.io as Partial<TunnelPort>).tunnel;
+          if (t === undefined) continue;
+          const d = t.socketDrops();
+          for (const reason of Object.keys(d)) emit({ bridge: b.name, port: p.name, reason }, d[reason]!);
+        }
+      }
+    });
 
   // ---- per bridge: forwarding
   counter('softbr_rx_frames_total', 'Frames received by the bridge on all ports.', BL, (e) => eachBridge(e, (b) => b.rxFrames));

@@ -6,6 +6,7 @@
 //   checksum.*  the one Internet checksum           common.*   shared types and helpers
 //   unix-dgram.cc  AF_UNIX datagram sockets (VDE)  netlink.cc  rtnetlink link events
 //   vhost.cc    vhost-user socket, messages, queues  vhost-ring.* guest memory, split virtqueues
+//   udp.cc      batched UDP sockets (VXLAN)
 // Policy (what to forward, which errno takes a port down) stays in TypeScript: the addon reports
 // errno values and counts (src/native/errno-policy.ts interprets them).
 #include <unistd.h>
@@ -38,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterUnixDgram(env, exports, c);
   RegisterNetlink(env, exports, c);
   RegisterVhost(env, exports, c);
+  RegisterUdp(env, exports, c);
   RegisterGso(env, exports, c);
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));

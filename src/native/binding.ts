@@ -148,6 +148,35 @@ export interface NativeWriterCtor {
   new (fd: number, mode: number, vnetHdr: boolean, srcs: Int32Array, offs: Int32Array, lens: Int32Array, ioUring?: boolean): NativeWriter;
 }
 
+/** Reads IPv4 UDP datagrams in batches (recvmmsg) on the Node event loop; see udp.cc. */
+export interface NativeUdpPoller {
+  start(): void;
+  /** Stops polling and releases the uv handle; does not close the fd. Idempotent. */
+  close(): void;
+  stats(): { wakeups: number; batches: number; datagrams: number; truncated: number; errors: Record<string, number> };
+}
+
+export interface NativeUdpPollerCtor {
+  /** Datagram i of a batch is buf[offs[i] ..][.. lens[i]) from addrs[i] (IPv4, host byte order). */
+  new (
+    fd: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, addrs: Uint32Array,
+    slotBytes: number, maxFrames: number, maxBatches: number,
+    onBatch: (count: number) => void,
+    onError: (errnoName: string, errno: number) => void,
+  ): NativeUdpPoller;
+}
+
+/** Sends datagram i = buf[offs[i] ..][.. lens[i]) to addrs[i]:dport for i < count, one sendmmsg() per call. */
+export interface NativeUdpWriter {
+  /** 0 when all went out, else the errno of the first refused one (all refused ones are counted by errno in stats()). */
+  send(count: number): number;
+  stats(): { sent: number; errors: Record<string, number> };
+}
+
+export interface NativeUdpWriterCtor {
+  new (fd: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, addrs: Uint32Array, dport: number): NativeUdpWriter;
+}
+
 export interface VhostStats {
   connected: boolean;
   /** Both queues run (kicked, enabled, addresses set). */
@@ -285,6 +314,11 @@ export interface NativeAddon {
   unixDgramOpen(bindPath: string, peerPath: string, mode: number, gid: number, sndbufBytes: number): number;
   /** An rtnetlink socket subscribed to RTMGRP_LINK (non-blocking); rcvbufBytes 0: the kernel's. Read it with a MODE_TAP Poller. */
   netlinkLinkOpen(rcvbufBytes: number): number;
+  /**
+   * A non-blocking IPv4 UDP socket bound at localIp:port; with a group ('' for none) bound at
+   * the wildcard address and joined to the group on ifindex (TTL 1, no loopback). Throws errors with .code.
+   */
+  udpOpen(localIp: string, port: number, group: string, ifindex: number, rcvbufBytes: number, sndbufBytes: number): number;
   closeFd(fd: number): void;
   errnoName(errno: number): string;
   /**
@@ -296,6 +330,8 @@ export interface NativeAddon {
   Poller: NativePollerCtor;
   Writer: NativeWriterCtor;
   Vhost: NativeVhostCtor;
+  UdpPoller: NativeUdpPollerCtor;
+  UdpWriter: NativeUdpWriterCtor;
   constants: NativeConstants;
 }
 

@@ -98,6 +98,7 @@ void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object constants)
 void RegisterUnixDgram(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterNetlink(Napi::Env env, Napi::Object exports, Napi::Object constants);
 void RegisterVhost(Napi::Env env, Napi::Object exports, Napi::Object constants);
+void RegisterUdp(Napi::Env env, Napi::Object exports, Napi::Object constants);
 // gso.cc: segmentSuper(buf, off, len, hdrs, hdrOff, outBuf, outOffs, outLens) -> segments (0: the
 // frame cannot be cut, or does not fit the out arrays), for ports that cannot take a super-frame.
 void RegisterGso(Napi::Env env, Napi::Object exports, Napi::Object constants);

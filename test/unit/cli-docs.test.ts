@@ -81,7 +81,7 @@ describe('bash completion', () => {
       writeFileSync(join(dir, 'bin/softbr'), `#!/bin/sh\n[ "$1" = --control ] && printf 'bridge name\\tbridge id\\t\\tSTP enabled\\tinterfaces\\nother0\\t\\t8000.020000000001\\tno\\t\\t\\n' && exit 0\nprintf 'bridge name\\tbridge id\\t\\tSTP enabled\\tinterfaces\\nbr0\\t\\t8000.020000000001\\tno\\t\\ttap1\\n\\t\\t\\t\\t\\t\\t\\ttap2\\nbr1\\t\\t8000.020000000002\\tno\\t\\t\\n'\n`, { mode: 0o755 });
       expect(complete(['softbr', 'ad'], dir)).toEqual(['addbr', 'addif']);
       expect(complete(['softbr', 'set'], dir)).toEqual(['setageing', 'setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportedge', 'setportflag', 'setportmcheck', 'setportprio']);
-      expect(complete(['softbr', 'fdb', ''], dir)).toEqual(['add', 'del', 'flush', 'show']);
+      expect(complete(['softbr', 'fdb', ''], dir)).toEqual(['add', 'append', 'del', 'flush', 'show']);
       expect(complete(['softbr', 'config', 's'], dir)).toEqual(['save', 'show']);
       expect(complete(['softbr', 'fdb', 'show', '--'], dir)).toEqual(['--br', '--control', '--help', '--json', '--lab', '--pretty', '--statistics']);
       expect(complete(['softbr', 'addif', 'br0', 'eth0', '--t'], dir)).toEqual(['--take-address']);

@@ -35,10 +35,11 @@ function addifHelpText(): string {
 
 describe('port-kind registry', () => {
   it('lists the built-in kinds in the order help and errors show them', () => {
-    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde', 'vhost-user', 'vhost-user-client']);
+    expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde', 'vhost-user', 'vhost-user-client', 'vxlan']);
     expect(portSpecForms()).toBe('tap:NAME[,mtu=N], an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, stream:[NAME=]connect:/PATH,'
       + ' stream:[NAME=]connect:tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT,'
-      + ' vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N], vhost-user:[NAME=]/PATH or vhost-user-client:[NAME=]/PATH');
+      + ' vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N], vhost-user:[NAME=]/PATH, vhost-user-client:[NAME=]/PATH'
+      + ' or vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,OPTION...]');
   });
 
   it('an unknown kind word is named, with every form that is allowed', () => {
@@ -154,7 +155,7 @@ describe('a kind registered later', () => {
   });
 
   it('appears in the forms errors list and in addif --help', () => {
-    expect(portSpecForms()).toMatch(/, vhost-user-client:\[NAME=\]\/PATH or loop:NAME$/);
+    expect(portSpecForms()).toMatch(/, vxlan:\[NAME=\]VNI@LOCAL_IP\[:PORT\]\[,OPTION\.\.\.\] or loop:NAME$/);
     expect(userError(() => portSpec('what/ever'))).toContain('or loop:NAME; interface names');
     expect(addifHelp()).toMatch(/ {2}loop:NAME\n {6}an in-memory port with nothing on the other side$/);
     const help = addifHelpText();

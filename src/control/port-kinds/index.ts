@@ -9,6 +9,7 @@ import { streamKind } from './stream.js';
 import { dgramKind } from './dgram.js';
 import { vdeKind } from './vde.js';
 import { vhostUserKind, vhostUserClientKind } from './vhost-user.js';
+import { vxlanKind } from './vxlan.js';
 
 const BUILT_IN = [
   tapKind,
@@ -18,6 +19,7 @@ const BUILT_IN = [
   vdeKind,
   vhostUserKind,
   vhostUserClientKind,
+  vxlanKind,
 ] as const;
 for (const k of BUILT_IN) registerPortKind(k);
 
@@ -50,3 +52,4 @@ export type { StreamSpec } from './stream.js';
 export type { DgramSpec } from './dgram.js';
 export type { VdeSpec } from './vde.js';
 export type { VhostUserSpec } from './vhost-user.js';
+export type { VxlanSpec } from './vxlan.js';

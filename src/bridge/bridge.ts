@@ -20,6 +20,9 @@ import {
 import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
+import { UserError } from '../user-error.js';
+import { MirrorSession, checkMirror, MIRROR_BUDGET, type MirrorInfo } from './mirror.js';
+import { attachCapture, detachCapture, type Direction } from './port-capture.js';
 import { egressTagAction, hasTag, writeRetagged, retaggedLength, TAG_KEEP } from './vlan-tag.js';
 
 export interface BridgeOptions extends FdbOptions {
@@ -57,8 +60,12 @@ export class Bridge {
 
   /** Ports by number (index 0 = host port); undefined where free. */
   readonly ports: (BridgePort | undefined)[] = [];
-  /** The same ports, compact, for flooding. */
+  /** The same ports, compact. */
   private portList: BridgePort[] = [];
+  /** The ports floods go to: portList without mirror analysers. */
+  private floodList: BridgePort[] = [];
+  /** Mirror sessions by name (mirror.ts). */
+  readonly mirrors = new Map<string, MirrorSession>();
   private dirty: BridgePort[] = [];
   private ndirty = 0;
   /** True while receiveBatch runs: sends queue until its single flush. */
@@ -150,6 +157,7 @@ export class Bridge {
     const port = new BridgePort(no, io, mac, !!opts.host, opts);
     this.ports[no] = port;
     this.portList.push(port);
+    this.floodList.push(port);
     this.fdb.addStatic(0, mac, no, true, this.clock.now());
     this.emit({ type: 'port-added', bridge: this.name, port: io.name, no, kind: io.kind });
     if (opts.host) {
@@ -165,11 +173,13 @@ export class Bridge {
   removePort(name: string): BridgePort {
     const port = this.portByName(name);
     if (!port) throw new Error(`port '${name}' is not on bridge ${this.name}`);
+    this.dropMirrorsOf(port);
     if (!port.isHost) this.stp.removePort(port.no);
     port.state = PORT_DISABLED;
     port.up = false;
     this.ports[port.no] = undefined;
     this.portList = this.portList.filter((p) => p !== port);
+    this.floodList = this.floodList.filter((p) => p !== port);
     const n = this.fdb.flush({ port: port.no, includePinned: true });
     this.flushed += n;
     port.io.close();
@@ -189,7 +199,11 @@ export class Bridge {
 
   private sinkFor(port: BridgePort): RxSink {
     return {
-      receiveBatch: (buf, offs, lens, count, offload) => this.receiveBatch(port, buf, offs, lens, count, offload),
+      // once per batch, not per frame: a mirror analyser's own traffic goes nowhere
+      receiveBatch: (buf, offs, lens, count, offload) => {
+        if (port.analyser) this.analyserReceived(port, buf, offs, lens, count);
+        else this.receiveBatch(port, buf, offs, lens, count, offload);
+      },
       takesSuperFrames: true,
       linkDown: (reason) => this.linkDown(port, reason),
       linkUp: () => this.linkUp(port),
@@ -250,6 +264,7 @@ export class Bridge {
       p.dirty = false;
       p.io.flush();
       p.tagPos = 0;
+      if (p.analyser) p.mirrorBudget = MIRROR_BUDGET;
     }
   }
 
@@ -347,7 +362,7 @@ export class Bridge {
   /** Sends to every port mayFlood() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
   private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, cls: number): void {
     this.flooded++;
-    const list = this.portList;
+    const list = this.floodList;
     const vf = this.vlanFiltering;
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
@@ -472,6 +487,96 @@ export class Bridge {
     }
   }
 
+  // ---------------------------------------------------------------- mirroring
+
+  /**
+   * A mirror session's copy into analyser p's batched send (MirrorSession.frame calls it): false,
+   * counted on p as mirror_drop, when p is down, the frame is longer than p carries, p's budget
+   * for this flush is spent or its driver refuses the frame. It goes out with the batch's flush.
+   */
+  mirrorCopy(p: BridgePort, buf: Uint8Array, off: number, len: number): boolean {
+    if (!p.up || len > p.maxFrame || p.mirrorBudget === 0 || !p.io.send(buf, off, len)) {
+      p.dropMirror++;
+      return false;
+    }
+    p.mirrorBudget--;
+    p.txFrames++;
+    p.txBytes += len;
+    if (p.capture !== null) p.capture.frame(1, buf, off, len);
+    if (!p.dirty) {
+      p.dirty = true;
+      this.dirty[this.ndirty++] = p;
+    }
+    return true;
+  }
+
+  /** A batch received on an analyser port: counted, seen by its captures, never forwarded. */
+  private analyserReceived(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void {
+    for (let i = 0; i < count; i++) {
+      port.rxFrames++;
+      port.rxBytes += lens[i]!;
+      port.dropAnalyser++;
+      if (port.capture !== null) port.capture.frame(0, buf, offs[i]!, lens[i]!);
+    }
+  }
+
+  /** Starts mirror session name: frames of from (direction in, out or both) copied to port to. */
+  addMirror(name: string, fromNames: readonly string[], direction: Direction, toName: string): MirrorSession {
+    const look = (n: string) => {
+      const p = this.portByName(n);
+      if (!p) throw new UserError(`port '${n}' is not on bridge ${this.name}`);
+      return p;
+    };
+    const from = fromNames.map(look);
+    const to = look(toName);
+    checkMirror(this.mirrors, name, from, to);
+    // attach first: a source with too many hooks refuses before anything changed
+    const s = new MirrorSession(name, from, direction, to, this);
+    const done: BridgePort[] = [];
+    try {
+      for (const p of from) { attachCapture(p, s); done.push(p); }
+    } catch (e) {
+      for (const p of done) detachCapture(p, s);
+      throw e;
+    }
+    this.mirrors.set(name, s);
+    if (!to.analyser) {
+      to.analyser = true;
+      to.mirrorBudget = MIRROR_BUDGET;
+      this.floodList = this.floodList.filter((p) => p !== to);
+      // what it learned before is stale: its frames are no longer forwarded
+      this.flushed += this.fdb.flush({ port: to.no });
+    }
+    this.emit({ type: 'mirror-added', bridge: this.name, mirror: name, from: fromNames.join(','), direction, to: toName });
+    return s;
+  }
+
+  /** Ends mirror session name; its analyser forwards again once no other session uses it. */
+  deleteMirror(name: string): void {
+    const s = this.mirrors.get(name);
+    if (!s) throw new UserError(`bridge ${this.name} has no mirror ${name}${this.mirrors.size ? ` (it has ${[...this.mirrors.keys()].join(', ')})` : ''}`);
+    for (const p of s.from) detachCapture(p, s);
+    this.mirrors.delete(name);
+    const to = s.to;
+    if (![...this.mirrors.values()].some((m) => m.to === to)) {
+      to.analyser = false;
+      to.mirrorBudget = 0;
+      if (this.ports[to.no] === to) this.floodList = this.portList.filter((p) => !p.analyser);
+    }
+    this.emit({ type: 'mirror-removed', bridge: this.name, mirror: name });
+  }
+
+  mirrorList(): MirrorInfo[] {
+    return [...this.mirrors.values()].map((s) => s.info()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** A port leaving takes the sessions it is the analyser or the only source of along. */
+  private dropMirrorsOf(port: BridgePort): void {
+    for (const s of [...this.mirrors.values()]) {
+      if (s.to === port || s.from.includes(port)) this.deleteMirror(s.name);
+    }
+  }
+
   // ---------------------------------------------------------------- time
 
   /** Runs timers (STP, FDB ageing) up to clock.now(); the daemon calls this ~10×/s. */
@@ -529,7 +634,8 @@ export class Bridge {
       now: () => this.clock.now(),
       sendBpdu: (portNo: number, frame: Uint8Array) => {
         const p = this.ports[portNo];
-        if (!p || !p.up) return;
+        // a mirror analyser stays out of STP's conversation, as a SPAN destination does
+        if (!p || !p.up || p.analyser) return;
         this.transmitFrame(p, frame, 0, frame.length);
         // a BPDU answered inside a batch goes out with that batch's single flush
         if (!this.inBatch) this.flushDirty();

@@ -26,7 +26,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'mirror_drop', 'analyser'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -72,6 +72,15 @@ export class BridgePort {
   dropLimit = 0;
   dropLinkLocal = 0;
   dropVlan = 0;
+  /** Mirror copies this analyser port could not take (down, queue full, over its budget). */
+  dropMirror = 0;
+  /** Frames received on this port while it is a mirror analyser, which forwards nothing. */
+  dropAnalyser = 0;
+
+  /** A mirror session's destination (mirror.ts): takes copies only, forwards and learns nothing. */
+  analyser = false;
+  /** Mirror copies it may still take before its next flush (MIRROR_BUDGET after each). */
+  mirrorBudget = 0;
 
   /**
    * Capture hook (pcap, live summaries): null when nobody captures, so the fast path pays one
@@ -120,7 +129,7 @@ export class BridgePort {
     return {
       malformed: this.dropMalformed + (d?.malformed ?? 0), stp_blocked: this.dropStpBlocked, filtered: this.dropFiltered,
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
-      link_local: this.dropLinkLocal, vlan: this.dropVlan,
+      link_local: this.dropLinkLocal, vlan: this.dropVlan, mirror_drop: this.dropMirror, analyser: this.dropAnalyser,
     };
   }
 }

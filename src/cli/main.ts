@@ -14,6 +14,7 @@ import { registerConfigCommands } from './config-commands.js';
 import { registerLabCommands } from './lab-commands.js';
 import { labControlPath } from '../lab/builder/state.js';
 import { registerVlanCommands } from './vlan-commands.js';
+import { registerMirrorCommands } from './mirror-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -198,6 +199,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program, req);
   registerLabCommands(program);
   registerVlanCommands(program, req);
+  registerMirrorCommands(program, req);
   return program;
 }
 

@@ -65,3 +65,11 @@ export function bridgeName(v: unknown): string {
   if (typeof v !== 'string' || !isName(v)) throw new UserError(`invalid bridge name '${String(v)}': ${NAME_RULE}`);
   return v;
 }
+
+/** `--from PORT[,PORT]` as a list (a string with commas, or an array of names). */
+export function mirrorSources(v: unknown): string[] {
+  const parts = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : [];
+  const names = parts.map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new UserError(`invalid mirror sources '${String(v)}': expected PORT[,PORT...]`);
+  return names;
+}

@@ -6,6 +6,7 @@ import { isName, NAME_RULE } from '../bridge/names.js';
 import { portSpec, portSpecError } from './port-kinds/index.js';
 import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
+import { DIRECTIONS, type Direction } from '../bridge/port-capture.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 
 const mac = z.string().refine(isValidMacString, { message: 'expected a MAC address like 02:00:00:00:00:01' });
@@ -63,6 +64,15 @@ const staticObject = z.object({
   vlan: num(0, VLAN_ID_MAX, 'VLAN id').int().optional(),
 }).strict();
 
+// a port-mirroring session, as `softbr mirror add BR NAME --from P[,P] --direction D --to P` makes one
+const portName = z.string().refine(isName, { message: `port name: ${NAME_RULE}` });
+const mirrorObject = z.object({
+  name: z.string().refine(isName, { message: `mirror name: ${NAME_RULE}` }),
+  from: z.union([portName, z.array(portName).min(1)]),
+  direction: z.enum(DIRECTIONS as unknown as ['in', 'out', 'both']).optional(),
+  to: portName,
+}).strict();
+
 const bridgeObject = z.object({
   mac: mac.optional(),
   local: z.boolean().optional(),
@@ -75,6 +85,7 @@ const bridgeObject = z.object({
   stp: z.union([z.boolean(), stpObject]).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
+  mirrors: z.array(mirrorObject).optional(),
 }).strict();
 
 /** A bridge's settings without its ports and host port, for files that make those themselves (labs). */
@@ -125,6 +136,15 @@ export interface BridgeConfig {
   ports: PortConfig[];
   /** Static FDB entries; port is a port name of this bridge (the bridge's own name for its host port). */
   static: StaticEntryConfig[];
+  /** Port-mirroring sessions (absent: none). */
+  mirrors?: MirrorConfig[];
+}
+
+export interface MirrorConfig {
+  name: string;
+  from: string[];
+  direction: Direction;
+  to: string;
 }
 
 export interface StaticEntryConfig {
@@ -172,6 +192,15 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       }
       statics.push({ mac: s.mac.toLowerCase(), port: s.port, vlan: s.vlan ?? 0 });
     });
+    const mirrors: MirrorConfig[] = [];
+    (b.mirrors ?? []).forEach((mc, i) => {
+      const from = typeof mc.from === 'string' ? mc.from.split(',') : mc.from;
+      for (const [key, n] of [...from.map((f) => ['from', f] as const), ['to', mc.to] as const]) {
+        if (!portNames.has(n)) throw input.error(['bridges', name, 'mirrors', i, key], `'${n}' is not a port of ${name} (its ports: ${[...portNames].join(', ') || 'none'})`);
+      }
+      if (mirrors.some((o) => o.name === mc.name)) throw input.error(['bridges', name, 'mirrors', i, 'name'], `mirror '${mc.name}' listed twice`);
+      mirrors.push({ name: mc.name, from, direction: mc.direction ?? 'both', to: mc.to });
+    });
     bridges.push({
       name,
       mac: b.mac,
@@ -191,6 +220,7 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       },
       ports,
       static: statics,
+      ...(mirrors.length ? { mirrors } : {}),
     });
   }
   return { control: c.control, metrics: c.metrics, bridges };

@@ -64,6 +64,7 @@ function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
     },
     ports: [...m.specs.keys()].map((name) => portEntry(m, name, stpPorts)),
     ...(statics.length ? { static: statics } : {}),
+    ...(br.mirrors.size ? { mirrors: br.mirrorList().map((s) => ({ name: s.name, from: s.from, direction: s.direction, to: s.to })) } : {}),
   };
 }
 

@@ -183,3 +183,17 @@ export interface VlanRow {
   self: boolean;
   vlans: { vlan: number; flags: ('PVID' | 'Egress Untagged')[] }[];
 }
+
+/** One port-mirroring session, for `softbr mirror show` (formatMirrorShow / --json). */
+export interface MirrorRow {
+  bridge: string;
+  name: string;
+  /** Source ports, in the order given. */
+  from: string[];
+  direction: Direction;
+  /** The analyser port. */
+  to: string;
+  /** Copies handed to the analyser, and copies dropped (analyser down, full or over its budget). */
+  copies: number;
+  dropped: number;
+}

@@ -12,6 +12,7 @@ export type {
   StpInfo,
   StpPortInfo,
   VlanRow,
+  MirrorRow,
 } from '../../control/wire-types.js';
 export type { FdbFormatOptions, JsonFormatOptions } from './types.js';
 export {
@@ -25,6 +26,7 @@ export {
 } from './brctl.js';
 export { formatFdbShow, formatFdbJson } from './fdb.js';
 export { formatVlanShow, formatVlanJson } from './vlan.js';
+export { formatMirrorShow, formatMirrorJson } from './mirror.js';
 export { formatLinkShow, formatLinkJson, type LinkFormatOptions } from './link.js';
 export {
   bridgeIdString,

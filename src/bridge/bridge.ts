@@ -21,6 +21,10 @@ import { BridgePort, type PortFlags } from './port.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
 import { UserError } from '../user-error.js';
+import { Mdb, formatGroup, MDB_DEFAULTS, type MdbGroup } from '../mdb/mdb.js';
+import { classifyMcast, McastInfo, MC_NOT_IP, MC_LINK_LOCAL, MC_MALFORMED, MC_CONTROL, MSG_QUERY, MSG_LEAVE, MSG_OTHER } from '../mdb/mcast-parse.js';
+import { learnFromMessage, type SnoopListener } from '../mdb/snoop.js';
+import { buildIgmpQuery, buildMldQuery } from '../mdb/query.js';
 import { MirrorSession, checkMirror, MIRROR_BUDGET, type MirrorInfo } from './mirror.js';
 import { attachCapture, detachCapture, type Direction } from './port-capture.js';
 import { egressTagAction, hasTag, writeRetagged, retaggedLength, TAG_KEEP } from './vlan-tag.js';
@@ -66,6 +70,18 @@ export class Bridge {
   private floodList: BridgePort[] = [];
   /** Mirror sessions by name (mirror.ts). */
   readonly mirrors = new Map<string, MirrorSession>();
+  /** IGMP/MLD snooping (the kernel's multicast_snooping): group frames go by the mdb. Off: flooded. */
+  private snooping = false;
+  /** Group memberships and router ports learned while snooping (src/mdb/). */
+  readonly mdb = new Mdb();
+  private readonly mcInfo = new McastInfo();
+  /** When the querier sends its next general query, and how many startup queries are left. */
+  private nextQueryAt = 0;
+  private startupQueries = 0;
+  private readonly snoopEvents: SnoopListener = {
+    joined: (fam, buf, g, port) => this.emit({ type: 'mdb-added', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g, g + (fam === 4 ? 4 : 16))) }),
+    left: (fam, buf, g, port) => this.emit({ type: 'mdb-leave', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g, g + (fam === 4 ? 4 : 16))) }),
+  };
   private dirty: BridgePort[] = [];
   private ndirty = 0;
   /** True while receiveBatch runs: sends queue until its single flush. */
@@ -92,6 +108,10 @@ export class Bridge {
   notLearnedTableFull = 0;
   /** Frames from a MAC that is static/local on another port (not moved). */
   pinnedSourceSeen = 0;
+  /** Snooping: IGMP/MLD messages or IP multicast headers that did not parse (dropped, also counted as the port's malformed). */
+  mcastMalformed = 0;
+  /** Snooping: group frames sent to members and router ports instead of being flooded. */
+  mcastForwarded = 0;
   /** fdb.lazilyAged already counted into `aged`. */
   private fdbLazilyAged = 0;
 
@@ -182,6 +202,7 @@ export class Bridge {
     this.floodList = this.floodList.filter((p) => p !== port);
     const n = this.fdb.flush({ port: port.no, includePinned: true });
     this.flushed += n;
+    this.mdb.removePort(port.no);
     port.io.close();
     this.emit({ type: 'port-removed', bridge: this.name, port: name, no: port.no });
     return port;
@@ -217,6 +238,7 @@ export class Bridge {
     if (port.isHost) port.state = PORT_DISABLED;
     else this.stp.portDown(port.no);
     this.flushed += this.fdb.flush({ port: port.no });
+    this.mdb.removePort(port.no, true);
     this.emit({ type: 'port-down', bridge: this.name, port: port.name, reason });
   }
 
@@ -328,6 +350,7 @@ export class Bridge {
     if (!stateForwards(state)) { port.dropStpBlocked++; return; }
     // 5 decide
     if (group) {
+      if (this.snooping && this.snoop(port, buf, off, len, vid)) return;
       this.flood(port, buf, off, len, vid, groupClass(dhi, dlo));
       return;
     }
@@ -487,6 +510,89 @@ export class Bridge {
     }
   }
 
+  // ---------------------------------------------------------------- IGMP/MLD snooping
+
+  /**
+   * A group frame while snooping: true when handled here (sent to member and router ports, or a
+   * malformed IGMP/MLD message dropped), false when it is flooded as any multicast: not IP,
+   * link-local (224.0.0.0/24, ff02::1), a query, no querier present (as the kernel, the table
+   * is trusted only while a querier refreshes it), or a group nobody joined with floodUnknown on.
+   * Reports and leaves go to router ports only (RFC 4541).
+   */
+  private snoop(port: BridgePort, buf: Uint8Array, off: number, len: number, vid: number): boolean {
+    const info = this.mcInfo;
+    const k = classifyMcast(buf, off, len, info);
+    if (k === MC_NOT_IP || k === MC_LINK_LOCAL) return false;
+    if (k === MC_MALFORMED) { port.dropMalformed++; this.mcastMalformed++; return true; }
+    const now = this.inBatch ? this.batchNow : this.clock.now();
+    const mdb = this.mdb;
+    let g: MdbGroup | null = null;
+    if (k === MC_CONTROL) {
+      learnFromMessage(mdb, buf, info, vid, port.no, now, this.listeners.length > 0 ? this.snoopEvents : null);
+      if (info.msg === MSG_LEAVE && mdb.querier) this.sendQuery(info.family, buf.slice(info.group, info.group + (info.family === 4 ? 4 : 16)), port);
+      if (info.msg === MSG_QUERY || info.msg === MSG_OTHER) return false;
+    } else {
+      g = mdb.lookup(info.family, buf, info.dst, vid);
+      if (g === null && mdb.floodUnknown) return false;
+    }
+    if (!mdb.querierExists(now)) return false;
+    this.mcastForwarded++;
+    const list = this.floodList;
+    const vf = this.vlanFiltering;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (!(mdb.isRouter(p.no, now) || (g !== null && g.has(p.no)))) continue;
+      if (!mayForward(p, port, vf, vid)) continue;
+      this.transmit(p, buf, off, len);
+    }
+    return true;
+  }
+
+  get mcastSnooping(): boolean { return this.snooping; }
+
+  /** Snooping on or off; off forgets every membership (as the kernel flushes its mdb). */
+  setMcastSnooping(on: boolean): void {
+    if (on === this.snooping) return;
+    this.snooping = on;
+    this.mdb.clear();
+    if (on && this.mdb.querier) this.startQuerier();
+  }
+
+  /** The bridge as IGMP/MLD querier: general queries now, at startup intervals, then every query interval. */
+  setMcastQuerier(on: boolean): void {
+    if (on === this.mdb.querier) return;
+    this.mdb.querier = on;
+    if (on && this.snooping) this.startQuerier();
+  }
+
+  private startQuerier(): void {
+    this.startupQueries = MDB_DEFAULTS.startupQueryCount;
+    this.nextQueryAt = this.clock.now();
+    this.queryTick(this.nextQueryAt);
+  }
+
+  private queryTick(now: number): void {
+    if (!this.snooping || !this.mdb.querier || now < this.nextQueryAt) return;
+    this.sendQuery(4, null, null);
+    this.sendQuery(6, null, null);
+    if (this.startupQueries > 1) {
+      this.startupQueries--;
+      this.nextQueryAt = now + MDB_DEFAULTS.startupQueryIntervalMs;
+    } else {
+      this.startupQueries = 0;
+      this.nextQueryAt = now + MDB_DEFAULTS.queryIntervalMs;
+    }
+  }
+
+  /** A query (general when group is null) out of port, or of every port that forwards when port is null. */
+  private sendQuery(family: number, group: Uint8Array | null, port: BridgePort | null): void {
+    const f = family === 4 ? buildIgmpQuery(this.mac, group) : buildMldQuery(this.mac, group);
+    for (const p of port !== null ? [port] : this.floodList) {
+      if (p.up && stateForwards(p.state)) this.transmitFrame(p, f, 0, f.length);
+    }
+    if (!this.inBatch) this.flushDirty();
+  }
+
   // ---------------------------------------------------------------- mirroring
 
   /**
@@ -583,6 +689,12 @@ export class Bridge {
   tick(): void {
     this.stp.tick();
     const now = this.clock.now();
+    if (this.snooping) {
+      this.mdb.age(now, this.listeners.length > 0
+        ? (g, port) => this.emit({ type: 'mdb-removed', bridge: this.name, port: this.portName(port), group: formatGroup(g.family, g.addr) })
+        : undefined);
+      this.queryTick(now);
+    }
     const n = this.fdb.age(now, this.listeners.length > 0
       ? (mac, vid, port) => this.emit({ type: 'aged', bridge: this.name, mac: formatMac(mac), vid, port: this.portName(port) })
       : undefined);

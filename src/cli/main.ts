@@ -15,6 +15,7 @@ import { registerLabCommands } from './lab-commands.js';
 import { labControlPath } from '../lab/builder/state.js';
 import { registerVlanCommands } from './vlan-commands.js';
 import { registerMirrorCommands } from './mirror-commands.js';
+import { registerMcastCommands } from './mcast-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -200,6 +201,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerVlanCommands(program, req);
   registerMirrorCommands(program, req);
+  registerMcastCommands(program, req);
   return program;
 }
 

@@ -73,3 +73,8 @@ export function mirrorSources(v: unknown): string[] {
   if (names.length === 0) throw new UserError(`invalid mirror sources '${String(v)}': expected PORT[,PORT...]`);
   return names;
 }
+
+/** A port's multicast-router mode, the kernel's mcast_router: 0 never, 1 learned from queries, 2 always. */
+export function routerModeArg(v: unknown): number {
+  return numIn(v, 'mcast_router', 0, 2, true);
+}

@@ -47,6 +47,7 @@ const portObject = z.object({
   mac: mac.optional(),
   takeAddress: z.boolean().optional(),
   vlans: vlanList.optional(),
+  mcastRouter: num(0, 2, 'mcast_router: 0 never, 1 learned from queries, 2 always').int().optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -86,6 +87,9 @@ const bridgeObject = z.object({
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
   mirrors: z.array(mirrorObject).optional(),
+  mcastSnooping: z.boolean().optional(),
+  mcastQuerier: z.boolean().optional(),
+  mcastFloodUnknown: z.boolean().optional(),
 }).strict();
 
 /** A bridge's settings without its ports and host port, for files that make those themselves (labs). */
@@ -112,6 +116,8 @@ export interface PortConfig {
   takeAddress?: boolean;
   /** The port's VLANs (absent: VLAN 1, PVID, untagged, as the kernel gives a new port). */
   vlans?: VlanConfig[];
+  /** Multicast-router mode (absent: 1, learned from queries). */
+  mcastRouter?: number;
 }
 
 export interface VlanConfig {
@@ -138,6 +144,10 @@ export interface BridgeConfig {
   static: StaticEntryConfig[];
   /** Port-mirroring sessions (absent: none). */
   mirrors?: MirrorConfig[];
+  /** IGMP/MLD snooping, the bridge as querier, flooding of groups nobody joined (all off when absent). */
+  mcastSnooping?: boolean;
+  mcastQuerier?: boolean;
+  mcastFloodUnknown?: boolean;
 }
 
 export interface MirrorConfig {
@@ -221,6 +231,9 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       ports,
       static: statics,
       ...(mirrors.length ? { mirrors } : {}),
+      ...(b.mcastSnooping !== undefined ? { mcastSnooping: b.mcastSnooping } : {}),
+      ...(b.mcastQuerier !== undefined ? { mcastQuerier: b.mcastQuerier } : {}),
+      ...(b.mcastFloodUnknown !== undefined ? { mcastFloodUnknown: b.mcastFloodUnknown } : {}),
     });
   }
   return { control: c.control, metrics: c.metrics, bridges };

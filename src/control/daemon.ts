@@ -13,6 +13,7 @@ import { formatMac, parseMac, randomLocalMac } from '../frame/mac.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import { UserError } from './protocol.js';
 import { numIn, bridgeName } from './args.js';
+import { ROUTER_LEARN } from '../mdb/mdb.js';
 import type { BridgeConfig, Config, PortConfig, StaticEntryConfig, MirrorConfig } from './config.js';
 import { portSpec, openPort, listenPort, isEndpointSpec, type PortSpec, type PortEndpoint } from './port-kinds/index.js';
 import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
@@ -113,6 +114,7 @@ export class Daemon {
       for (const p of cfg.ports ?? []) await this.addPort(m, p);
       for (const s of cfg.static ?? []) this.addStatic(m, s);
       for (const mc of cfg.mirrors ?? []) bridge.addMirror(mc.name, mc.from, mc.direction, mc.to);
+      this.applyMcast(m, cfg, []);
     } catch (e) {
       this.deleteBridge(name);
       throw e;
@@ -333,8 +335,24 @@ export class Daemon {
       }
       for (const s of want.values()) { this.addStatic(m, s); done.push(`${b.name}: static ${s.mac} on ${s.port}`); }
       this.applyMirrors(m, b.mirrors ?? [], done);
+      this.applyMcast(m, b, done);
     }
     return done;
+  }
+
+  /** Snooping settings of the bridge and the router mode of its ports, as the config gives them (absent: the defaults). */
+  private applyMcast(m: ManagedBridge, b: Partial<BridgeConfig>, done: string[]): void {
+    const br = m.bridge;
+    br.mdb.floodUnknown = b.mcastFloodUnknown ?? false;
+    const q = b.mcastQuerier ?? false;
+    if (br.mdb.querier !== q) { br.setMcastQuerier(q); done.push(`${br.name}: mcastQuerier ${q}`); }
+    const on = b.mcastSnooping ?? false;
+    if (br.mcastSnooping !== on) { br.setMcastSnooping(on); done.push(`${br.name}: mcastSnooping ${on}`); }
+    for (const pc of b.ports ?? []) {
+      const p = br.portByName(portSpec(pc.name).name);
+      const want = pc.mcastRouter ?? ROUTER_LEARN;
+      if (p !== undefined && br.mdb.routerMode[p.no] !== want) br.mdb.setRouterMode(p.no, want);
+    }
   }
 
   /** Ends sessions the config no longer has (or has changed) and starts the ones it adds. */

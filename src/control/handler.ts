@@ -7,6 +7,7 @@ import './observe.js';
 import './config-commands.js';
 import './vlan-commands.js';
 import './mirror-commands.js';
+import './mcast-commands.js';
 import type { Daemon } from './daemon.js';
 import { dispatch } from './commands.js';
 import type { Handler } from './server.js';

@@ -9,6 +9,7 @@ import { DEFAULT_PORT_PRIORITY } from '../stp/constants.js';
 import { parseConfig } from './config.js';
 import { portVlans, hasDefaultVlans } from '../bridge/port-vlans.js';
 import type { BridgePort } from '../bridge/port.js';
+import { ROUTER_LEARN } from '../mdb/mdb.js';
 import type { Daemon, ManagedBridge } from './daemon.js';
 
 type YamlVlan = { vid: number; pvid?: true; untagged?: true };
@@ -38,6 +39,7 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   if (m.specs.get(name)?.kind !== 'dev' && p.io.kind !== 'packet') o['mac'] = formatMac(p.mac);
   const vl = vlanEntry(p);
   if (vl !== undefined) o['vlans'] = vl;
+  if (m.bridge.mdb.routerMode[p.no] !== ROUTER_LEARN) o['mcastRouter'] = m.bridge.mdb.routerMode[p.no]!;
   return Object.keys(o).length === 1 ? spec : o;
 }
 
@@ -64,6 +66,9 @@ function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
     },
     ports: [...m.specs.keys()].map((name) => portEntry(m, name, stpPorts)),
     ...(statics.length ? { static: statics } : {}),
+    ...(br.mcastSnooping ? { mcastSnooping: true } : {}),
+    ...(br.mdb.querier ? { mcastQuerier: true } : {}),
+    ...(br.mdb.floodUnknown ? { mcastFloodUnknown: true } : {}),
     ...(br.mirrors.size ? { mirrors: br.mirrorList().map((s) => ({ name: s.name, from: s.from, direction: s.direction, to: s.to })) } : {}),
   };
 }

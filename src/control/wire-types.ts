@@ -197,3 +197,36 @@ export interface MirrorRow {
   copies: number;
   dropped: number;
 }
+
+/** One group membership, for `softbr mdb show` (formatMdbShow / formatMdbJson), as `bridge mdb show` lists it. */
+export interface MdbRow {
+  /** The bridge ('dev'). */
+  dev: string;
+  /** The member port; the bridge's own name for a group its host port joined. */
+  port: string;
+  grp: string;
+  state: 'temp' | 'permanent';
+  /** VLAN (0: none, not printed). */
+  vid: number;
+  /** Seconds until it expires (0 for permanent). */
+  timer: number;
+  /** The member is the host port (iproute2 prints no 'proto' for those). */
+  host: boolean;
+}
+
+/** A multicast router port, for `softbr mdb show -d`. */
+export interface MdbRouterRow {
+  dev: string;
+  port: string;
+  /** Seconds left of a router port learned from queries (0 for a permanent one). */
+  timer: number;
+  permanent: boolean;
+}
+
+/** `mdb show`'s whole answer: memberships and router ports of the bridges asked for. */
+export interface MdbView {
+  entries: MdbRow[];
+  routers: MdbRouterRow[];
+  /** Snooping state per bridge: on/off, querier, flood of unknown groups. */
+  bridges: { dev: string; snooping: boolean; querier: boolean; floodUnknown: boolean; querierPresent: boolean }[];
+}

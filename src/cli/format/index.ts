@@ -27,6 +27,7 @@ export {
 export { formatFdbShow, formatFdbJson } from './fdb.js';
 export { formatVlanShow, formatVlanJson } from './vlan.js';
 export { formatMirrorShow, formatMirrorJson } from './mirror.js';
+export { formatMdbShow, formatMdbJson, type MdbFormatOptions } from './mdb.js';
 export { formatLinkShow, formatLinkJson, type LinkFormatOptions } from './link.js';
 export {
   bridgeIdString,

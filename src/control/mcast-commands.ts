@@ -13,7 +13,7 @@ export function mdbView(bridges: readonly Bridge[], now: number): MdbView {
   const name = (br: Bridge, no: number) => br.ports[no]?.name ?? `port${no}`;
   for (const br of bridges) {
     const mdb = br.mdb;
-    view.bridges.push({ dev: br.name, snooping: br.mcastSnooping, querier: mdb.querier, floodUnknown: mdb.floodUnknown, querierPresent: br.mcastSnooping && mdb.querierExists(now) });
+    view.bridges.push({ dev: br.name, index: 0, snooping: br.mcastSnooping, querier: mdb.querier, floodUnknown: mdb.floodUnknown, querierPresent: br.mcastSnooping && mdb.querierExists(now) });
     const es = mdb.entries(now).sort((a, b) => a.family - b.family || cmpAddr(a.group, b.group, a.family) || a.vid - b.vid || a.port - b.port);
     for (const e of es) {
       view.entries.push({ dev: br.name, port: name(br, e.port), grp: e.group, state: e.permanent ? 'permanent' : 'temp', vid: e.vid, timer: e.remainingSec, host: br.ports[e.port]?.isHost ?? false });

@@ -228,5 +228,6 @@ export interface MdbView {
   entries: MdbRow[];
   routers: MdbRouterRow[];
   /** Snooping state per bridge: on/off, querier, flood of unknown groups. */
-  bridges: { dev: string; snooping: boolean; querier: boolean; floodUnknown: boolean; querierPresent: boolean }[];
+  /** index: the bridge's number in JSON (softbr numbers ports, the host port is 0; the kernel gives its ifindex). */
+  bridges: { dev: string; index: number; snooping: boolean; querier: boolean; floodUnknown: boolean; querierPresent: boolean }[];
 }

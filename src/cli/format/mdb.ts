@@ -35,12 +35,12 @@ export function formatMdbShow(v: MdbView, o: MdbFormatOptions = {}): string {
   return s;
 }
 
-/** `bridge -j mdb show`: one object per bridge with memberships (index: the host port's number, 0). */
+/** `bridge -j mdb show`: one object per bridge that has memberships. */
 export function formatMdbJson(v: MdbView, opts: JsonFormatOptions = {}): string {
-  const devs = v.bridges.map((b) => b.dev).filter((d) => v.entries.some((e) => e.dev === d));
-  return jsonwArray(devs.map((dev): JsonwObject => ({
+  const devs = v.bridges.filter((b) => v.entries.some((e) => e.dev === b.dev));
+  return jsonwArray(devs.map(({ dev, index }): JsonwObject => ({
     mdb: v.entries.filter((e) => e.dev === dev).map((e): JsonwObject => ({
-      index: 0, dev: e.dev, port: e.port, grp: e.grp, state: e.state, flags: [], vid: e.vid !== 0 ? e.vid : undefined,
+      index, dev: e.dev, port: e.port, grp: e.grp, state: e.state, flags: [], vid: e.vid !== 0 ? e.vid : undefined,
     })),
     router: {},
   })), !!opts.pretty);

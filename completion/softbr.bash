@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan mirror mcast_snooping mcast_querier mcast_router mcast_flood_unknown mdb'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -48,6 +48,16 @@ _softbr() {
     ['softbr vlan add']=''
     ['softbr vlan del']=''
     ['softbr vlan filtering']=''
+    ['softbr mirror']='add del show'
+    ['softbr mirror add']=''
+    ['softbr mirror del']=''
+    ['softbr mirror show']=''
+    ['softbr mcast_snooping']=''
+    ['softbr mcast_querier']=''
+    ['softbr mcast_router']=''
+    ['softbr mcast_flood_unknown']=''
+    ['softbr mdb']='show'
+    ['softbr mdb show']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
@@ -96,6 +106,16 @@ _softbr() {
     ['softbr vlan add']='-h --help --control --lab'
     ['softbr vlan del']='-h --help --control --lab'
     ['softbr vlan filtering']='-h --help --control --lab'
+    ['softbr mirror']='-h --help --control --lab'
+    ['softbr mirror add']='--from --direction --to -h --help --control --lab'
+    ['softbr mirror del']='-h --help --control --lab'
+    ['softbr mirror show']='-j --json -p --pretty -h --help --control --lab'
+    ['softbr mcast_snooping']='-h --help --control --lab'
+    ['softbr mcast_querier']='-h --help --control --lab'
+    ['softbr mcast_router']='-h --help --control --lab'
+    ['softbr mcast_flood_unknown']='-h --help --control --lab'
+    ['softbr mdb']='-h --help --control --lab'
+    ['softbr mdb show']='-s --stats -d --details -j --json -p --pretty -h --help --control --lab'
   )
   declare -A valued=(
     ['softbr']='--control --lab'
@@ -144,6 +164,16 @@ _softbr() {
     ['softbr vlan add']='--control --lab'
     ['softbr vlan del']='--control --lab'
     ['softbr vlan filtering']='--control --lab'
+    ['softbr mirror']='--control --lab'
+    ['softbr mirror add']='--from --direction --to --control --lab'
+    ['softbr mirror del']='--control --lab'
+    ['softbr mirror show']='--control --lab'
+    ['softbr mcast_snooping']='--control --lab'
+    ['softbr mcast_querier']='--control --lab'
+    ['softbr mcast_router']='--control --lab'
+    ['softbr mcast_flood_unknown']='--control --lab'
+    ['softbr mdb']='--control --lab'
+    ['softbr mdb show']='--control --lab'
   )
   declare -A argv=(
     ['softbr']=''
@@ -192,6 +222,16 @@ _softbr() {
     ['softbr vlan add']='words'
     ['softbr vlan del']='words'
     ['softbr vlan filtering']='bridge state'
+    ['softbr mirror']=''
+    ['softbr mirror add']='bridge name'
+    ['softbr mirror del']='bridge name'
+    ['softbr mirror show']='bridge'
+    ['softbr mcast_snooping']='bridge state'
+    ['softbr mcast_querier']='bridge state'
+    ['softbr mcast_router']='bridge port mode'
+    ['softbr mcast_flood_unknown']='bridge state'
+    ['softbr mdb']=''
+    ['softbr mdb show']='words'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

@@ -8,6 +8,7 @@
 // MAC addresses: 'aa:bb:cc:dd:ee:ff' (upper or lower case, ':' or '-'); printed lower case.
 import type { PortStateName } from '../stp/port-state.js';
 import type { Direction } from '../capture/ring.js';
+import type { MirrorInfo } from '../bridge/mirror.js';
 
 /** One bridge, for `brctl show` (formatBrctlShow / formatBrctlShowJson). */
 export interface BridgeInfo {
@@ -184,18 +185,9 @@ export interface VlanRow {
   vlans: { vlan: number; flags: ('PVID' | 'Egress Untagged')[] }[];
 }
 
-/** One port-mirroring session, for `softbr mirror show` (formatMirrorShow / --json). */
-export interface MirrorRow {
+/** One port-mirroring session, for `softbr mirror show` (formatMirrorShow / --json): the engine's MirrorInfo and its bridge. */
+export interface MirrorRow extends MirrorInfo {
   bridge: string;
-  name: string;
-  /** Source ports, in the order given. */
-  from: string[];
-  direction: Direction;
-  /** The analyser port. */
-  to: string;
-  /** Copies handed to the analyser, and copies dropped (analyser down, full or over its budget). */
-  copies: number;
-  dropped: number;
 }
 
 /** One group membership, for `softbr mdb show` (formatMdbShow / formatMdbJson), as `bridge mdb show` lists it. */

@@ -48,6 +48,7 @@ const ICMPV6 = 58;
  * IPv6 (after at most one 802.1Q tag) to a multicast address. Fills info for MC_DATA and MC_CONTROL.
  */
 export function classifyMcast(buf: Uint8Array, off: number, len: number, info: McastInfo): number {
+  if (len < 14) return MC_MALFORMED;
   let l3 = off + 14;
   let et = (buf[off + 12]! << 8) | buf[off + 13]!;
   if (et === 0x8100) {

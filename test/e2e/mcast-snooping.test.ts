@@ -5,8 +5,8 @@
 // with a group query and ends the membership after the last-member grace) nobody gets them.
 // With snooping off, all three get them (the contrast that shows the snooping did it).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { SoftbrDaemon } from '../helpers/softbr.js';
+import { startDump } from '../helpers/tcpdump.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import type { MdbView } from '../../src/control/wire-types.js';
@@ -31,16 +31,7 @@ for i in range(${n}):
     time.sleep(0.03)
 `;
 
-async function dump(ns: string): Promise<{ proc: ChildProcess; out: () => string }> {
-  const proc = lab.spawn(ns, 'tcpdump', ['-i', 'eth0', '-n', '-l', '-p', `udp and dst host ${GROUP}`]);
-  let out = '';
-  proc.stdout!.on('data', (c) => { out += c; });
-  await new Promise<void>((r) => {
-    let e = '';
-    proc.stderr!.on('data', (c) => { e += c; if (e.includes('listening on')) r(); });
-  });
-  return { proc, out: () => out };
-}
+const dump = (ns: string) => startDump(lab, ns, ['-p', `udp and dst host ${GROUP}`]);
 
 describe.skipIf(!root)('IGMP snooping: only the member of 239.1.1.1 receives the group', () => {
   const d = new SoftbrDaemon(P);

@@ -5,8 +5,8 @@
 // while it is one (a SPAN destination takes no part in forwarding). Quiet hosts (no IPv6, static
 // ARP, no host port) keep the counts exact.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { SoftbrDaemon } from '../helpers/softbr.js';
+import { startDump } from '../helpers/tcpdump.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
 import type { MirrorRow } from '../../src/control/wire-types.js';
@@ -20,16 +20,7 @@ const NET = '10.216.0';
 interface Host { ns: string; ip: string; mac: string; tap: string }
 
 /** tcpdump on the analyser host's NIC (promiscuous: the copies are addressed to others), ICMP only. */
-async function dump(ns: string): Promise<{ proc: ChildProcess; out: () => string }> {
-  const proc = lab.spawn(ns, 'tcpdump', ['-i', 'eth0', '-n', '-l', 'icmp']);
-  let out = '';
-  proc.stdout!.on('data', (c) => { out += c; });
-  await new Promise<void>((r) => {
-    let e = '';
-    proc.stderr!.on('data', (c) => { e += c; if (e.includes('listening on')) r(); });
-  });
-  return { proc, out: () => out };
-}
+const dump = (ns: string) => startDump(lab, ns, ['icmp']);
 
 const count = (out: string, what: string) => out.split('\n').filter((l) => l.includes(what)).length;
 

@@ -2,7 +2,7 @@
 // Layers, bottom up:
 //   leaves   src/user-error.ts, src/is-root.ts,
 //            src/stp/port-state.ts                        import nothing
-//   engine   src/frame src/fdb src/stp src/impair
+//   engine   src/frame src/fdb src/stp src/impair src/mdb
 //            src/bridge                                   pure: no I/O, no daemon, no drivers
 //   capture  src/capture                                  pure, on the engine's capture hook
 //   drivers  src/native src/ports                         the engine's PortIO over real devices
@@ -12,8 +12,8 @@
 // test/unit/dependency-rules.test.ts breaks each rule once on a small tree to show it can fail.
 'use strict';
 
-const ENGINE = '^src/(frame|fdb|stp|impair|bridge)/';
-const PURE = '^src/(frame|fdb|stp|impair|bridge|capture)/';
+const ENGINE = '^src/(frame|fdb|stp|impair|mdb|bridge)/';
+const PURE = '^src/(frame|fdb|stp|impair|mdb|bridge|capture)/';
 /** Node's modules that reach outside the process (files, sockets, processes, the host). */
 const NODE_IO = '^(node:)?(fs|fs/promises|net|dgram|child_process|http|https|http2|tls|dns|os|worker_threads|cluster)$';
 
@@ -36,16 +36,16 @@ module.exports = {
     {
       name: 'engine-layers',
       severity: 'error',
-      comment: 'Inside the engine: frame < fdb, stp < bridge. The bridge drives the FDB and the STP engine; they know nothing of it (port states live in stp/port-state.ts for that reason).',
-      from: { path: '^src/(frame|fdb|stp)/' },
+      comment: 'Inside the engine: frame < fdb, stp, mdb < bridge. The bridge drives the FDB, the STP engine and the multicast database; they know nothing of it (port states live in stp/port-state.ts for that reason).',
+      from: { path: '^src/(frame|fdb|stp|mdb)/' },
       to: { path: '^src/bridge/' },
     },
     {
       name: 'engine-layers-below',
       severity: 'error',
-      comment: 'frame/ is the bottom of the engine; the FDB and the STP engine do not use each other.',
-      from: { path: '^src/(frame|fdb|stp)/' },
-      to: { path: '^src/(fdb|stp)/', pathNot: '^src/$1/' },
+      comment: 'frame/ is the bottom of the engine; the FDB, the STP engine and the multicast database do not use each other.',
+      from: { path: '^src/(frame|fdb|stp|mdb)/' },
+      to: { path: '^src/(fdb|stp|mdb)/', pathNot: '^src/$1/' },
     },
     {
       name: 'impair-below-the-bridge',

@@ -2,7 +2,7 @@
 # `npm run docs`; edit it there. Install as /usr/share/bash-completion/completions/softbr.
 _softbr() {
   declare -A subs=(
-    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setportedge setportmcheck setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan impair rate storm'
+    ['softbr']='daemon addbr delbr addif delif show showmacs showstp setageing setfd sethello setmaxage stp setportedge setportmcheck setbridgeprio setpathcost setportprio hairpin setportflag fdb link monitor demo trace capture bench config lab vlan impair rate storm mirror mcast_snooping mcast_querier mcast_router mcast_flood_unknown mdb'
     ['softbr daemon']=''
     ['softbr addbr']=''
     ['softbr delbr']=''
@@ -56,6 +56,16 @@ _softbr() {
     ['softbr storm']='set show'
     ['softbr storm set']=''
     ['softbr storm show']=''
+    ['softbr mirror']='add del show'
+    ['softbr mirror add']=''
+    ['softbr mirror del']=''
+    ['softbr mirror show']=''
+    ['softbr mcast_snooping']=''
+    ['softbr mcast_querier']=''
+    ['softbr mcast_router']=''
+    ['softbr mcast_flood_unknown']=''
+    ['softbr mdb']='show'
+    ['softbr mdb show']=''
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
@@ -112,6 +122,16 @@ _softbr() {
     ['softbr storm']='-h --help --control --lab'
     ['softbr storm set']='--json -h --help --control --lab'
     ['softbr storm show']='-j --json -p --pretty -h --help --control --lab'
+    ['softbr mirror']='-h --help --control --lab'
+    ['softbr mirror add']='--from --direction --to -h --help --control --lab'
+    ['softbr mirror del']='-h --help --control --lab'
+    ['softbr mirror show']='-j --json -p --pretty -h --help --control --lab'
+    ['softbr mcast_snooping']='-h --help --control --lab'
+    ['softbr mcast_querier']='-h --help --control --lab'
+    ['softbr mcast_router']='-h --help --control --lab'
+    ['softbr mcast_flood_unknown']='-h --help --control --lab'
+    ['softbr mdb']='-h --help --control --lab'
+    ['softbr mdb show']='-s --stats -d --details -j --json -p --pretty -h --help --control --lab'
   )
   declare -A valued=(
     ['softbr']='--control --lab'
@@ -168,6 +188,16 @@ _softbr() {
     ['softbr storm']='--control --lab'
     ['softbr storm set']='--control --lab'
     ['softbr storm show']='--control --lab'
+    ['softbr mirror']='--control --lab'
+    ['softbr mirror add']='--from --direction --to --control --lab'
+    ['softbr mirror del']='--control --lab'
+    ['softbr mirror show']='--control --lab'
+    ['softbr mcast_snooping']='--control --lab'
+    ['softbr mcast_querier']='--control --lab'
+    ['softbr mcast_router']='--control --lab'
+    ['softbr mcast_flood_unknown']='--control --lab'
+    ['softbr mdb']='--control --lab'
+    ['softbr mdb show']='--control --lab'
   )
   declare -A argv=(
     ['softbr']=''
@@ -224,6 +254,16 @@ _softbr() {
     ['softbr storm']=''
     ['softbr storm set']='bridge port class-rate'
     ['softbr storm show']='bridge port'
+    ['softbr mirror']=''
+    ['softbr mirror add']='bridge name'
+    ['softbr mirror del']='bridge name'
+    ['softbr mirror show']='bridge'
+    ['softbr mcast_snooping']='bridge state'
+    ['softbr mcast_querier']='bridge state'
+    ['softbr mcast_router']='bridge port mode'
+    ['softbr mcast_flood_unknown']='bridge state'
+    ['softbr mdb']=''
+    ['softbr mdb show']='words'
   )
   local cur=${COMP_WORDS[COMP_CWORD]} path=softbr w i skip=0 args=0 ctl=()
   for ((i = 1; i < COMP_CWORD; i++)); do

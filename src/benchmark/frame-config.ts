@@ -1,5 +1,6 @@
 // The frames the generator sends: one IPv4/UDP frame from h1 to h2 of an exact length, written as
 // a trafgen packet config of literal bytes (no --cpp, no trafgen functions, so any trafgen reads it).
+import { onesSum, checksumOf } from '../frame/checksum.js';
 
 export interface FrameEndpoints { srcMac: string; dstMac: string; srcIp: string; dstIp: string; udpPort: number }
 
@@ -24,10 +25,7 @@ function ipBytes(ip: string): number[] {
 
 /** RFC 1071 checksum of an IPv4 header. */
 export function ipv4HeaderChecksum(h: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < h.length; i += 2) sum += (h[i]! << 8) | h[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
+  return checksumOf(onesSum(h, 0, h.length));
 }
 
 /** An Ethernet + IPv4 + UDP frame of `length` bytes (UDP checksum 0: none, allowed on IPv4). */

@@ -22,6 +22,13 @@ import { BridgePort, type PortFlags } from './port.js';
 import { StormControl } from './storm.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
+import { UserError } from '../user-error.js';
+import { Mdb, formatGroup, MDB_DEFAULTS, type MdbGroup } from '../mdb/mdb.js';
+import { classifyMcast, McastInfo, MC_NOT_IP, MC_LINK_LOCAL, MC_MALFORMED, MC_CONTROL, MSG_QUERY, MSG_LEAVE, MSG_OTHER } from '../mdb/mcast-parse.js';
+import { learnFromMessage, type SnoopListener } from '../mdb/snoop.js';
+import { buildIgmpQuery, buildMldQuery } from '../mdb/query.js';
+import { MirrorSession, checkMirror, MIRROR_BUDGET, type MirrorInfo } from './mirror.js';
+import { attachCapture, detachCapture, type Direction } from './port-capture.js';
 import { egressTagAction, hasTag, writeRetagged, retaggedLength, TAG_KEEP } from './vlan-tag.js';
 import { Impairer, OFFER_PASS, OFFER_QUEUED } from '../impair/impairer.js';
 import { ImpairWheel } from '../impair/wheel.js';
@@ -69,8 +76,24 @@ export class Bridge {
 
   /** Ports by number (index 0 = host port); undefined where free. */
   readonly ports: (BridgePort | undefined)[] = [];
-  /** The same ports, compact, for flooding. */
+  /** The same ports, compact. */
   private portList: BridgePort[] = [];
+  /** The ports floods go to: portList without mirror analysers. */
+  private floodList: BridgePort[] = [];
+  /** Mirror sessions by name (mirror.ts). */
+  readonly mirrors = new Map<string, MirrorSession>();
+  /** IGMP/MLD snooping (the kernel's multicast_snooping): group frames go by the mdb. Off: flooded. */
+  private snooping = false;
+  /** Group memberships and router ports learned while snooping (src/mdb/). */
+  readonly mdb = new Mdb();
+  private readonly mcInfo = new McastInfo();
+  /** When the querier sends its next general query, and how many startup queries are left. */
+  private nextQueryAt = 0;
+  private startupQueries = 0;
+  private readonly snoopEvents: SnoopListener = {
+    joined: (fam, buf, g, port) => this.emit({ type: 'mdb-added', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g, g + (fam === 4 ? 4 : 16))) }),
+    left: (fam, buf, g, port) => this.emit({ type: 'mdb-leave', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g, g + (fam === 4 ? 4 : 16))) }),
+  };
   private dirty: BridgePort[] = [];
   private ndirty = 0;
   /** True while receiveBatch runs: sends queue until its single flush. */
@@ -97,6 +120,10 @@ export class Bridge {
   notLearnedTableFull = 0;
   /** Frames from a MAC that is static/local on another port (not moved). */
   pinnedSourceSeen = 0;
+  /** Snooping: IGMP/MLD messages or IP multicast headers that did not parse (dropped, also counted as the port's malformed). */
+  mcastMalformed = 0;
+  /** Snooping: group frames sent to members and router ports instead of being flooded. */
+  mcastForwarded = 0;
   /** fdb.lazilyAged already counted into `aged`. */
   private fdbLazilyAged = 0;
 
@@ -178,6 +205,7 @@ export class Bridge {
     const port = new BridgePort(no, io, mac, !!opts.host, opts);
     this.ports[no] = port;
     this.portList.push(port);
+    this.floodList.push(port);
     this.fdb.addStatic(0, mac, no, true, this.clock.now());
     this.emit({ type: 'port-added', bridge: this.name, port: io.name, no, kind: io.kind });
     if (opts.host) {
@@ -193,6 +221,7 @@ export class Bridge {
   removePort(name: string): BridgePort {
     const port = this.portByName(name);
     if (!port) throw new Error(`port '${name}' is not on bridge ${this.name}`);
+    this.dropMirrorsOf(port);
     if (!port.isHost) this.stp.removePort(port.no);
     port.state = PORT_DISABLED;
     port.up = false;
@@ -200,8 +229,10 @@ export class Bridge {
     this.setImpairment(port, 1, null);
     this.ports[port.no] = undefined;
     this.portList = this.portList.filter((p) => p !== port);
+    this.floodList = this.floodList.filter((p) => p !== port);
     const n = this.fdb.flush({ port: port.no, includePinned: true });
     this.flushed += n;
+    this.mdb.removePort(port.no);
     port.io.close();
     this.emit({ type: 'port-removed', bridge: this.name, port: name, no: port.no });
     return port;
@@ -219,8 +250,10 @@ export class Bridge {
 
   private sinkFor(port: BridgePort): RxSink {
     return {
+      // once per batch, not per frame: a mirror analyser's own traffic goes nowhere
       receiveBatch: (buf, offs, lens, count, offload) => {
-        if (port.impairIn === null) this.receiveBatch(port, buf, offs, lens, count, offload);
+        if (port.analyser) this.analyserReceived(port, buf, offs, lens, count);
+        else if (port.impairIn === null) this.receiveBatch(port, buf, offs, lens, count, offload);
         else this.receiveImpaired(port, buf, offs, lens, count, offload);
       },
       takesSuperFrames: true,
@@ -236,6 +269,7 @@ export class Bridge {
     if (port.isHost) port.state = PORT_DISABLED;
     else this.stp.portDown(port.no);
     this.flushed += this.fdb.flush({ port: port.no });
+    this.mdb.removePort(port.no, true);
     this.emit({ type: 'port-down', bridge: this.name, port: port.name, reason });
   }
 
@@ -288,6 +322,7 @@ export class Bridge {
       p.dirty = false;
       p.io.flush();
       p.tagPos = 0;
+      if (p.analyser) p.mirrorBudget = MIRROR_BUDGET;
     }
   }
 
@@ -351,6 +386,7 @@ export class Bridge {
     if (!stateForwards(state)) { port.dropStpBlocked++; return; }
     // 5 decide
     if (group) {
+      if (this.snooping && this.snoop(port, buf, off, len, vid)) return;
       this.flood(port, buf, off, len, vid, groupClass(dhi, dlo));
       return;
     }
@@ -390,7 +426,7 @@ export class Bridge {
     }
     if (cls === 0) this.unknownUnicastFlooded++;
     this.flooded++;
-    const list = this.portList;
+    const list = this.floodList;
     const vf = this.vlanFiltering;
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
@@ -648,12 +684,191 @@ export class Bridge {
     }
   }
 
+  // ---------------------------------------------------------------- IGMP/MLD snooping
+
+  /**
+   * A group frame while snooping: true when handled here (sent to member and router ports, or a
+   * malformed IGMP/MLD message dropped), false when it is flooded as any multicast: not IP,
+   * link-local (224.0.0.0/24, ff02::1), a query, no querier present (as the kernel, the table
+   * is trusted only while a querier refreshes it), or a group nobody joined with floodUnknown on.
+   * Reports and leaves go to router ports only (RFC 4541).
+   */
+  private snoop(port: BridgePort, buf: Uint8Array, off: number, len: number, vid: number): boolean {
+    const info = this.mcInfo;
+    const k = classifyMcast(buf, off, len, info);
+    if (k === MC_NOT_IP || k === MC_LINK_LOCAL) return false;
+    if (k === MC_MALFORMED) { port.dropMalformed++; this.mcastMalformed++; return true; }
+    const now = this.inBatch ? this.batchNow : this.clock.now();
+    const mdb = this.mdb;
+    let g: MdbGroup | null = null;
+    if (k === MC_CONTROL) {
+      learnFromMessage(mdb, buf, info, vid, port.no, now, this.listeners.length > 0 ? this.snoopEvents : null);
+      if (info.msg === MSG_LEAVE && mdb.querier) this.sendQuery(info.family, buf.slice(info.group, info.group + (info.family === 4 ? 4 : 16)), port);
+      if (info.msg === MSG_QUERY || info.msg === MSG_OTHER) return false;
+    } else {
+      g = mdb.lookup(info.family, buf, info.dst, vid);
+      if (g === null && mdb.floodUnknown) return false;
+    }
+    if (!mdb.querierExists(now)) return false;
+    this.mcastForwarded++;
+    const list = this.floodList;
+    const vf = this.vlanFiltering;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (!(mdb.isRouter(p.no, now) || (g !== null && g.has(p.no)))) continue;
+      if (!mayForward(p, port, vf, vid)) continue;
+      this.transmit(p, buf, off, len);
+    }
+    return true;
+  }
+
+  get mcastSnooping(): boolean { return this.snooping; }
+
+  /** Snooping on or off; off forgets every membership (as the kernel flushes its mdb). */
+  setMcastSnooping(on: boolean): void {
+    if (on === this.snooping) return;
+    this.snooping = on;
+    this.mdb.clear();
+    if (on && this.mdb.querier) this.startQuerier();
+  }
+
+  /** The bridge as IGMP/MLD querier: general queries now, at startup intervals, then every query interval. */
+  setMcastQuerier(on: boolean): void {
+    if (on === this.mdb.querier) return;
+    this.mdb.querier = on;
+    if (on && this.snooping) this.startQuerier();
+  }
+
+  private startQuerier(): void {
+    this.startupQueries = MDB_DEFAULTS.startupQueryCount;
+    this.nextQueryAt = this.clock.now();
+    this.queryTick(this.nextQueryAt);
+  }
+
+  private queryTick(now: number): void {
+    if (!this.snooping || !this.mdb.querier || now < this.nextQueryAt) return;
+    this.sendQuery(4, null, null);
+    this.sendQuery(6, null, null);
+    if (this.startupQueries > 1) {
+      this.startupQueries--;
+      this.nextQueryAt = now + MDB_DEFAULTS.startupQueryIntervalMs;
+    } else {
+      this.startupQueries = 0;
+      this.nextQueryAt = now + MDB_DEFAULTS.queryIntervalMs;
+    }
+  }
+
+  /** A query (general when group is null) out of port, or of every port that forwards when port is null. */
+  private sendQuery(family: number, group: Uint8Array | null, port: BridgePort | null): void {
+    const f = family === 4 ? buildIgmpQuery(this.mac, group) : buildMldQuery(this.mac, group);
+    for (const p of port !== null ? [port] : this.floodList) {
+      if (p.up && stateForwards(p.state)) this.transmitFrame(p, f, 0, f.length);
+    }
+    if (!this.inBatch) this.flushDirty();
+  }
+
+  // ---------------------------------------------------------------- mirroring
+
+  /**
+   * A mirror session's copy into analyser p's batched send (MirrorSession.frame calls it): false,
+   * counted on p as mirror_drop, when p is down, the frame is longer than p carries, p's budget
+   * for this flush is spent or its driver refuses the frame. It goes out with the batch's flush.
+   */
+  mirrorCopy(p: BridgePort, buf: Uint8Array, off: number, len: number): boolean {
+    if (!p.up || len > p.maxFrame || p.mirrorBudget === 0 || !p.io.send(buf, off, len)) {
+      p.dropMirror++;
+      return false;
+    }
+    p.mirrorBudget--;
+    p.txFrames++;
+    p.txBytes += len;
+    if (p.capture !== null) p.capture.frame(1, buf, off, len);
+    if (!p.dirty) {
+      p.dirty = true;
+      this.dirty[this.ndirty++] = p;
+    }
+    return true;
+  }
+
+  /** A batch received on an analyser port: counted, seen by its captures, never forwarded. */
+  private analyserReceived(port: BridgePort, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void {
+    for (let i = 0; i < count; i++) {
+      port.rxFrames++;
+      port.rxBytes += lens[i]!;
+      port.dropAnalyser++;
+      if (port.capture !== null) port.capture.frame(0, buf, offs[i]!, lens[i]!);
+    }
+  }
+
+  /** Starts mirror session name: frames of from (direction in, out or both) copied to port to. */
+  addMirror(name: string, fromNames: readonly string[], direction: Direction, toName: string): MirrorSession {
+    const look = (n: string) => {
+      const p = this.portByName(n);
+      if (!p) throw new UserError(`port '${n}' is not on bridge ${this.name}`);
+      return p;
+    };
+    const from = fromNames.map(look);
+    const to = look(toName);
+    checkMirror(this.mirrors, name, from, to);
+    // attach first: a source with too many hooks refuses before anything changed
+    const s = new MirrorSession(name, from, direction, to, this);
+    const done: BridgePort[] = [];
+    try {
+      for (const p of from) { attachCapture(p, s); done.push(p); }
+    } catch (e) {
+      for (const p of done) detachCapture(p, s);
+      throw e;
+    }
+    this.mirrors.set(name, s);
+    if (!to.analyser) {
+      to.analyser = true;
+      to.mirrorBudget = MIRROR_BUDGET;
+      this.floodList = this.floodList.filter((p) => p !== to);
+      // what it learned before is stale: its frames are no longer forwarded
+      this.flushed += this.fdb.flush({ port: to.no });
+    }
+    this.emit({ type: 'mirror-added', bridge: this.name, mirror: name, from: fromNames.join(','), direction, to: toName });
+    return s;
+  }
+
+  /** Ends mirror session name; its analyser forwards again once no other session uses it. */
+  deleteMirror(name: string): void {
+    const s = this.mirrors.get(name);
+    if (!s) throw new UserError(`bridge ${this.name} has no mirror ${name}${this.mirrors.size ? ` (it has ${[...this.mirrors.keys()].join(', ')})` : ''}`);
+    for (const p of s.from) detachCapture(p, s);
+    this.mirrors.delete(name);
+    const to = s.to;
+    if (![...this.mirrors.values()].some((m) => m.to === to)) {
+      to.analyser = false;
+      to.mirrorBudget = 0;
+      if (this.ports[to.no] === to) this.floodList = this.portList.filter((p) => !p.analyser);
+    }
+    this.emit({ type: 'mirror-removed', bridge: this.name, mirror: name });
+  }
+
+  mirrorList(): MirrorInfo[] {
+    return [...this.mirrors.values()].map((s) => s.info()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** A port leaving takes the sessions it is the analyser or the only source of along. */
+  private dropMirrorsOf(port: BridgePort): void {
+    for (const s of [...this.mirrors.values()]) {
+      if (s.to === port || s.from.includes(port)) this.deleteMirror(s.name);
+    }
+  }
+
   // ---------------------------------------------------------------- time
 
   /** Runs timers (STP, FDB ageing) up to clock.now(); the daemon calls this ~10×/s. */
   tick(): void {
     this.stp.tick();
     const now = this.clock.now();
+    if (this.snooping) {
+      this.mdb.age(now, this.listeners.length > 0
+        ? (g, port) => this.emit({ type: 'mdb-removed', bridge: this.name, port: this.portName(port), group: formatGroup(g.family, g.addr) })
+        : undefined);
+      this.queryTick(now);
+    }
     const n = this.fdb.age(now, this.listeners.length > 0
       ? (mac, vid, port) => this.emit({ type: 'aged', bridge: this.name, mac: formatMac(mac), vid, port: this.portName(port) })
       : undefined);
@@ -727,7 +942,8 @@ export class Bridge {
       now: () => this.clock.now(),
       sendBpdu: (portNo: number, frame: Uint8Array) => {
         const p = this.ports[portNo];
-        if (!p || !p.up) return;
+        // a mirror analyser stays out of STP's conversation, as a SPAN destination does
+        if (!p || !p.up || p.analyser) return;
         this.transmitFrame(p, frame, 0, frame.length);
         // a BPDU answered inside a batch goes out with that batch's single flush
         if (!this.inBatch) this.flushDirty();

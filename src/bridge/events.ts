@@ -17,6 +17,10 @@ export type BridgeEvent =
   | { type: 'root-change'; bridge: string; root: string; rootPort: string; cost: number; stpTimeMs: number }
   | { type: 'tc-start'; bridge: string }
   | { type: 'tc-end'; bridge: string }
+  | { type: 'mirror-added'; bridge: string; mirror: string; from: string; direction: string; to: string }
+  | { type: 'mirror-removed'; bridge: string; mirror: string }
+  /** Snooping: a port joined a group, sent a leave for it (its grace started), or its membership expired. */
+  | { type: 'mdb-added' | 'mdb-leave' | 'mdb-removed'; bridge: string; port: string; group: string }
   /** Other STP engine events (stp-enabled, tcn-received, bpdu-dropped, …), named by `what`. */
   | { type: 'stp'; bridge: string; what: string; stpTimeMs: number; [k: string]: unknown };
 

@@ -28,7 +28,7 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 };
 
 /** Drop reasons as metric label values, in the order of the counters below. */
-export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm', 'too_big'] as const;
+export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm', 'too_big', 'mirror_drop', 'analyser'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export class BridgePort {
@@ -79,6 +79,16 @@ export class BridgePort {
 
   /** Storm-control limits of frames flooded from this port; null (the default) = none, one comparison per flood. */
   storm: StormControl | null = null;
+
+  /** Mirror copies this analyser port could not take (down, queue full, over its budget). */
+  dropMirror = 0;
+  /** Frames received on this port while it is a mirror analyser, which forwards nothing. */
+  dropAnalyser = 0;
+
+  /** A mirror session's destination (mirror.ts): takes copies only, forwards and learns nothing. */
+  analyser = false;
+  /** Mirror copies it may still take before its next flush (MIRROR_BUDGET after each). */
+  mirrorBudget = 0;
 
   /**
    * Capture hook (pcap, live summaries): null when nobody captures, so the fast path pays one
@@ -137,6 +147,7 @@ export class BridgePort {
       no_buffer: this.dropNoBuffer + (d?.no_buffer ?? 0), tx_error: this.dropTxError + (d?.tx_error ?? 0), limit: this.dropLimit,
       link_local: this.dropLinkLocal, vlan: this.dropVlan,
       impair_queue_full: (this.impairIn?.queueFull ?? 0) + (this.impairOut?.queueFull ?? 0), storm: this.dropStorm, too_big: d?.too_big ?? 0,
+      mirror_drop: this.dropMirror, analyser: this.dropAnalyser,
     };
   }
 }

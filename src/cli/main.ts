@@ -16,6 +16,8 @@ import { labControlPath } from '../lab/builder/state.js';
 import { registerVlanCommands } from './vlan-commands.js';
 import { registerImpairCommands } from './impair-commands.js';
 import { registerStormCommands } from './storm-commands.js';
+import { registerMirrorCommands } from './mirror-commands.js';
+import { registerMcastCommands } from './mcast-commands.js';
 
 /** softbr's version from its package.json: the nearest one above this module (dist/src/cli or src/cli). */
 export function packageVersion(): string {
@@ -225,6 +227,8 @@ Examples:
   registerVlanCommands(program, req);
   registerImpairCommands(program, req);
   registerStormCommands(program, req);
+  registerMirrorCommands(program, req);
+  registerMcastCommands(program, req);
   return program;
 }
 

@@ -115,3 +115,16 @@ export function stormRatesArg(v: unknown): StormRates {
   }
   return out;
 }
+
+/** `--from PORT[,PORT]` as a list (a string with commas, or an array of names). */
+export function mirrorSources(v: unknown): string[] {
+  const parts = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : [];
+  const names = parts.map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new UserError(`invalid mirror sources '${String(v)}': expected PORT[,PORT...]`);
+  return names;
+}
+
+/** A port's multicast-router mode, the kernel's mcast_router: 0 never, 1 learned from queries, 2 always. */
+export function routerModeArg(v: unknown): number {
+  return numIn(v, 'mcast_router', 0, 2, true);
+}

@@ -8,6 +8,7 @@ import { STP_DEFAULTS, STP_LIMITS } from '../stp/constants.js';
 import type { StpProtocol } from '../stp/types.js';
 import { STP_PROTOCOLS } from '../stp/spanning-tree.js';
 import { VLAN_ID_MAX, VLAN_MEMBER_MAX } from '../frame/ethernet.js';
+import { DIRECTIONS, type Direction } from '../bridge/port-capture.js';
 import { parseYamlAs, readYamlFile, type YamlInput } from './yaml-input.js';
 import { parseImpairWords, IMPAIR_USAGE } from '../impair/spec.js';
 import { STORM_RATE_MAX } from '../bridge/storm.js';
@@ -72,6 +73,7 @@ const portObject = z.object({
   vlans: vlanList.optional(),
   impair: impairObject.optional(),
   storm: stormObject.optional(),
+  mcastRouter: num(0, 2, 'mcast_router: 0 never, 1 learned from queries, 2 always').int().optional(),
 }).strict();
 
 const stpObject = z.object({
@@ -93,6 +95,15 @@ const staticObject = z.object({
   vlan: num(0, VLAN_ID_MAX, 'VLAN id').int().optional(),
 }).strict();
 
+// a port-mirroring session, as `softbr mirror add BR NAME --from P[,P] --direction D --to P` makes one
+const portName = z.string().refine(isName, { message: `port name: ${NAME_RULE}` });
+const mirrorObject = z.object({
+  name: z.string().refine(isName, { message: `mirror name: ${NAME_RULE}` }),
+  from: z.union([portName, z.array(portName).min(1)]),
+  direction: z.enum(DIRECTIONS as unknown as ['in', 'out', 'both']).optional(),
+  to: portName,
+}).strict();
+
 const bridgeObject = z.object({
   mac: mac.optional(),
   local: z.boolean().optional(),
@@ -106,6 +117,10 @@ const bridgeObject = z.object({
   stp: z.preprocess((v) => (v === 'rstp' ? { enabled: true, protocol: 'rstp' } : v), z.union([z.boolean(), stpObject])).optional(),
   ports: z.array(z.union([portSpecString, portObject])).optional(),
   static: z.array(staticObject).optional(),
+  mirrors: z.array(mirrorObject).optional(),
+  mcastSnooping: z.boolean().optional(),
+  mcastQuerier: z.boolean().optional(),
+  mcastFloodUnknown: z.boolean().optional(),
 }).strict();
 
 /** A bridge's settings without its ports and host port, for files that make those themselves (labs). */
@@ -138,6 +153,8 @@ export interface PortConfig {
   impair?: { in?: string; out?: string };
   /** Storm-control limits (absent: none). */
   storm?: StormRates;
+  /** Multicast-router mode (absent: 1, learned from queries). */
+  mcastRouter?: number;
 }
 
 export interface VlanConfig {
@@ -162,6 +179,19 @@ export interface BridgeConfig {
   ports: PortConfig[];
   /** Static FDB entries; port is a port name of this bridge (the bridge's own name for its host port). */
   static: StaticEntryConfig[];
+  /** Port-mirroring sessions (absent: none). */
+  mirrors?: MirrorConfig[];
+  /** IGMP/MLD snooping, the bridge as querier, flooding of groups nobody joined (all off when absent). */
+  mcastSnooping?: boolean;
+  mcastQuerier?: boolean;
+  mcastFloodUnknown?: boolean;
+}
+
+export interface MirrorConfig {
+  name: string;
+  from: string[];
+  direction: Direction;
+  to: string;
 }
 
 export interface StaticEntryConfig {
@@ -224,6 +254,15 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       }
       statics.push({ mac: s.mac.toLowerCase(), port: s.port, vlan: s.vlan ?? 0 });
     });
+    const mirrors: MirrorConfig[] = [];
+    (b.mirrors ?? []).forEach((mc, i) => {
+      const from = typeof mc.from === 'string' ? mc.from.split(',') : mc.from;
+      for (const [key, n] of [...from.map((f) => ['from', f] as const), ['to', mc.to] as const]) {
+        if (!portNames.has(n)) throw input.error(['bridges', name, 'mirrors', i, key], `'${n}' is not a port of ${name} (its ports: ${[...portNames].join(', ') || 'none'})`);
+      }
+      if (mirrors.some((o) => o.name === mc.name)) throw input.error(['bridges', name, 'mirrors', i, 'name'], `mirror '${mc.name}' listed twice`);
+      mirrors.push({ name: mc.name, from, direction: mc.direction ?? 'both', to: mc.to });
+    });
     bridges.push({
       name,
       mac: b.mac,
@@ -244,6 +283,10 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       },
       ports,
       static: statics,
+      ...(mirrors.length ? { mirrors } : {}),
+      ...(b.mcastSnooping !== undefined ? { mcastSnooping: b.mcastSnooping } : {}),
+      ...(b.mcastQuerier !== undefined ? { mcastQuerier: b.mcastQuerier } : {}),
+      ...(b.mcastFloodUnknown !== undefined ? { mcastFloodUnknown: b.mcastFloodUnknown } : {}),
     });
   }
   return { control: c.control, metrics: c.metrics, bridges };

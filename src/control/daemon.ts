@@ -13,7 +13,8 @@ import { formatMac, parseMac, randomLocalMac } from '../frame/mac.js';
 import { STP_LIMITS } from '../stp/constants.js';
 import { UserError } from './protocol.js';
 import { numIn, bridgeName } from './args.js';
-import type { BridgeConfig, Config, PortConfig, StaticEntryConfig } from './config.js';
+import { ROUTER_LEARN } from '../mdb/mdb.js';
+import type { BridgeConfig, Config, PortConfig, StaticEntryConfig, MirrorConfig } from './config.js';
 import { portSpec, openPort, listenPort, isEndpointSpec, type PortSpec, type PortEndpoint } from './port-kinds/index.js';
 import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
 import * as views from './views.js';
@@ -121,6 +122,8 @@ export class Daemon {
       if (stp?.enabled) bridge.stp.enable();
       for (const p of cfg.ports ?? []) await this.addPort(m, p);
       for (const s of cfg.static ?? []) this.addStatic(m, s);
+      for (const mc of cfg.mirrors ?? []) bridge.addMirror(mc.name, mc.from, mc.direction, mc.to);
+      this.applyMcast(m, cfg, []);
     } catch (e) {
       this.deleteBridge(name);
       throw e;
@@ -359,8 +362,39 @@ export class Daemon {
         if (!want.delete(key(s))) { br.removeFdb(parseMac(s.mac), s.vlan); done.push(`${b.name}: removed static ${s.mac}`); }
       }
       for (const s of want.values()) { this.addStatic(m, s); done.push(`${b.name}: static ${s.mac} on ${s.port}`); }
+      this.applyMirrors(m, b.mirrors ?? [], done);
+      this.applyMcast(m, b, done);
     }
     return done;
+  }
+
+  /** Snooping settings of the bridge and the router mode of its ports, as the config gives them (absent: the defaults). */
+  private applyMcast(m: ManagedBridge, b: Partial<BridgeConfig>, done: string[]): void {
+    const br = m.bridge;
+    br.mdb.floodUnknown = b.mcastFloodUnknown ?? false;
+    const q = b.mcastQuerier ?? false;
+    if (br.mdb.querier !== q) { br.setMcastQuerier(q); done.push(`${br.name}: mcastQuerier ${q}`); }
+    const on = b.mcastSnooping ?? false;
+    if (br.mcastSnooping !== on) { br.setMcastSnooping(on); done.push(`${br.name}: mcastSnooping ${on}`); }
+    for (const pc of b.ports ?? []) {
+      const p = br.portByName(portSpec(pc.name).name);
+      const want = pc.mcastRouter ?? ROUTER_LEARN;
+      if (p !== undefined && br.mdb.routerMode[p.no] !== want) br.mdb.setRouterMode(p.no, want);
+    }
+  }
+
+  /** Ends sessions the config no longer has (or has changed) and starts the ones it adds. */
+  private applyMirrors(m: ManagedBridge, wanted: MirrorConfig[], done: string[]): void {
+    const br = m.bridge;
+    const key = (c: Omit<MirrorConfig, 'name'>) => `${c.from.join(',')}/${c.direction}/${c.to}`;
+    const want = new Map(wanted.map((c) => [c.name, c]));
+    for (const s of br.mirrorList()) {
+      const w = want.get(s.name);
+      if (w !== undefined && key(w) === key(s)) { want.delete(s.name); continue; }
+      br.deleteMirror(s.name);
+      done.push(`${br.name}: removed mirror ${s.name}`);
+    }
+    for (const c of want.values()) { br.addMirror(c.name, c.from, c.direction, c.to); done.push(`${br.name}: mirror ${c.name}`); }
   }
 
   private applyStp(m: ManagedBridge, s: BridgeConfig['stp'], done: string[]): void {

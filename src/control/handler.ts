@@ -8,6 +8,8 @@ import './config-commands.js';
 import './vlan-commands.js';
 import './impair-commands.js';
 import './storm-commands.js';
+import './mirror-commands.js';
+import './mcast-commands.js';
 import type { Daemon } from './daemon.js';
 import { dispatch } from './commands.js';
 import type { Handler } from './server.js';

@@ -11,6 +11,7 @@ import { parseConfig } from './config.js';
 import { portVlans, hasDefaultVlans } from '../bridge/port-vlans.js';
 import type { BridgePort } from '../bridge/port.js';
 import { formatImpairWords } from '../impair/spec.js';
+import { ROUTER_LEARN } from '../mdb/mdb.js';
 import type { Daemon, ManagedBridge } from './daemon.js';
 
 type YamlVlan = { vid: number; pvid?: true; untagged?: true };
@@ -59,6 +60,7 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
     const r = m.bridge.stormRates(p);
     o['storm'] = { ...(r.broadcast ? { broadcast: r.broadcast } : {}), ...(r.multicast ? { multicast: r.multicast } : {}), ...(r['unknown-unicast'] ? { unknownUnicast: r['unknown-unicast'] } : {}) };
   }
+  if (m.bridge.mdb.routerMode[p.no] !== ROUTER_LEARN) o['mcastRouter'] = m.bridge.mdb.routerMode[p.no]!;
   return Object.keys(o).length === 1 ? spec : o;
 }
 
@@ -86,6 +88,10 @@ function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
     },
     ports: [...m.specs.keys()].map((name) => portEntry(m, name, stpPorts)),
     ...(statics.length ? { static: statics } : {}),
+    ...(br.mcastSnooping ? { mcastSnooping: true } : {}),
+    ...(br.mdb.querier ? { mcastQuerier: true } : {}),
+    ...(br.mdb.floodUnknown ? { mcastFloodUnknown: true } : {}),
+    ...(br.mirrors.size ? { mirrors: br.mirrorList().map((s) => ({ name: s.name, from: s.from, direction: s.direction, to: s.to })) } : {}),
   };
 }
 

@@ -8,6 +8,7 @@
 // MAC addresses: 'aa:bb:cc:dd:ee:ff' (upper or lower case, ':' or '-'); printed lower case.
 import type { PortStateName } from '../stp/port-state.js';
 import type { Direction } from '../capture/ring.js';
+import type { MirrorInfo } from '../bridge/mirror.js';
 
 /** One bridge, for `brctl show` (formatBrctlShow / formatBrctlShowJson). */
 export interface BridgeInfo {
@@ -221,4 +222,43 @@ export interface StormRow {
   classes: { kind: 'unknown-unicast' | 'broadcast' | 'multicast'; pps: number; dropped: number }[];
   /** All storm drops of the port (its `storm` drop reason). */
   dropped: number;
+}
+
+/** One port-mirroring session, for `softbr mirror show` (formatMirrorShow / --json): the engine's MirrorInfo and its bridge. */
+export interface MirrorRow extends MirrorInfo {
+  bridge: string;
+}
+
+/** One group membership, for `softbr mdb show` (formatMdbShow / formatMdbJson), as `bridge mdb show` lists it. */
+export interface MdbRow {
+  /** The bridge ('dev'). */
+  dev: string;
+  /** The member port; the bridge's own name for a group its host port joined. */
+  port: string;
+  grp: string;
+  state: 'temp' | 'permanent';
+  /** VLAN (0: none, not printed). */
+  vid: number;
+  /** Seconds until it expires (0 for permanent). */
+  timer: number;
+  /** The member is the host port (iproute2 prints no 'proto' for those). */
+  host: boolean;
+}
+
+/** A multicast router port, for `softbr mdb show -d`. */
+export interface MdbRouterRow {
+  dev: string;
+  port: string;
+  /** Seconds left of a router port learned from queries (0 for a permanent one). */
+  timer: number;
+  permanent: boolean;
+}
+
+/** `mdb show`'s whole answer: memberships and router ports of the bridges asked for. */
+export interface MdbView {
+  entries: MdbRow[];
+  routers: MdbRouterRow[];
+  /** Snooping state per bridge: on/off, querier, flood of unknown groups. */
+  /** index: the bridge's number in JSON (softbr numbers ports, the host port is 0; the kernel gives its ifindex). */
+  bridges: { dev: string; index: number; snooping: boolean; querier: boolean; floodUnknown: boolean; querierPresent: boolean }[];
 }

@@ -62,7 +62,8 @@ describe('control command table and errors', () => {
   it('has one handler for every verb of the protocol', () => {
     expect(commandNames()).toEqual([
       'addbr', 'addif', 'capture', 'capture-stop', 'config-show', 'delbr', 'delif', 'fdb-add', 'fdb-append', 'fdb-del', 'fdb-flush', 'fdb-show',
-      'hairpin', 'impair', 'link-show', 'monitor', 'ping', 'rate', 'setageing', 'setbridgeprio', 'setfd', 'setflag', 'sethello',
+      'hairpin', 'impair', 'link-show', 'mcast-flood-unknown', 'mcast-querier', 'mcast-router', 'mcast-snooping', 'mdb-show',
+      'mirror-add', 'mirror-del', 'mirror-show', 'monitor', 'ping', 'rate', 'setageing', 'setbridgeprio', 'setfd', 'setflag', 'sethello',
       'setmaxage', 'setpathcost', 'setportedge', 'setportmcheck', 'setportprio', 'show', 'showmacs', 'showstp', 'storm-set', 'storm-show', 'stp', 'trace',
       'vlan-add', 'vlan-del', 'vlan-filtering', 'vlan-show',
     ]);

@@ -13,6 +13,7 @@ export type {
   StpPortInfo,
   VlanRow,
   StormRow,
+  MirrorRow,
 } from '../../control/wire-types.js';
 export type { FdbFormatOptions, JsonFormatOptions } from './types.js';
 export {
@@ -26,6 +27,8 @@ export {
 } from './brctl.js';
 export { formatFdbShow, formatFdbJson } from './fdb.js';
 export { formatVlanShow, formatVlanJson } from './vlan.js';
+export { formatMirrorShow, formatMirrorJson } from './mirror.js';
+export { formatMdbShow, formatMdbJson, type MdbFormatOptions } from './mdb.js';
 export { formatLinkShow, formatLinkJson, type LinkFormatOptions } from './link.js';
 export { formatImpairLines } from './impair.js';
 export {

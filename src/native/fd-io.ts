@@ -9,6 +9,7 @@ import { native, errnoName, type NativePoller, type NativeWriter, type PollerSta
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
 import type { RxOffload } from '../bridge/port-io.js';
 import { SuperFrames } from './super-frames.js';
+import { TxSourceSlots } from './tx-sources.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
@@ -79,10 +80,8 @@ export class FdIO {
   readonly txLens: Int32Array;
   private readonly txMax: number;
   private txCount = 0;
-  /** The buffers set as the writer's sources, by slot; the slot the last frame used; the next slot to take. */
-  private readonly sources: (Uint8Array | null)[];
-  private lastSource = 0;
-  private nextSource = 0;
+  /** The buffers set as the writer's sources, by slot. */
+  private readonly sources: TxSourceSlots;
   private txRefused = 0;
   private readonly poller: NativePoller;
   private readonly writer: NativeWriter;
@@ -123,7 +122,6 @@ export class FdIO {
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.txSrcs = new Int32Array(txFrames);
-    this.sources = new Array<Uint8Array | null>(n.constants.WRITER_SOURCES).fill(null);
     this.txOffs = new Int32Array(txFrames);
     this.txLens = new Int32Array(txFrames);
     this.txMax = txFrames;
@@ -152,6 +150,7 @@ export class FdIO {
       (name: string, errno: number) => this.readFailed(name, errno),
     );
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens);
+    this.sources = new TxSourceSlots(n.constants.WRITER_SOURCES, (k, buf) => this.writer.setSource(k, buf), () => this.flush());
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;
     this.sendSuper = opts.vnetHdr === true
@@ -190,33 +189,13 @@ export class FdIO {
       return false;
     }
     if (this.txCount === this.txMax) this.flush();
-    let k = this.lastSource;
-    if (this.sources[k] !== buf) k = this.sourceSlot(buf);
+    const k = this.sources.slotOf(buf);
     const i = this.txCount;
     this.txSrcs[i] = k;
     this.txOffs[i] = off;
     this.txLens[i] = len;
     this.txCount = i + 1;
     return true;
-  }
-
-  /** The writer's slot for buf, setting it as a source first if it is not one (rare: buffers are long-lived). */
-  private sourceSlot(buf: Uint8Array): number {
-    const s = this.sources;
-    for (let k = 0; k < s.length; k++) {
-      if (s[k] === buf) {
-        this.lastSource = k;
-        return k;
-      }
-    }
-    const k = this.nextSource;
-    this.nextSource = (k + 1) % s.length;
-    // frames queued from the buffer in that slot go out before it is replaced
-    if (this.txCount > 0) this.flush();
-    s[k] = buf;
-    this.writer.setSource(k, buf);
-    this.lastSource = k;
-    return k;
   }
 
   /** One native call for everything queued since the last flush. */
@@ -278,7 +257,7 @@ export class FdIO {
     this.closed = true;
     this.stopWatch();
     this.txCount = 0;
-    this.sources.fill(null);
+    this.sources.clear();
     // The uv handle must leave epoll before the fd number can be reused: poller first.
     this.poller.close();
     native().closeFd(this.fd);

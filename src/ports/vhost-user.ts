@@ -1,7 +1,8 @@
 // VhostUserPort: a port whose peer is a vhost-user front-end (QEMU's `-netdev vhost-user`,
 // DPDK's virtio-user): the guest's virtio-net queues live in its shared memory and the addon
 // (src/native/vhost.cc) copies frames between them and our batch buffers, signalling once per
-// batch. Two roles: `server` listens on a unix socket for the front-end; `client` connects to a
+// batch. Frames for the guest are queued where they lie (the other port's receive buffer), so
+// the one copy is the addon's into the guest's ring. Two roles: `server` listens on a unix socket for the front-end; `client` connects to a
 // front-end that listens (QEMU `server=on`) and reconnects whenever the connection ends. This
 // module owns the policy: the port is up while both queues run, down (with the addon's reason,
 // logged) otherwise, and in client role when to try again.
@@ -9,8 +10,8 @@ import { chmodSync, statSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DriverDrops, PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
-import { bufferCopy } from '../frame/bytes.js';
 import { native, errnoName, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
+import { TxSourceSlots } from '../native/tx-sources.js';
 
 export type VhostRole = 'server' | 'client';
 
@@ -63,12 +64,13 @@ export class VhostUserPort implements PortIO {
   private readonly rxBuf: Uint8Array;
   private readonly rxOffs: Int32Array;
   private readonly rxLens: Int32Array;
-  private readonly txBuf: Uint8Array;
+  private readonly txSrcs: Int32Array;
   private readonly txOffs: Int32Array;
   private readonly txLens: Int32Array;
   private readonly txMax: number;
   private txCount = 0;
   private readonly nv: NativeVhost;
+  private readonly sources: TxSourceSlots;
   private readonly log: (msg: string) => void;
   private sink: RxSink | null = null;
   private up = false;
@@ -98,18 +100,19 @@ export class VhostUserPort implements PortIO {
     this.rxBuf = new Uint8Array(this.slotBytes * rxFrames);
     this.rxOffs = new Int32Array(rxFrames);
     this.rxLens = new Int32Array(rxFrames);
-    this.txBuf = new Uint8Array(this.slotBytes * this.txMax);
+    this.txSrcs = new Int32Array(this.txMax);
     this.txOffs = new Int32Array(this.txMax);
     this.txLens = new Int32Array(this.txMax);
     // both callbacks are made once here: the per-batch path allocates nothing
-    this.nv = new (native().Vhost)(
+    const n = native();
+    this.nv = new n.Vhost(
       this.rxBuf,
       this.rxOffs,
       this.rxLens,
       this.slotBytes,
       rxFrames,
       4,
-      this.txBuf,
+      this.txSrcs,
       this.txOffs,
       this.txLens,
       (count: number) => {
@@ -118,6 +121,7 @@ export class VhostUserPort implements PortIO {
       },
       (type: VhostEvent, text: string) => this.onEvent(type, text),
     );
+    this.sources = new TxSourceSlots(n.constants.WRITER_SOURCES, (k, buf) => this.nv.setSource(k, buf), () => this.flush());
   }
 
   /**
@@ -163,14 +167,16 @@ export class VhostUserPort implements PortIO {
     return this.nv.stats();
   }
 
+  /** Queues the frame where it lies (buf stays as it is until flush(), as PortIO promises). */
   send(buf: Uint8Array, off: number, len: number): boolean {
-    if (!this.up || len > this.slotBytes || len <= 0) return false;
+    if (!this.up || len > this.slotBytes || len <= 0 || off < 0 || off + len > buf.length) return false;
     if (this.txCount === this.txMax) this.flush();
-    const pos = this.txCount * this.slotBytes;
-    bufferCopy.call(buf, this.txBuf, pos, off, off + len);
-    this.txOffs[this.txCount] = pos;
-    this.txLens[this.txCount] = len;
-    this.txCount++;
+    const k = this.sources.slotOf(buf);
+    const i = this.txCount;
+    this.txSrcs[i] = k;
+    this.txOffs[i] = off;
+    this.txLens[i] = len;
+    this.txCount = i + 1;
     return true;
   }
 
@@ -201,6 +207,7 @@ export class VhostUserPort implements PortIO {
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
     this.nv.close();
+    this.sources.clear();
     if (this.role === 'server') {
       const key = resolve(this.path);
       if (VhostUserPort.listening.get(key) === this) VhostUserPort.listening.delete(key);

@@ -9,7 +9,7 @@ import { native, errnoName, type NativePoller, type NativeWriter, type PollerSta
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
 import type { RxOffload } from '../bridge/port-io.js';
 import { SuperFrames } from './super-frames.js';
-import { TxSourceSlots } from './tx-sources.js';
+import { TxQueue } from './tx-sources.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
@@ -74,14 +74,8 @@ export class FdIO {
   readonly rxBuf: Uint8Array;
   readonly rxOffs: Int32Array;
   readonly rxLens: Int32Array;
-  /** Per queued frame: the writer's source slot of the buffer it lies in. */
-  readonly txSrcs: Int32Array;
-  readonly txOffs: Int32Array;
-  readonly txLens: Int32Array;
-  private readonly txMax: number;
-  private txCount = 0;
-  /** The buffers set as the writer's sources, by slot. */
-  private readonly sources: TxSourceSlots;
+  /** Queued frames: per frame the writer's source slot of the buffer it lies in, offset, length. */
+  private readonly tx: TxQueue;
   private txRefused = 0;
   private readonly poller: NativePoller;
   private readonly writer: NativeWriter;
@@ -121,10 +115,7 @@ export class FdIO {
     this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
-    this.txSrcs = new Int32Array(txFrames);
-    this.txOffs = new Int32Array(txFrames);
-    this.txLens = new Int32Array(txFrames);
-    this.txMax = txFrames;
+    this.tx = new TxQueue(txFrames, n.constants.WRITER_SOURCES);
     // Both callbacks are made once here: the per-batch path allocates nothing.
     this.poller = new n.Poller(
       fd,
@@ -149,8 +140,8 @@ export class FdIO {
       },
       (name: string, errno: number) => this.readFailed(name, errno),
     );
-    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens);
-    this.sources = new TxSourceSlots(n.constants.WRITER_SOURCES, (k, buf) => this.writer.setSource(k, buf), () => this.flush());
+    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.tx.srcs, this.tx.offs, this.tx.lens);
+    this.tx.attach((k, buf) => this.writer.setSource(k, buf), () => this.flush());
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;
     this.sendSuper = opts.vnetHdr === true
@@ -188,21 +179,14 @@ export class FdIO {
       this.txRefused++;
       return false;
     }
-    if (this.txCount === this.txMax) this.flush();
-    const k = this.sources.slotOf(buf);
-    const i = this.txCount;
-    this.txSrcs[i] = k;
-    this.txOffs[i] = off;
-    this.txLens[i] = len;
-    this.txCount = i + 1;
+    this.tx.push(buf, off, len);
     return true;
   }
 
   /** One native call for everything queued since the last flush. */
   flush(): void {
-    const count = this.txCount;
+    const count = this.tx.take();
     if (count === 0) return;
-    this.txCount = 0;
     if (this.closed || this.dead !== null) return;
     const errno = this.writer.writeBatch(count);
     // The frames not sent are counted in writer stats (see drops()); only an errno the policy
@@ -256,8 +240,7 @@ export class FdIO {
     if (this.closed) return;
     this.closed = true;
     this.stopWatch();
-    this.txCount = 0;
-    this.sources.clear();
+    this.tx.clear();
     // The uv handle must leave epoll before the fd number can be reused: poller first.
     this.poller.close();
     native().closeFd(this.fd);

@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import type { DriverDrops, PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { native, errnoName, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
-import { TxSourceSlots } from '../native/tx-sources.js';
+import { TxQueue } from '../native/tx-sources.js';
 
 export type VhostRole = 'server' | 'client';
 
@@ -64,13 +64,9 @@ export class VhostUserPort implements PortIO {
   private readonly rxBuf: Uint8Array;
   private readonly rxOffs: Int32Array;
   private readonly rxLens: Int32Array;
-  private readonly txSrcs: Int32Array;
-  private readonly txOffs: Int32Array;
-  private readonly txLens: Int32Array;
-  private readonly txMax: number;
-  private txCount = 0;
+  /** Frames queued for the guest, where they lie. */
+  private readonly tx: TxQueue;
   private readonly nv: NativeVhost;
-  private readonly sources: TxSourceSlots;
   private readonly log: (msg: string) => void;
   private sink: RxSink | null = null;
   private up = false;
@@ -94,17 +90,15 @@ export class VhostUserPort implements PortIO {
     this.reconnectMs = opts.reconnectMs ?? 1000;
     this.downReason = this.waitingText();
     const rxFrames = opts.batchFrames ?? 64;
-    this.txMax = opts.txFrames ?? 256;
+    const txFrames = opts.txFrames ?? 256;
     // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway
     this.slotBytes = roundUp(this.mtu + 22, 64);
     this.rxBuf = new Uint8Array(this.slotBytes * rxFrames);
     this.rxOffs = new Int32Array(rxFrames);
     this.rxLens = new Int32Array(rxFrames);
-    this.txSrcs = new Int32Array(this.txMax);
-    this.txOffs = new Int32Array(this.txMax);
-    this.txLens = new Int32Array(this.txMax);
-    // both callbacks are made once here: the per-batch path allocates nothing
     const n = native();
+    this.tx = new TxQueue(txFrames, n.constants.WRITER_SOURCES);
+    // both callbacks are made once here: the per-batch path allocates nothing
     this.nv = new n.Vhost(
       this.rxBuf,
       this.rxOffs,
@@ -112,16 +106,16 @@ export class VhostUserPort implements PortIO {
       this.slotBytes,
       rxFrames,
       4,
-      this.txSrcs,
-      this.txOffs,
-      this.txLens,
+      this.tx.srcs,
+      this.tx.offs,
+      this.tx.lens,
       (count: number) => {
         const s = this.sink;
         if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
       },
       (type: VhostEvent, text: string) => this.onEvent(type, text),
     );
-    this.sources = new TxSourceSlots(n.constants.WRITER_SOURCES, (k, buf) => this.nv.setSource(k, buf), () => this.flush());
+    this.tx.attach((k, buf) => this.nv.setSource(k, buf), () => this.flush());
   }
 
   /**
@@ -170,20 +164,13 @@ export class VhostUserPort implements PortIO {
   /** Queues the frame where it lies (buf stays as it is until flush(), as PortIO promises). */
   send(buf: Uint8Array, off: number, len: number): boolean {
     if (!this.up || len > this.slotBytes || len <= 0 || off < 0 || off + len > buf.length) return false;
-    if (this.txCount === this.txMax) this.flush();
-    const k = this.sources.slotOf(buf);
-    const i = this.txCount;
-    this.txSrcs[i] = k;
-    this.txOffs[i] = off;
-    this.txLens[i] = len;
-    this.txCount = i + 1;
+    this.tx.push(buf, off, len);
     return true;
   }
 
   flush(): void {
-    const n = this.txCount;
+    const n = this.tx.take();
     if (n === 0) return;
-    this.txCount = 0;
     this.inFlush = true;
     try {
       this.nv.writeBatch(n);
@@ -207,7 +194,7 @@ export class VhostUserPort implements PortIO {
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
     this.nv.close();
-    this.sources.clear();
+    this.tx.clear();
     if (this.role === 'server') {
       const key = resolve(this.path);
       if (VhostUserPort.listening.get(key) === this) VhostUserPort.listening.delete(key);
@@ -284,8 +271,8 @@ export class VhostUserPort implements PortIO {
     this.downReason = up ? null : why;
     if (!up) {
       // frames queued for a guest that is gone
-      this.txCount = 0;
-      }
+      this.tx.take();
+    }
     const sink = this.sink;
     if (sink === null) return;
     const tell = (): void => {

@@ -177,10 +177,8 @@ export interface NativeVhost {
   listen(path: string): void;
   /** Connects to a listening front-end: 0, or the errno to retry on. */
   connect(path: string): number;
-  /** Frames i < count (txOffs/txLens of the buffer in slot txSrcs[i]) into the guest's receive queue; returns how many were delivered. */
+  /** Frames i < count of the tx buffer into the guest's receive queue; returns how many were delivered. */
   writeBatch(count: number): number;
-  /** Frames queued with txSrcs[i] === slot are read from buf (0 <= slot < WRITER_SOURCES). */
-  setSource(slot: number, buf: Uint8Array): void;
   /** Drops the connection (no event). */
   disconnect(): void;
   close(): void;
@@ -197,7 +195,7 @@ export interface NativeVhostCtor {
     slotBytes: number,
     maxFrames: number,
     maxBatches: number,
-    txSrcs: Int32Array,
+    txBuf: Uint8Array,
     txOffs: Int32Array,
     txLens: Int32Array,
     onBatch: (count: number) => void,

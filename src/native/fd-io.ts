@@ -9,7 +9,6 @@ import { native, errnoName, type NativePoller, type NativeWriter, type PollerSta
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
 import type { RxOffload } from '../bridge/port-io.js';
 import { SuperFrames } from './super-frames.js';
-import { TxQueue } from './tx-sources.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
@@ -74,8 +73,16 @@ export class FdIO {
   readonly rxBuf: Uint8Array;
   readonly rxOffs: Int32Array;
   readonly rxLens: Int32Array;
-  /** Queued frames: per frame the writer's source slot of the buffer it lies in, offset, length. */
-  private readonly tx: TxQueue;
+  /** Per queued frame: the writer's source slot of the buffer it lies in. */
+  readonly txSrcs: Int32Array;
+  readonly txOffs: Int32Array;
+  readonly txLens: Int32Array;
+  private readonly txMax: number;
+  private txCount = 0;
+  /** The buffers set as the writer's sources, by slot; the slot the last frame used; the next slot to take. */
+  private readonly sources: (Uint8Array | null)[];
+  private lastSource = 0;
+  private nextSource = 0;
   private txRefused = 0;
   private readonly poller: NativePoller;
   private readonly writer: NativeWriter;
@@ -115,7 +122,11 @@ export class FdIO {
     this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));
-    this.tx = new TxQueue(txFrames, n.constants.WRITER_SOURCES);
+    this.txSrcs = new Int32Array(txFrames);
+    this.sources = new Array<Uint8Array | null>(n.constants.WRITER_SOURCES).fill(null);
+    this.txOffs = new Int32Array(txFrames);
+    this.txLens = new Int32Array(txFrames);
+    this.txMax = txFrames;
     // Both callbacks are made once here: the per-batch path allocates nothing.
     this.poller = new n.Poller(
       fd,
@@ -140,8 +151,7 @@ export class FdIO {
       },
       (name: string, errno: number) => this.readFailed(name, errno),
     );
-    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.tx.srcs, this.tx.offs, this.tx.lens);
-    this.tx.attach((k, buf) => this.writer.setSource(k, buf), () => this.flush());
+    this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens);
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;
     const hdrBytes = n.constants.VNET_HDR_LEN;
     this.sendSuper = opts.vnetHdr === true
@@ -179,14 +189,41 @@ export class FdIO {
       this.txRefused++;
       return false;
     }
-    this.tx.push(buf, off, len);
+    if (this.txCount === this.txMax) this.flush();
+    let k = this.lastSource;
+    if (this.sources[k] !== buf) k = this.sourceSlot(buf);
+    const i = this.txCount;
+    this.txSrcs[i] = k;
+    this.txOffs[i] = off;
+    this.txLens[i] = len;
+    this.txCount = i + 1;
     return true;
+  }
+
+  /** The writer's slot for buf, setting it as a source first if it is not one (rare: buffers are long-lived). */
+  private sourceSlot(buf: Uint8Array): number {
+    const s = this.sources;
+    for (let k = 0; k < s.length; k++) {
+      if (s[k] === buf) {
+        this.lastSource = k;
+        return k;
+      }
+    }
+    const k = this.nextSource;
+    this.nextSource = (k + 1) % s.length;
+    // frames queued from the buffer in that slot go out before it is replaced
+    if (this.txCount > 0) this.flush();
+    s[k] = buf;
+    this.writer.setSource(k, buf);
+    this.lastSource = k;
+    return k;
   }
 
   /** One native call for everything queued since the last flush. */
   flush(): void {
-    const count = this.tx.take();
+    const count = this.txCount;
     if (count === 0) return;
+    this.txCount = 0;
     if (this.closed || this.dead !== null) return;
     const errno = this.writer.writeBatch(count);
     // The frames not sent are counted in writer stats (see drops()); only an errno the policy
@@ -240,7 +277,8 @@ export class FdIO {
     if (this.closed) return;
     this.closed = true;
     this.stopWatch();
-    this.tx.clear();
+    this.txCount = 0;
+    this.sources.fill(null);
     // The uv handle must leave epoll before the fd number can be reused: poller first.
     this.poller.close();
     native().closeFd(this.fd);

@@ -19,7 +19,6 @@
 
 #include "common.h"
 #include "vhost-ring.h"
-#include "tx-sources.h"
 
 namespace softbr {
 namespace {
@@ -142,22 +141,21 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Vhost",
                        {InstanceMethod("listen", &Vhost::Listen), InstanceMethod("connect", &Vhost::Connect),
-                        InstanceMethod("writeBatch", &Vhost::WriteBatch), InstanceMethod("setSource", &Vhost::SetSource),
+                        InstanceMethod("writeBatch", &Vhost::WriteBatch),
                         InstanceMethod("disconnect", &Vhost::DisconnectJs), InstanceMethod("close", &Vhost::CloseJs),
                         InstanceMethod("ref", &Vhost::RefJs), InstanceMethod("unref", &Vhost::UnrefJs),
                         InstanceMethod("stats", &Vhost::Stats)});
   }
 
-  // new Vhost(rxBuf, rxOffs, rxLens, slotBytes, maxFrames, maxBatches, txSrcs, txOffs, txLens,
-  //           onBatch(count), onEvent(type, text)); queued frame i is txOffs[i] .. + txLens[i] of
-  // the buffer set (setSource) in slot txSrcs[i]: frames go into the guest from where they lie.
+  // new Vhost(rxBuf, rxOffs, rxLens, slotBytes, maxFrames, maxBatches, txBuf, txOffs, txLens,
+  //           onBatch(count), onEvent(type, text))
   explicit Vhost(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vhost>(info) {
     Napi::Env env = info.Env();
     env_ = env;
     if (info.Length() < 11 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() ||
         !info[6].IsTypedArray() || !info[7].IsTypedArray() || !info[8].IsTypedArray() || !info[9].IsFunction() ||
         !info[10].IsFunction()) {
-      ThrowType(env, "Vhost(rxBuf, rxOffs, rxLens, slotBytes, maxFrames, maxBatches, txSrcs, txOffs, txLens, onBatch, onEvent)");
+      ThrowType(env, "Vhost(rxBuf, rxOffs, rxLens, slotBytes, maxFrames, maxBatches, txBuf, txOffs, txLens, onBatch, onEvent)");
       return;
     }
     Napi::Uint8Array rx = info[0].As<Napi::Uint8Array>();
@@ -166,7 +164,7 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     slot_ = info[3].As<Napi::Number>().Uint32Value();
     maxFrames_ = info[4].As<Napi::Number>().Uint32Value();
     maxBatches_ = info[5].As<Napi::Number>().Uint32Value();
-    Napi::Int32Array ts = info[6].As<Napi::Int32Array>();
+    Napi::Uint8Array tx = info[6].As<Napi::Uint8Array>();
     Napi::Int32Array to = info[7].As<Napi::Int32Array>();
     Napi::Int32Array tl = info[8].As<Napi::Int32Array>();
     if (slot_ < 64 || maxFrames_ == 0 || maxBatches_ == 0 || ro.ElementLength() < maxFrames_ ||
@@ -177,17 +175,17 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     refs_[0] = Napi::Persistent(static_cast<Napi::Object>(rx));
     refs_[1] = Napi::Persistent(static_cast<Napi::Object>(ro));
     refs_[2] = Napi::Persistent(static_cast<Napi::Object>(rl));
-    refs_[3] = Napi::Persistent(static_cast<Napi::Object>(ts));
+    refs_[3] = Napi::Persistent(static_cast<Napi::Object>(tx));
     refs_[4] = Napi::Persistent(static_cast<Napi::Object>(to));
     refs_[5] = Napi::Persistent(static_cast<Napi::Object>(tl));
     rxBuf_ = rx.Data();
     rxOffs_ = ro.Data();
     rxLens_ = rl.Data();
-    txSrcs_ = ts.Data();
+    txBuf_ = tx.Data();
+    txBufLen_ = tx.ByteLength();
     txOffs_ = to.Data();
     txLens_ = tl.Data();
-    size_t m = to.ElementLength() < tl.ElementLength() ? to.ElementLength() : tl.ElementLength();
-    txMax_ = static_cast<uint32_t>(m < ts.ElementLength() ? m : ts.ElementLength());
+    txMax_ = static_cast<uint32_t>(to.ElementLength() < tl.ElementLength() ? to.ElementLength() : tl.ElementLength());
     onBatch_ = Napi::Persistent(info[9].As<Napi::Function>());
     onEvent_ = Napi::Persistent(info[10].As<Napi::Function>());
     ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Vhost");
@@ -299,9 +297,7 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     return Napi::Number::New(env, 0);
   }
 
-  Napi::Value SetSource(const Napi::CallbackInfo& info) { return sources_.Set(info); }
-
-  // writeBatch(count): frames i < count (from their source buffers) into the guest's receive queue.
+  // writeBatch(count): frames i < count of the tx buffer into the guest's receive queue.
   // Returns how many were delivered; the others are counted (not ready, no room, too big).
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     uint32_t count = info[0].As<Napi::Number>().Uint32Value();
@@ -319,14 +315,13 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     const bool mrg = (features_ & F_MRG_RXBUF) != 0;
     uint32_t sent = 0;
     for (uint32_t i = 0; i < count; i++) {
-      int32_t len = txLens_[i];
-      const uint8_t* frame = sources_.Frame(txSrcs_[i], txOffs_[i], len);
-      if (frame == nullptr || len <= 0) {
+      int32_t off = txOffs_[i], len = txLens_[i];
+      if (off < 0 || len <= 0 || static_cast<size_t>(off) + static_cast<size_t>(len) > txBufLen_) {
         txTooBig_++;
         continue;
       }
       const char* why = nullptr;
-      RxResult r = WriteFrame(q, *mem_, availIdx, mrg, hdrLen_, frame, static_cast<uint32_t>(len), &why);
+      RxResult r = WriteFrame(q, *mem_, availIdx, mrg, hdrLen_, txBuf_ + off, static_cast<uint32_t>(len), &why);
       if (r == RxResult::kDelivered) {
         sent++;
       } else if (r == RxResult::kNoRoom) {
@@ -950,8 +945,9 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
   Napi::ObjectReference refs_[6];
   uint8_t* rxBuf_ = nullptr;
   int32_t *rxOffs_ = nullptr, *rxLens_ = nullptr;
-  TxSources sources_;
-  int32_t *txSrcs_ = nullptr, *txOffs_ = nullptr, *txLens_ = nullptr;
+  uint8_t* txBuf_ = nullptr;
+  size_t txBufLen_ = 0;
+  int32_t *txOffs_ = nullptr, *txLens_ = nullptr;
   uint32_t txMax_ = 0;
   uint32_t slot_ = 0, maxFrames_ = 0, maxBatches_ = 0;
   Napi::FunctionReference onBatch_, onEvent_;

@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "common.h"
-#include "tx-sources.h"
 
 namespace softbr {
 namespace {
+
+// Buffers a writer reads queued frames from at once (JS reuses slots round-robin).
+constexpr int kSources = 8;
 
 class Writer : public Napi::ObjectWrap<Writer> {
  public:
@@ -67,7 +69,9 @@ class Writer : public Napi::ObjectWrap<Writer> {
     if (count > max_) count = max_;
     // Validate every frame against its source so a JS bug cannot make us read outside it.
     for (uint32_t i = 0; i < count; i++) {
-      if (sources_.Frame(srcs_[i], offs_[i], lens_[i]) == nullptr) {
+      int32_t k = srcs_[i];
+      if (k < 0 || k >= kSources || !src_[k] || offs_[i] < 0 || lens_[i] < 0 ||
+          static_cast<size_t>(offs_[i]) + static_cast<size_t>(lens_[i]) > srcLen_[k]) {
         Napi::RangeError::New(env, "writeBatch: frame outside its source buffer").ThrowAsJavaScriptException();
         return env.Undefined();
       }
@@ -76,7 +80,22 @@ class Writer : public Napi::ObjectWrap<Writer> {
     return Napi::Number::New(env, r);
   }
 
-  Napi::Value SetSource(const Napi::CallbackInfo& info) { return sources_.Set(info); }
+  // setSource(slot, buf): frames queued with srcs[i] == slot are read from buf (held until the
+  // slot is set again). 0 <= slot < SOURCES.
+  Napi::Value SetSource(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[1].IsTypedArray()) return ThrowType(env, "setSource(slot, buf)");
+    int32_t k = info[0].As<Napi::Number>().Int32Value();
+    if (k < 0 || k >= kSources) {
+      Napi::RangeError::New(env, "setSource: slot out of range").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
+    srcRef_[k] = Napi::Persistent(static_cast<Napi::Object>(buf));
+    src_[k] = buf.Data();
+    srcLen_[k] = buf.ByteLength();
+    return env.Undefined();
+  }
 
   // writeSuper(buf, off, len, hdrs, hdrOff) -> 0 or the errno: one frame with the virtio-net
   // header at hdrs[hdrOff ..]. The caller flushed its queue first, so frames stay in order.
@@ -199,12 +218,14 @@ class Writer : public Napi::ObjectWrap<Writer> {
     return o;
   }
 
-  uint8_t* Frame(uint32_t i) const { return sources_.src[srcs_[i]] + offs_[i]; }
+  uint8_t* Frame(uint32_t i) const { return src_[srcs_[i]] + offs_[i]; }
 
   int fd_ = -1;
   int mode_ = MODE_TAP;
   bool vnet_ = false;
-  TxSources sources_;
+  uint8_t* src_[kSources] = {};
+  size_t srcLen_[kSources] = {};
+  Napi::ObjectReference srcRef_[kSources];
   int32_t* srcs_ = nullptr;
   int32_t* offs_ = nullptr;
   int32_t* lens_ = nullptr;
@@ -221,7 +242,7 @@ class Writer : public Napi::ObjectWrap<Writer> {
 
 void RegisterWriter(Napi::Env env, Napi::Object exports, Napi::Object c) {
   exports.Set("Writer", Writer::Init(env));
-  c.Set("WRITER_SOURCES", kTxSources);
+  c.Set("WRITER_SOURCES", kSources);
 }
 
 }  // namespace softbr

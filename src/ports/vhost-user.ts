@@ -1,8 +1,7 @@
 // VhostUserPort: a port whose peer is a vhost-user front-end (QEMU's `-netdev vhost-user`,
 // DPDK's virtio-user): the guest's virtio-net queues live in its shared memory and the addon
 // (src/native/vhost.cc) copies frames between them and our batch buffers, signalling once per
-// batch. Frames for the guest are queued where they lie (the other port's receive buffer), so
-// the one copy is the addon's into the guest's ring. Two roles: `server` listens on a unix socket for the front-end; `client` connects to a
+// batch. Two roles: `server` listens on a unix socket for the front-end; `client` connects to a
 // front-end that listens (QEMU `server=on`) and reconnects whenever the connection ends. This
 // module owns the policy: the port is up while both queues run, down (with the addon's reason,
 // logged) otherwise, and in client role when to try again.
@@ -10,8 +9,8 @@ import { chmodSync, statSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DriverDrops, PortIO, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
+import { bufferCopy } from '../frame/bytes.js';
 import { native, errnoName, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
-import { TxQueue } from '../native/tx-sources.js';
 
 export type VhostRole = 'server' | 'client';
 
@@ -64,8 +63,11 @@ export class VhostUserPort implements PortIO {
   private readonly rxBuf: Uint8Array;
   private readonly rxOffs: Int32Array;
   private readonly rxLens: Int32Array;
-  /** Frames queued for the guest, where they lie. */
-  private readonly tx: TxQueue;
+  private readonly txBuf: Uint8Array;
+  private readonly txOffs: Int32Array;
+  private readonly txLens: Int32Array;
+  private readonly txMax: number;
+  private txCount = 0;
   private readonly nv: NativeVhost;
   private readonly log: (msg: string) => void;
   private sink: RxSink | null = null;
@@ -90,32 +92,32 @@ export class VhostUserPort implements PortIO {
     this.reconnectMs = opts.reconnectMs ?? 1000;
     this.downReason = this.waitingText();
     const rxFrames = opts.batchFrames ?? 64;
-    const txFrames = opts.txFrames ?? 256;
+    this.txMax = opts.txFrames ?? 256;
     // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway
     this.slotBytes = roundUp(this.mtu + 22, 64);
     this.rxBuf = new Uint8Array(this.slotBytes * rxFrames);
     this.rxOffs = new Int32Array(rxFrames);
     this.rxLens = new Int32Array(rxFrames);
-    const n = native();
-    this.tx = new TxQueue(txFrames, n.constants.WRITER_SOURCES);
+    this.txBuf = new Uint8Array(this.slotBytes * this.txMax);
+    this.txOffs = new Int32Array(this.txMax);
+    this.txLens = new Int32Array(this.txMax);
     // both callbacks are made once here: the per-batch path allocates nothing
-    this.nv = new n.Vhost(
+    this.nv = new (native().Vhost)(
       this.rxBuf,
       this.rxOffs,
       this.rxLens,
       this.slotBytes,
       rxFrames,
       4,
-      this.tx.srcs,
-      this.tx.offs,
-      this.tx.lens,
+      this.txBuf,
+      this.txOffs,
+      this.txLens,
       (count: number) => {
         const s = this.sink;
         if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
       },
       (type: VhostEvent, text: string) => this.onEvent(type, text),
     );
-    this.tx.attach((k, buf) => this.nv.setSource(k, buf), () => this.flush());
   }
 
   /**
@@ -161,16 +163,21 @@ export class VhostUserPort implements PortIO {
     return this.nv.stats();
   }
 
-  /** Queues the frame where it lies (buf stays as it is until flush(), as PortIO promises). */
   send(buf: Uint8Array, off: number, len: number): boolean {
-    if (!this.up || len > this.slotBytes || len <= 0 || off < 0 || off + len > buf.length) return false;
-    this.tx.push(buf, off, len);
+    if (!this.up || len > this.slotBytes || len <= 0) return false;
+    if (this.txCount === this.txMax) this.flush();
+    const pos = this.txCount * this.slotBytes;
+    bufferCopy.call(buf, this.txBuf, pos, off, off + len);
+    this.txOffs[this.txCount] = pos;
+    this.txLens[this.txCount] = len;
+    this.txCount++;
     return true;
   }
 
   flush(): void {
-    const n = this.tx.take();
+    const n = this.txCount;
     if (n === 0) return;
+    this.txCount = 0;
     this.inFlush = true;
     try {
       this.nv.writeBatch(n);
@@ -194,7 +201,6 @@ export class VhostUserPort implements PortIO {
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
     this.nv.close();
-    this.tx.clear();
     if (this.role === 'server') {
       const key = resolve(this.path);
       if (VhostUserPort.listening.get(key) === this) VhostUserPort.listening.delete(key);
@@ -271,8 +277,8 @@ export class VhostUserPort implements PortIO {
     this.downReason = up ? null : why;
     if (!up) {
       // frames queued for a guest that is gone
-      this.tx.take();
-    }
+      this.txCount = 0;
+      }
     const sink = this.sink;
     if (sink === null) return;
     const tell = (): void => {

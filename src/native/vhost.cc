@@ -852,8 +852,18 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     bool r = vq_[0].Ready() && vq_[1].Ready();
     if (r == ready_) return;
     ready_ = r;
-    if (r) Event("ready", "queue size " + std::to_string(vq_[0].num) + "/" + std::to_string(vq_[1].num));
-    else Event("notready", whyDown.empty() ? "queues stopped" : whyDown);
+    if (!r) {
+      Event("notready", whyDown.empty() ? "queues stopped" : whyDown);
+      return;
+    }
+    Event("ready", "queue size " + std::to_string(vq_[0].num) + "/" + std::to_string(vq_[1].num));
+    // A kick that came before both queues ran was read and dropped (Kicked), and a guest whose
+    // transmit ring filled up meanwhile never kicks again: look at the ring now, from the loop.
+    if (ready_ && vq_[1].kickFd >= 0) {
+      uint64_t one = 1;
+      ssize_t w = write(vq_[1].kickFd, &one, sizeof one);
+      (void)w;
+    }
   }
 
   // ---- guest transmit ----

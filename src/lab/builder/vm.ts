@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sh } from '../sh.js';
 
-const BUILD_SCRIPT = fileURLToPath(new URL('../../../../scripts/build-guest.sh', import.meta.url));
+// from dist/src/lab/builder when built, from src/lab/builder when a test imports the source
+const BUILD_SCRIPT = ['../../../../scripts/build-guest.sh', '../../../scripts/build-guest.sh']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((p) => existsSync(p)) ?? 'scripts/build-guest.sh';
 
 export function guestDir(): string {
   return process.env['SOFTBR_GUEST_DIR'] ?? join(homedir(), '.cache', 'softbr', 'guest');

@@ -8,6 +8,7 @@ import {
 } from '../fdb/fdb.js';
 import { SpanningTree, type StpProtocol, type StpSnapshot } from '../stp/index.js';
 import type { Clock } from './clock.js';
+import { EventBudget, MAC_EVENTS_PER_SECOND } from './event-budget.js';
 import type { PortIO, RxOffload, RxSink } from './port-io.js';
 import { PORT_FORWARDING, PORT_DISABLED, PORT_STATE_NAMES } from '../stp/port-state.js';
 import {
@@ -128,6 +129,8 @@ export class Bridge {
   private fdbLazilyAged = 0;
 
   private listeners: EventListener[] = [];
+  /** The per-MAC event budget: a random-source flood must not hand every listener an event per frame. */
+  private readonly macEvents = new EventBudget();
 
   // impairments (src/impair/): one wheel for every delay line of the bridge
   private readonly wheel = new ImpairWheel();
@@ -655,7 +658,7 @@ export class Bridge {
   private agedInLearn(vid: number, hi: number, lo: number): void {
     this.aged += this.fdb.lazilyAged - this.fdbLazilyAged;
     this.fdbLazilyAged = this.fdb.lazilyAged;
-    if (this.listeners.length > 0) {
+    if (this.listeners.length > 0 && this.macEventAllowed()) {
       this.emit({ type: 'aged', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, port: this.portName(this.fdb.lastLazilyAgedPort) });
     }
   }
@@ -667,14 +670,14 @@ export class Bridge {
       this.learned++;
       if (this.fdb.lastLearnEvicted) {
         this.evicted++;
-        if (this.listeners.length > 0) {
+        if (this.listeners.length > 0 && this.macEventAllowed()) {
           this.emit({ type: 'evicted', bridge: this.name, mac: formatMac(this.fdb.lastEvictedMac), vid: this.fdb.lastEvictedVid, port: this.portName(this.fdb.lastEvictedPort) });
         }
       }
-      if (this.listeners.length > 0) this.emit({ type: 'learned', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, port: port.name });
+      if (this.listeners.length > 0 && this.macEventAllowed()) this.emit({ type: 'learned', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, port: port.name });
     } else if (r === LEARN_MOVED) {
       this.moved++;
-      if (this.listeners.length > 0) {
+      if (this.listeners.length > 0 && this.macEventAllowed()) {
         this.emit({ type: 'moved', bridge: this.name, mac: formatMac(macFromHiLo(hi, lo)), vid, from: this.portName(this.fdb.lastMovedFrom), to: port.name });
       }
     } else if (r === LEARN_REFUSED_TABLE) {
@@ -870,9 +873,16 @@ export class Bridge {
       this.queryTick(now);
     }
     const n = this.fdb.age(now, this.listeners.length > 0
-      ? (mac, vid, port) => this.emit({ type: 'aged', bridge: this.name, mac: formatMac(mac), vid, port: this.portName(port) })
+      ? (mac, vid, port) => { if (this.macEvents.take(now)) this.emit({ type: 'aged', bridge: this.name, mac: formatMac(mac), vid, port: this.portName(port) }); }
       : undefined);
     this.aged += n;
+    const left = this.macEvents.summary(now);
+    if (left > 0) this.emit({ type: 'mac-events-suppressed', bridge: this.name, count: left, perSecond: MAC_EVENTS_PER_SECOND });
+  }
+
+  /** Whether a per-MAC event may be reported now (event-budget.ts); called only with listeners. */
+  private macEventAllowed(): boolean {
+    return this.macEvents.take(this.inBatch ? this.batchNow : this.clock.now());
   }
 
   // ---------------------------------------------------------------- control

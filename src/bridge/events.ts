@@ -6,6 +6,8 @@ export type BridgeEvent =
   | { type: 'moved'; bridge: string; mac: string; vid: number; from: string; to: string }
   | { type: 'aged'; bridge: string; mac: string; vid: number; port: string }
   | { type: 'evicted'; bridge: string; mac: string; vid: number; port: string }
+  /** Per-MAC events (learned, moved, aged, evicted) left out over the budget since the last such summary (event-budget.ts). */
+  | { type: 'mac-events-suppressed'; bridge: string; count: number; perSecond: number }
   | { type: 'flushed'; bridge: string; count: number; port?: string; vid?: number }
   | { type: 'static-added'; bridge: string; mac: string; vid: number; port: string }
   | { type: 'static-removed'; bridge: string; mac: string; vid: number; port: string }

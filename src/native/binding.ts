@@ -293,6 +293,8 @@ export interface NativeAddon {
   openPacket(ifname: string, opts?: PacketOpenOptions): PacketOpenResult;
   /** The ifindex an AF_PACKET socket is bound to; -1 once the device was unregistered. */
   packetBoundIfindex(fd: number): number;
+  /** Frames the kernel dropped on the AF_PACKET socket's full receive queue since the last call; -1 if unknown. */
+  packetKernelDrops(fd: number): number;
   /** IFF_* flags of the device with this ifindex in our namespace, or -1 if there is none. */
   ifFlagsByIndex(ifindex: number): number;
   ifIndex(name: string): number;

@@ -1,6 +1,7 @@
 // AF_PACKET sockets on an existing netdev: opening one (promiscuous membership, vnet header,
 // aux data for VLAN tags), finding out whether its device still exists, and the ethtool
-// ioctls PacketPort uses to turn receive offloads (GRO, LRO) off and back on.
+// ioctls PacketPort uses to turn receive offloads (GRO, LRO) off and back on, and the kernel's
+// count of frames it dropped before the socket was read.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -71,6 +72,18 @@ Napi::Value OpenPacket(const Napi::CallbackInfo& info) {
   r.Set("ifindex", ifindex);
   r.Set("vnetHdr", vnet);
   return r;
+}
+
+// packetKernelDrops(fd) -> frames the kernel dropped on the socket's receive queue (it was full)
+// since the last call (PACKET_STATISTICS resets on read); -1 when the socket cannot say.
+Napi::Value PacketKernelDrops(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct tpacket_stats st;
+  memset(&st, 0, sizeof st);
+  socklen_t l = sizeof st;
+  if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &l) < 0) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, st.tp_drops);
 }
 
 // packetBoundIfindex(fd) -> the ifindex an AF_PACKET socket is bound to; -1 once that device
@@ -153,6 +166,7 @@ Napi::Value EthtoolSpeed(const Napi::CallbackInfo& info) {
 void RegisterPacket(Napi::Env env, Napi::Object exports, Napi::Object c) {
   exports.Set("openPacket", Napi::Function::New(env, OpenPacket));
   exports.Set("packetBoundIfindex", Napi::Function::New(env, PacketBoundIfindex));
+  exports.Set("packetKernelDrops", Napi::Function::New(env, PacketKernelDrops));
   exports.Set("ifFlagsByIndex", Napi::Function::New(env, IfFlagsByIndex));
   exports.Set("ethtoolGet", Napi::Function::New(env, EthtoolGet));
   exports.Set("ethtoolSet", Napi::Function::New(env, EthtoolSet));

@@ -1,7 +1,7 @@
 // PacketPort: a port on an existing netdev (veth end, vnet0, eth0) through an AF_PACKET socket.
 // Opens the promiscuous socket, turns off the receive offloads that would hand us frames
 // larger than the MTU, and puts them back on close.
-import type { PortIO } from '../bridge/port-io.js';
+import type { DriverDrops, PortIO } from '../bridge/port-io.js';
 import { FdIO, native, macBytesToNumber } from '../native/index.js';
 import { FdPort } from './fd-port.js';
 
@@ -84,6 +84,23 @@ export class PacketPort extends FdPort implements PortIO {
       restoreOffloads(name, changes);
       throw err;
     }
+  }
+
+  /** Frames the kernel dropped on this socket's full receive queue before softbr read them. */
+  private kernelDrops = 0;
+
+  /**
+   * The addon's drops, plus the frames the kernel dropped because the socket's receive queue was
+   * full (softbr did not read fast enough): those are `no_buffer` too, so no frame goes missing
+   * without a reason. Read when asked (show, /metrics), never per frame.
+   */
+  driverDrops(): DriverDrops {
+    const d = super.driverDrops();
+    if (!this.io.isClosed) {
+      const k = native().packetKernelDrops(this.fd);
+      if (k > 0) this.kernelDrops += k;
+    }
+    return { ...d, no_buffer: d.no_buffer + this.kernelDrops };
   }
 
   /**

@@ -1,7 +1,9 @@
 // Port faults under load, against real peers: while two hosts on TAPs ping each other every 10 ms,
 // (1) the veth an AF_PACKET port reads is deleted and made again, (2) a stream-socket peer is
 // killed and started again, (3) a stream-socket peer stops reading while broadcasts flood towards
-// it. Each time only that port goes down (or drops, counted as no_buffer), the pings between the
+// it, (4) the daemon is stopped while a host floods an AF_PACKET port, so the kernel drops on the
+// socket's full queue (counted as no_buffer from PACKET_STATISTICS).
+// Each time only that port goes down (or drops, counted as no_buffer), the pings between the
 // other hosts go on without loss, the daemon's memory stays bounded, and the port comes back when
 // its device or peer does. (A TAP whose namespace is deleted is test/e2e/daemon.test.ts's; a QEMU
 // guest killed and restarted is test/e2e/qemu.test.ts's (b), (e) and (f).)
@@ -176,6 +178,34 @@ describe.skipIf(!root)('port faults under load', () => {
     expect(tx2).toBeGreaterThan(0);
     await lab.kill(reader);
   }, 90_000);
+
+  it('a daemon that cannot keep up with an AF_PACKET port: what the kernel dropped on its full queue is counted as no_buffer', async () => {
+    const m0 = await scrape();
+    const rx = (m: Map<string, number>) => m.get(`softbr_port_rx_frames_total{bridge="${BR}",port="${veth}"}`) ?? 0;
+    // the daemon stopped (SIGSTOP) reads nothing while h3 floods, so the socket's 4 MiB queue overflows
+    const pid = d.proc!.pid!;
+    process.kill(pid, 'SIGSTOP');
+    let flood;
+    try {
+      flood = await lab.exec(ns[2]!, 'python3', ['-c', FLOOD, '1.5', vethPeer], { allowFail: true });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(flood.code, flood.stderr).toBe(0);
+    const sent = Number(flood.stdout.trim());
+    await sleep(1000);
+    const m1 = await scrape();
+    const got = rx(m1) - rx(m0);
+    const noBuf = drop(m1, veth, 'no_buffer') - drop(m0, veth, 'no_buffer');
+    console.log(`stopped daemon: h3 sent ${sent} frames; the AF_PACKET port received ${got}, no_buffer ${noBuf} (kernel queue drops)`);
+    expect(noBuf).toBeGreaterThan(0);
+    // every frame h3 sent is either received or counted (h3 may add an ARP or two of its own)
+    expect(got + noBuf).toBeGreaterThanOrEqual(sent);
+    expect(got + noBuf).toBeLessThan(sent + 20);
+    // and the port goes on: h3 still reaches h1
+    const back = await lab.exec(ns[2]!, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', `${NET}.1`], { allowFail: true });
+    expect(back.code, back.stdout).toBe(0);
+  }, 60_000);
 
   afterAll(async () => {
     for (const p of peers) await lab.kill(p).catch(() => undefined);

@@ -36,6 +36,8 @@ export function formatEvent(e: EventLike): string {
       return `${pre}${e.type} ${g('mac')}${vlan(e)} on ${g('port')}`;
     case 'moved':
       return `${pre}moved ${g('mac')}${vlan(e)} from ${g('from')} to ${g('to')}`;
+    case 'mac-events-suppressed':
+      return `${pre}${g('count')} MAC events not shown (over ${g('perSecond')} per second)`;
     case 'static-added':
       return `${pre}static ${g('mac')}${vlan(e)} added on ${g('port')}`;
     case 'static-removed':

@@ -195,7 +195,7 @@ describe.skipIf(!root)('bad input changes nothing', () => {
     [['addif', `${P}bx`, 'lo'], /can't add lo to a bridge: it is a loopback device/],
     [['addbr', 'lo'], /cannot create bridge lo: its host port: .*a network device of that name exists and is not a TAP .*--no-local/],
     [['fdb', 'add', 'zz:zz:zz:zz:zz:zz', 'dev', 'x'], /invalid MAC address 'zz:zz:zz:zz:zz:zz'/],
-    [['stp', `${P}bx`, 'maybe'], /expected on or off/],
+    [['stp', `${P}bx`, 'maybe'], /expected on \(802\.1D\), rstp or off/],
     [['hairpin', `${P}bx`, 'nope0', 'on'], /nope0 is not a port/],
   ])('softbr %j fails with a clear message', async (args, msg) => {
     const before = await d.ok('show', '--json');

@@ -25,8 +25,9 @@ describe('EventBudget', () => {
     // a second summary only after SUMMARY_MS
     expect(b.summary(SUMMARY_MS - 1)).toBe(0);
     expect(b.summary(SUMMARY_MS)).toBe(1);
-    // a clock that goes back neither refills nor breaks the bucket
-    expect(b.take(50)).toBe(true);
+    // a clock that goes back does not refill the bucket; time after the latest reading does
+    expect(b.take(50)).toBe(false);
+    expect(b.take(1100)).toBe(true);
   });
 });
 

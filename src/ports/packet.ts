@@ -94,7 +94,7 @@ export class PacketPort extends FdPort implements PortIO {
    * full (softbr did not read fast enough): those are `no_buffer` too, so no frame goes missing
    * without a reason. Read when asked (show, /metrics), never per frame.
    */
-  driverDrops(): DriverDrops {
+  override driverDrops(): DriverDrops {
     const d = super.driverDrops();
     if (!this.io.isClosed) {
       const k = native().packetKernelDrops(this.fd);

@@ -15,7 +15,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Lab } from '../../src/lab/netns.js';
 import { SoftbrDaemon } from '../helpers/softbr.js';
-import { startOvs, ovsMissing, type Ovs } from '../helpers/ovs.js';
+import { startOvs, ovsMissing, endOvsTest, type Ovs } from '../helpers/ovs.js';
 import { startDump } from '../helpers/tcpdump.js';
 
 const missing = ovsMissing(['ethtool', 'tcpdump']);
@@ -78,11 +78,7 @@ describe.skipIf(missing !== '')(`802.1Q trunk between softbr and Open vSwitch (n
   }, 90_000);
 
   afterAll(async () => {
-    const code = await d.stop();
-    await ovs?.stop();
-    await lab.cleanup();
-    expect(code).toBe(0);
-    expect(await lab.leftovers()).toEqual({ namespaces: [], links: [] });
+    expect(await endOvsTest(d, ovs, lab)).toEqual({ exitCode: 0, left: { namespaces: [], links: [] } });
   });
 
   const ping = (from: string, to: string, n = 2) =>

@@ -10,7 +10,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Lab } from '../../src/lab/netns.js';
 import { SoftbrDaemon } from '../helpers/softbr.js';
-import { startOvs, ovsMissing, type Ovs } from '../helpers/ovs.js';
+import { startOvs, ovsMissing, endOvsTest, type Ovs } from '../helpers/ovs.js';
 
 const missing = ovsMissing(['ethtool']);
 
@@ -55,11 +55,7 @@ describe.skipIf(missing !== '')(`VXLAN: softbr and an Open vSwitch userspace VTE
   }, 90_000);
 
   afterAll(async () => {
-    const code = await d.stop();
-    await ovs?.stop();
-    await lab.cleanup();
-    expect(code).toBe(0);
-    expect(await lab.leftovers()).toEqual({ namespaces: [], links: [] });
+    expect(await endOvsTest(d, ovs, lab)).toEqual({ exitCode: 0, left: { namespaces: [], links: [] } });
   });
 
   it('hosts behind softbr and behind OVS ping each other; softbr learns the OVS host behind 10.200.0.3', async () => {

@@ -10,6 +10,7 @@ import type { Lab } from '../../src/lab/netns.js';
 import { hasCommand } from '../../src/lab/host.js';
 import { isRoot } from '../../src/is-root.js';
 import type { ShResult } from '../../src/lab/sh.js';
+import type { SoftbrDaemon } from './softbr.js';
 
 const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const OVS_COMMANDS = ['ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovsdb-tool', 'ovs-appctl'];
@@ -76,4 +77,15 @@ export async function startOvs(lab: Lab, ns: string, opts: { disableSystem?: boo
     log: async (n = 30) => (await lab.exec(ns, 'tail', [`-${n}`, join(dir, 'vswitchd.log')], { allowFail: true })).stdout,
     stop,
   };
+}
+
+/**
+ * The end of an OVS test, in order: softbr (its ports first), OVS, then the lab. Returns softbr's
+ * exit code and what is left with the lab's prefix, for the test to check.
+ */
+export async function endOvsTest(d: SoftbrDaemon, ovs: Ovs | undefined, lab: Lab): Promise<{ exitCode: number | null; left: { namespaces: string[]; links: string[] } }> {
+  const exitCode = await d.stop();
+  await ovs?.stop();
+  await lab.cleanup();
+  return { exitCode, left: await lab.leftovers() };
 }

@@ -14,14 +14,11 @@
 // 2. Kernel bridges (802.1D only): softbr in RSTP mode with two kernel bridges in a triangle. Its
 //    ports hear config BPDUs and fall back to 802.1D (showstp: protocol stp), everybody agrees on
 //    the root, exactly one port of the loop blocks, and hosts ping across.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SoftbrDaemon } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
-import { isRoot, hasCommand } from '../../src/lab/host.js';
+import { isRoot } from '../../src/lab/host.js';
+import { startOvs, ovsMissing, type Ovs } from '../helpers/ovs.js';
 import { sh } from '../../src/lab/sh.js';
 
 const root = isRoot();
@@ -64,9 +61,9 @@ function pingGaps(out: string, intervalMs: number): { replies: number; lastSeq: 
   return { replies: seqs.length, lastSeq: seqs[seqs.length - 1] ?? 0, longestGapMs: longest * intervalMs };
 }
 
-const hasOvs = ['ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovsdb-tool'].every((c) => hasCommand(c));
+const noOvs = ovsMissing();
 
-describe.skipIf(!root || !hasOvs)('RSTP interop: softbr and Open vSwitch (netdev datapath) in a triangle', () => {
+describe.skipIf(noOvs !== '')('RSTP interop: softbr and Open vSwitch (netdev datapath) in a triangle', () => {
   const lab = new Lab('ro');
   const P = lab.prefix;
   const d = new SoftbrDaemon(P);
@@ -76,26 +73,17 @@ describe.skipIf(!root || !hasOvs)('RSTP interop: softbr and Open vSwitch (netdev
   const NET = '10.207.0';
   let ns = '';
   let h0 = '';
-  let dir = '';
-  const procs: ChildProcess[] = [];
+  let ovs: Ovs | undefined;
   const t0 = Date.now();
   const log = (s: string) => console.log(`[rstp-ovs +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 
-  const vsctl = (...args: string[]) => lab.exec(ns, 'ovs-vsctl', [`--db=unix:${dir}/db.sock`, '--timeout=10', ...args]);
-  const ovsGet = async (table: string, rec: string, col: string) => (await vsctl('get', table, rec, col)).stdout.trim().replace(/^"|"$/g, '');
+  const vsctl = (...args: string[]) => ovs!.vsctl(...args);
+  const ovsGet = (table: string, rec: string, col: string) => ovs!.get(table, rec, col);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), `softbr-${P}-ovs-`));
     ns = await lab.addNamespace('o');
     h0 = await lab.addNamespace('h0');
-    await sh('ovsdb-tool', ['create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema']);
-    // in the foreground (no --detach), so the lab knows their PIDs and ends exactly them
-    procs.push(lab.spawn(ns, 'ovsdb-server', [`${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--unixctl=${dir}/ovsdb.ctl`,
-      `--log-file=${dir}/ovsdb.log`, '--no-chdir']));
-    await until('ovsdb-server socket', 10_000, async () => ((await sh('test', ['-S', `${dir}/db.sock`], { allowFail: true })).code === 0 ? true : null));
-    await vsctl('--no-wait', 'init');
-    procs.push(lab.spawn(ns, 'env', [`OVS_RUNDIR=${dir}`, 'ovs-vswitchd', `unix:${dir}/db.sock`, `--unixctl=${dir}/vswitchd.ctl`,
-      `--log-file=${dir}/vswitchd.log`, '--no-chdir']));
+    ovs = await startOvs(lab, ns);
     for (const [br, prio] of [[O1, 4096], [O2, 8192]] as const) {
       await vsctl('add-br', br, '--', 'set', 'bridge', br, 'datapath_type=netdev', 'rstp_enable=true',
         `other_config:rstp-priority=${prio}`, 'other_config:rstp-hello-time=2');
@@ -124,10 +112,9 @@ describe.skipIf(!root || !hasOvs)('RSTP interop: softbr and Open vSwitch (netdev
 
   afterAll(async () => {
     const code = await d.stop();
-    for (const p of procs) await lab.kill(p);
+    if (process.env['RSTP_DEBUG'] && ovs) console.log(await ovs.log(30));
+    await ovs?.stop();
     await lab.cleanup();
-    if (process.env['RSTP_DEBUG']) console.log((await sh('tail', ['-30', `${dir}/vswitchd.log`], { allowFail: true })).stdout);
-    rmSync(dir, { recursive: true, force: true });
     expect(code).toBe(0);
     const left = await sh('ip', ['-o', 'link', 'show'], { allowFail: true });
     expect(left.stdout).not.toContain(P);

@@ -2,7 +2,8 @@
 // access ports on both sides: same-VLAN hosts ping, cross-VLAN hosts do not, tcpdump -e on the
 // trunk sees the 802.1Q tags and on an access port sees none, and `vlan show` lists the set-up.
 // (This kernel has neither 8021q nor bridge VLAN filtering, so no kernel peer can tag here: the
-// far side of the trunk is a second softbr bridge; see test/fixtures/reference/README.md.)
+// far side of the trunk is a second softbr bridge; see test/fixtures/reference/README.md.
+// test/e2e/vlan-ovs.test.ts trunks softbr to an independent peer that tags: Open vSwitch.)
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/is-root.js';

@@ -8,29 +8,22 @@
 // datagrams whose UDP checksum the sending veth left to offload (CHECKSUM_PARTIAL), so checksum
 // offload is off on the two underlay veth ends (ethtool -K … tx off).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isRoot } from '../../src/is-root.js';
-import { hasCommand } from '../../src/lab/host.js';
 import { Lab } from '../../src/lab/netns.js';
 import { SoftbrDaemon } from '../helpers/softbr.js';
+import { startOvs, ovsMissing, endOvsTest, type Ovs } from '../helpers/ovs.js';
 
-const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
-const missing = !isRoot() ? 'not root' : ['ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovsdb-tool', 'ovs-appctl', 'ethtool'].find((c) => !hasCommand(c)) ?? '';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const missing = ovsMissing(['ethtool']);
 
 describe.skipIf(missing !== '')(`VXLAN: softbr and an Open vSwitch userspace VTEP${missing ? ` — skipped: ${missing}` : ''}`, () => {
   const lab = new Lab('xo');
   const d = new SoftbrDaemon(lab.prefix);
-  let dir = '';
+  let ovs: Ovs | undefined;
   let A = '';
   let O = '';
   const hA = { ns: '', dev: lab.name('ta') };
   const hO = { ns: '', dev: lab.name('ho') };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), `${lab.prefix}-ovs-`));
     A = await lab.addNamespace('A');
     O = await lab.addNamespace('O');
     hA.ns = await lab.addNamespace('ha');
@@ -38,18 +31,8 @@ describe.skipIf(missing !== '')(`VXLAN: softbr and an Open vSwitch userspace VTE
     const u = await lab.addVeth('ua', 'uo', { nsA: A, nsB: O, up: true });
     for (const [ns, dev] of [[A, u.a], [O, u.b]] as const) await lab.exec(ns, 'ethtool', ['-K', dev, 'tx', 'off']);
     await lab.addrUp(A, u.a, '10.200.0.1/24');
-    // OVS, private: its database, sockets, pid and log files in dir (OVS_RUNDIR), processes ended by PID
-    const env = [`OVS_RUNDIR=${dir}`, `OVS_DBDIR=${dir}`, `OVS_LOGDIR=${dir}`];
-    await lab.exec(O, 'ovsdb-tool', ['create', join(dir, 'conf.db'), OVS_SCHEMA]);
-    const db = `unix:${join(dir, 'db.sock')}`;
-    lab.spawn(O, 'env', [...env, 'ovsdb-server', join(dir, 'conf.db'), `--remote=punix:${join(dir, 'db.sock')}`, `--unixctl=${join(dir, 'ovsdb.ctl')}`]);
-    const vsctl = (...a: string[]) => lab.exec(O, 'ovs-vsctl', [`--db=${db}`, '--timeout=10', ...a]);
-    for (let i = 0; (await lab.exec(O, 'ovs-vsctl', [`--db=${db}`, '--no-wait', 'init'], { allowFail: true })).code !== 0; i++) {
-      if (i > 50) throw new Error('ovsdb-server did not start');
-      await sleep(100);
-    }
-    const ctl = join(dir, 'vswitchd.ctl');
-    lab.spawn(O, 'env', [...env, 'ovs-vswitchd', db, `--unixctl=${ctl}`, '--disable-system']);
+    ovs = await startOvs(lab, O, { disableSystem: true });
+    const vsctl = ovs.vsctl;
     await vsctl('add-br', 'brphy', '--', 'set', 'bridge', 'brphy', 'datapath_type=netdev');
     await vsctl('add-port', 'brphy', u.b);
     await lab.addrUp(O, 'brphy', '10.200.0.3/24');
@@ -60,7 +43,7 @@ describe.skipIf(missing !== '')(`VXLAN: softbr and an Open vSwitch userspace VTE
     await lab.plug(hv.b, hO.ns, { rename: hO.dev });
     await lab.ip('-n', hO.ns, 'link', 'set', hO.dev, 'mtu', '1450');
     await lab.ip('-n', hO.ns, 'addr', 'add', '10.0.42.3/24', 'dev', hO.dev);
-    await lab.exec(O, 'ovs-appctl', ['-t', ctl, 'ovs/route/add', '10.200.0.0/24', 'brphy']);
+    await ovs.appctl('ovs/route/add', '10.200.0.0/24', 'brphy');
     // softbr on A
     await d.start({ wrap: ['ip', 'netns', 'exec', A] });
     await d.ok('addbr', 'br0', '--no-local');
@@ -72,11 +55,7 @@ describe.skipIf(missing !== '')(`VXLAN: softbr and an Open vSwitch userspace VTE
   }, 90_000);
 
   afterAll(async () => {
-    const code = await d.stop();
-    await lab.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-    expect(code).toBe(0);
-    expect(await lab.leftovers()).toEqual({ namespaces: [], links: [] });
+    expect(await endOvsTest(d, ovs, lab)).toEqual({ exitCode: 0, left: { namespaces: [], links: [] } });
   });
 
   it('hosts behind softbr and behind OVS ping each other; softbr learns the OVS host behind 10.200.0.3', async () => {

@@ -5,9 +5,9 @@ import type { Lab } from '../../src/lab/netns.js';
 
 export interface Dump { proc: ChildProcess; out: () => string }
 
-/** tcpdump -i eth0 -n -l ARGS… in ns; out() is what it printed so far. */
-export async function startDump(lab: Lab, ns: string, args: string[]): Promise<Dump> {
-  const proc = lab.spawn(ns, 'tcpdump', ['-i', 'eth0', '-n', '-l', ...args]);
+/** tcpdump -i DEV (eth0 unless told) -n -l ARGS… in ns; out() is what it printed so far. */
+export async function startDump(lab: Lab, ns: string, args: string[], dev = 'eth0'): Promise<Dump> {
+  const proc = lab.spawn(ns, 'tcpdump', ['-i', dev, '-n', '-l', ...args]);
   let out = '';
   proc.stdout!.on('data', (c) => { out += c; });
   await new Promise<void>((r) => {

@@ -65,4 +65,37 @@ Napi::Object ErrnoCounts::ToObject(Napi::Env env) const {
   return o;
 }
 
+uv_loop_t* LoopOf(napi_env env) {
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  return loop;
+}
+
+uv_poll_t* OpenPoll(uv_loop_t* loop, int fd, void* data) {
+  if (loop == nullptr) return nullptr;
+  uv_poll_t* h = new uv_poll_t;
+  if (uv_poll_init(loop, h, fd) != 0) {
+    delete h;
+    return nullptr;
+  }
+  h->data = data;
+  return h;
+}
+
+void ClosePoll(uv_poll_t*& h) {
+  if (h == nullptr) return;
+  h->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<uv_poll_t*>(x); });
+  h = nullptr;
+}
+
+void CallFromLoop(napi_env env, napi_async_context ctx, napi_value recv, napi_value fn, size_t argc, const napi_value* argv) {
+  napi_value result;
+  if (napi_make_callback(env, ctx, recv, fn, argc, argv, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+}
+
 }  // namespace softbr

@@ -1,10 +1,12 @@
 // What every file of softbr_native shares: the virtio-net header layout and the constants of the
 // receive layout, errno naming and Node-style errors, argument checks, name-based interface
-// ioctls, big-endian byte access, and per-errno counters. One-line helpers are inline here;
+// ioctls, big-endian byte access, per-errno counters, and the uv_poll handles and JS callbacks
+// of the event-loop drivers (Poller, UdpPoller, the vhost-user port). One-line helpers are inline here;
 // the others live in common.cc.
 #pragma once
 
 #include <napi.h>
+#include <uv.h>
 
 // <net/if.h> before any <linux/*> header so the libc-compat guards avoid redefinitions.
 #include <net/if.h>
@@ -42,6 +44,17 @@ constexpr size_t OVERFLOW_BYTES = 65536;
 constexpr size_t ETH_MIN_FRAME = 14;
 
 const char* ErrnoName(int e);
+
+// The event loop of the Node environment env.
+uv_loop_t* LoopOf(napi_env env);
+// A uv_poll handle on fd in loop whose data is `data`; nullptr when libuv refuses.
+uv_poll_t* OpenPoll(uv_loop_t* loop, int fd, void* data);
+// Closes a handle from OpenPoll: it stops and leaves epoll at once (so its fd may be closed next);
+// libuv frees it on the loop's next close phase. h becomes nullptr; a nullptr h is left alone.
+void ClosePoll(uv_poll_t*& h);
+// Calls fn from a libuv callback in ctx; an exception it throws meets the fate of one thrown from
+// any event callback: 'uncaughtException'.
+void CallFromLoop(napi_env env, napi_async_context ctx, napi_value recv, napi_value fn, size_t argc, const napi_value* argv);
 
 // Throws a JS Error shaped like Node's system errors: message, code, errno, syscall.
 Napi::Value ThrowErrno(Napi::Env env, const char* syscall, int err, const std::string& what);

@@ -123,16 +123,11 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         used_.resize(maxFrames_);
       }
     }
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    handle_ = new uv_poll_t;
-    if (uv_poll_init(loop, handle_, rx_.ready() ? rx_.pollFd() : fd_) != 0) {
-      delete handle_;
-      handle_ = nullptr;
+    handle_ = OpenPoll(LoopOf(env), rx_.ready() ? rx_.pollFd() : fd_, this);
+    if (handle_ == nullptr) {
       Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
       return;
     }
-    handle_->data = this;
     // Env teardown (process exit, worker termination) must not find a live handle.
     napi_add_env_cleanup_hook(env, CleanupHook, this);
     hookAdded_ = true;
@@ -154,14 +149,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     }
     closed_ = true;
     active_ = false;
-    if (handle_) {
-      handle_->data = nullptr;
-      // uv_close stops the poll and removes the fd from epoll right now; the memory is
-      // freed on the loop's next close phase.
-      uv_close(reinterpret_cast<uv_handle_t*>(handle_),
-               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      handle_ = nullptr;
-    }
+    ClosePoll(handle_);
     // After the handle left epoll: exiting the ring cancels the armed read.
     rx_.Close();
     if (selfRef_) {
@@ -311,14 +299,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   }
 
   void Call(Napi::FunctionReference& fn, size_t argc, const napi_value* argv) {
-    napi_value result;
-    napi_status s = napi_make_callback(env_, *ctx_, Value(), fn.Value(), argc, argv, &result);
-    if (s == napi_pending_exception) {
-      napi_value exc;
-      napi_get_and_clear_last_exception(env_, &exc);
-      // Same fate as an exception thrown from any event callback: 'uncaughtException'.
-      napi_fatal_exception(env_, exc);
-    }
+    CallFromLoop(env_, *ctx_, Value(), fn.Value(), argc, argv);
   }
 
   // Counts a failed read and hands the errno to JS. Returns false if JS stopped or closed the

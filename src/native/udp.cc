@@ -128,16 +128,11 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
     msgs_.resize(max_);
     iovs_.resize(max_);
     names_.resize(max_);
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    handle_ = new uv_poll_t;
-    if (uv_poll_init(loop, handle_, fd_) != 0) {
-      delete handle_;
-      handle_ = nullptr;
+    handle_ = OpenPoll(LoopOf(env), fd_, this);
+    if (handle_ == nullptr) {
       Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
       return;
     }
-    handle_->data = this;
     napi_add_env_cleanup_hook(env, CleanupHook, this);
     hookAdded_ = true;
   }
@@ -157,11 +152,7 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
       hookAdded_ = false;
     }
     closed_ = true;
-    if (handle_) {
-      handle_->data = nullptr;
-      uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      handle_ = nullptr;
-    }
+    ClosePoll(handle_);
     if (selfRef_) {
       selfRef_ = false;
       Unref();
@@ -205,12 +196,7 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
   }
 
   void Call(Napi::FunctionReference& fn, size_t argc, const napi_value* argv) {
-    napi_value result;
-    if (napi_make_callback(env_, *ctx_, Value(), fn.Value(), argc, argv, &result) == napi_pending_exception) {
-      napi_value exc;
-      napi_get_and_clear_last_exception(env_, &exc);
-      napi_fatal_exception(env_, exc);
-    }
+    CallFromLoop(env_, *ctx_, Value(), fn.Value(), argc, argv);
   }
 
   void Readable(int status) {

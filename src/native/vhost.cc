@@ -113,22 +113,12 @@ inline uint32_t Le32(const uint8_t* p) {
 struct Poll {
   uv_poll_t* h = nullptr;
   bool Open(uv_loop_t* loop, int fd, void* data, uv_poll_cb cb, bool refd) {
-    h = new uv_poll_t;
-    if (uv_poll_init(loop, h, fd) != 0) {
-      delete h;
-      h = nullptr;
-      return false;
-    }
-    h->data = data;
+    h = OpenPoll(loop, fd, data);
+    if (h == nullptr) return false;
     if (!refd) uv_unref(reinterpret_cast<uv_handle_t*>(h));
     return uv_poll_start(h, UV_READABLE, cb) == 0;
   }
-  void Close() {
-    if (h == nullptr) return;
-    h->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<uv_poll_t*>(x); });
-    h = nullptr;
-  }
+  void Close() { ClosePoll(h); }
   void SetRef(bool on) {
     if (h == nullptr) return;
     if (on) uv_ref(reinterpret_cast<uv_handle_t*>(h));
@@ -397,13 +387,7 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
   // ---- events to JS ----
 
   void Call(Napi::FunctionReference& fn, size_t argc, const napi_value* argv) {
-    napi_value result;
-    napi_status s = napi_make_callback(env_, *ctx_, Value(), fn.Value(), argc, argv, &result);
-    if (s == napi_pending_exception) {
-      napi_value exc;
-      napi_get_and_clear_last_exception(env_, &exc);
-      napi_fatal_exception(env_, exc);
-    }
+    CallFromLoop(env_, *ctx_, Value(), fn.Value(), argc, argv);
   }
 
   void Event(const char* type, const std::string& text) {

@@ -9,7 +9,7 @@
 // Each test prints what it measured. Root only; everything carries the lab prefix and is removed
 // in afterAll, the daemon stopped by its PID.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { SoftbrDaemon } from '../helpers/softbr.js';
+import { SoftbrDaemon, tapHosts, type TapHost } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot, hasCommand } from '../../src/lab/host.js';
 
@@ -19,7 +19,7 @@ const P = lab.prefix;
 const BR = `${P}br`;
 const NET = '10.216.0';
 
-interface Host { ns: string; ip: string; tap: string }
+type Host = TapHost;
 
 /** ping's summary: transmitted, received and the rtt min/avg/max in ms. */
 function pingStats(out: string): { sent: number; received: number; min: number; avg: number; max: number } {
@@ -36,13 +36,7 @@ describe.skipIf(!ok)('impairments and rate limits through the daemon (ping, iper
   beforeAll(async () => {
     await d.start();
     await d.ok('addbr', BR, '--no-local');
-    for (let i = 1; i <= 4; i++) {
-      const tap = lab.name(`t${i}`);
-      await d.ok('addif', BR, `tap:${tap}`);
-      const ns = await lab.addNamespace(`h${i}`);
-      await lab.plug(tap, ns, { rename: 'eth0', cidr: `${NET}.${i}/24` });
-      h.push({ ns, ip: `${NET}.${i}`, tap });
-    }
+    h.push(...await tapHosts(d, lab, BR, NET, 4));
     // everyone knows everyone: no ARP rides through an impaired port during a measurement
     for (const a of h) for (const b of h) if (a !== b) await lab.exec(a.ns, 'ping', ['-c', '1', '-W', '2', b.ip]);
   }, 60_000);

@@ -5,7 +5,7 @@
 // with a group query and ends the membership after the last-member grace) nobody gets them.
 // With snooping off, all three get them (the contrast that shows the snooping did it).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { SoftbrDaemon } from '../helpers/softbr.js';
+import { SoftbrDaemon, tapHosts, type TapHost } from '../helpers/softbr.js';
 import { startDump } from '../helpers/tcpdump.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
@@ -19,7 +19,7 @@ const NET = '10.217.0';
 const GROUP = '239.1.1.1';
 const N = 20;
 
-interface Host { ns: string; ip: string; tap: string }
+type Host = TapHost;
 
 const SENDER = (src: string, n: number) => `
 import socket, time
@@ -41,13 +41,7 @@ describe.skipIf(!root)('IGMP snooping: only the member of 239.1.1.1 receives the
   beforeAll(async () => {
     await d.start();
     await d.ok('addbr', BR, '--no-local');
-    for (let i = 1; i <= 4; i++) {
-      const tap = lab.name(`t${i}`);
-      await d.ok('addif', BR, `tap:${tap}`);
-      const ns = await lab.addNamespace(`h${i}`);
-      await lab.plug(tap, ns, { rename: 'eth0', cidr: `${NET}.${i}/24` });
-      hosts.push({ ns, ip: `${NET}.${i}`, tap });
-    }
+    hosts.push(...await tapHosts(d, lab, BR, NET, 4));
     sender = hosts.pop()!;
   }, 60_000);
 

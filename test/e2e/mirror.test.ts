@@ -5,7 +5,7 @@
 // while it is one (a SPAN destination takes no part in forwarding). Quiet hosts (no IPv6, static
 // ARP, no host port) keep the counts exact.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { SoftbrDaemon } from '../helpers/softbr.js';
+import { SoftbrDaemon, tapHosts, type TapHost } from '../helpers/softbr.js';
 import { startDump } from '../helpers/tcpdump.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
@@ -17,7 +17,7 @@ const P = lab.prefix;
 const BR = `${P}br`;
 const NET = '10.216.0';
 
-interface Host { ns: string; ip: string; mac: string; tap: string }
+type Host = TapHost;
 
 /** tcpdump on the analyser host's NIC (promiscuous: the copies are addressed to others), ICMP only. */
 const dump = (ns: string) => startDump(lab, ns, ['icmp']);
@@ -32,13 +32,7 @@ describe.skipIf(!root)('port mirroring: tcpdump on the analyser TAP sees the mir
   beforeAll(async () => {
     await d.start();
     await d.ok('addbr', BR, '--no-local');
-    for (let i = 1; i <= 3; i++) {
-      const tap = lab.name(`t${i}`);
-      await d.ok('addif', BR, `tap:${tap}`);
-      const ns = await lab.addNamespace(`h${i}`);
-      await lab.plug(tap, ns, { rename: 'eth0', cidr: `${NET}.${i}/24` });
-      hosts.push({ ns, ip: `${NET}.${i}`, mac: await lab.macOf(ns, 'eth0'), tap });
-    }
+    hosts.push(...await tapHosts(d, lab, BR, NET, 3));
     for (const a of hosts) {
       for (const b of hosts) {
         if (a !== b) await lab.exec(a.ns, 'ip', ['neigh', 'replace', b.ip, 'lladdr', b.mac, 'dev', 'eth0', 'nud', 'permanent']);

@@ -1,5 +1,6 @@
 // Test helpers for the real daemon: start `softbr daemon` as a child process on a private control
-// socket, run CLI verbs against it, and stop it by its PID afterwards.
+// socket, run CLI verbs against it, and stop it by its PID afterwards; and put hosts behind it on
+// TAP ports.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endProcess } from './process.js';
 import { until } from './wait.js';
+import type { Lab } from '../../src/lab/netns.js';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 export const BIN = join(REPO, 'bin/softbr.js');
@@ -84,4 +86,23 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
       res({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
+}
+
+/** A host in its own namespace behind a TAP port of a daemon's bridge. */
+export interface TapHost { ns: string; ip: string; mac: string; tap: string }
+
+/**
+ * n hosts h1…hn: TAP `t<i>` of the lab added to bridge br of daemon d, moved into namespace
+ * `h<i>` as eth0 with address `<net>.<i>/24`.
+ */
+export async function tapHosts(d: SoftbrDaemon, lab: Lab, br: string, net: string, n: number): Promise<TapHost[]> {
+  const hosts: TapHost[] = [];
+  for (let i = 1; i <= n; i++) {
+    const tap = lab.name(`t${i}`);
+    await d.ok('addif', br, `tap:${tap}`);
+    const ns = await lab.addNamespace(`h${i}`);
+    await lab.plug(tap, ns, { rename: 'eth0', cidr: `${net}.${i}/24` });
+    hosts.push({ ns, ip: `${net}.${i}`, mac: await lab.macOf(ns, 'eth0'), tap });
+  }
+  return hosts;
 }

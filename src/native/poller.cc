@@ -25,12 +25,13 @@
 #include "checksum.h"
 #include "common.h"
 #include "gso.h"
+#include "polled-wrap.h"
 #include "uring.h"
 
 namespace softbr {
 namespace {
 
-class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
+class Poller : public PolledWrap<Poller>, private SegmentOut {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Poller",
@@ -50,9 +51,8 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   // io_uring is refused, read() as usual (stats().ioUring says which).
   // onError comes for every failed read (EAGAIN and EINTR are not failures). Polling goes on
   // unless JS, which decides what the errno means, stops or closes the poller from inside it.
-  explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+  explicit Poller(const Napi::CallbackInfo& info) : PolledWrap<Poller>(info) {
     Napi::Env env = info.Env();
-    env_ = env;
     if (info.Length() < 11 || !info[3].IsTypedArray() || !info[4].IsTypedArray() || !info[5].IsTypedArray() ||
         !info[9].IsFunction() || !info[10].IsFunction()) {
       ThrowType(env, "Poller(fd, mode, vnetHdr, buf, offs, lens, slotBytes, maxFrames, maxBatches, onBatch, onError)");
@@ -123,54 +123,22 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
         used_.resize(maxFrames_);
       }
     }
-    handle_ = OpenPoll(LoopOf(env), rx_.ready() ? rx_.pollFd() : fd_, this);
-    if (handle_ == nullptr) {
-      Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
-      return;
-    }
-    // Env teardown (process exit, worker termination) must not find a live handle.
-    napi_add_env_cleanup_hook(env, CleanupHook, this);
-    hookAdded_ = true;
+    OpenPolling(env, rx_.ready() ? rx_.pollFd() : fd_);
   }
 
   ~Poller() override { CloseHandle(); }
 
- private:
-  static void CleanupHook(void* arg) {
-    Poller* p = static_cast<Poller*>(arg);
-    p->hookAdded_ = false;
-    p->CloseHandle();
-  }
-
   void CloseHandle() {
-    if (hookAdded_) {
-      napi_remove_env_cleanup_hook(env_, CleanupHook, this);
-      hookAdded_ = false;
-    }
-    closed_ = true;
     active_ = false;
-    ClosePoll(handle_);
-    // After the handle left epoll: exiting the ring cancels the armed read.
-    rx_.Close();
-    if (selfRef_) {
-      selfRef_ = false;
-      Unref();
-    }
+    ClosePolling();
   }
 
+  // After the handle left epoll: exiting the ring cancels the armed read.
+  void AfterPollClosed() { rx_.Close(); }
+
+ private:
   Napi::Value Start(const Napi::CallbackInfo& info) {
-    if (closed_) return info.Env().Undefined();
-    int r = uv_poll_start(handle_, UV_READABLE, OnPoll);
-    active_ = r == 0;
-    if (r != 0) {
-      Napi::Error::New(info.Env(), std::string("uv_poll_start: ") + uv_strerror(r)).ThrowAsJavaScriptException();
-      return info.Env().Undefined();
-    }
-    // While polling, the JS object must not be collected out from under the handle.
-    if (!selfRef_) {
-      selfRef_ = true;
-      Ref();
-    }
+    active_ = StartPolling(info.Env(), OnPoll);
     return info.Env().Undefined();
   }
 
@@ -180,20 +148,6 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     return info.Env().Undefined();
   }
 
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    CloseHandle();
-    return info.Env().Undefined();
-  }
-
-  Napi::Value RefJs(const Napi::CallbackInfo& info) {
-    if (handle_) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
-    return info.Env().Undefined();
-  }
-
-  Napi::Value UnrefJs(const Napi::CallbackInfo& info) {
-    if (handle_) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
-    return info.Env().Undefined();
-  }
 
   // setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): from now on GSO super-frames go up
   // whole. Frame i's virtio-net header is hdrs[i * VNET_HDR_LEN ..], segLen[i] the length of its
@@ -634,7 +588,6 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
     return SegmentGso(f, inSlot, over, len, h, tag, scratch_.data(), scratch_.size(), slot_, *this);
   }
 
-  napi_env env_ = nullptr;
   int fd_ = -1;
   int mode_ = MODE_TAP;
   bool vnet_ = false;
@@ -662,8 +615,7 @@ class Poller : public Napi::ObjectWrap<Poller>, private SegmentOut {
   std::vector<struct iovec> iovs_;
   std::vector<VnetHdr> hdrs_;
   std::vector<uint8_t> cmsg_;
-  uv_poll_t* handle_ = nullptr;
-  bool closed_ = false, selfRef_ = false, hookAdded_ = false, active_ = false;
+  bool active_ = false;
   // Frames dropped here are counted, never lost silently: truncated (longer than a slot), runts
   // (shorter than an Ethernet header), shortVnet (less than a virtio-net header), gso (a
   // super-frame that could not be segmented). TypeScript sums them into the port's malformed.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common.h"
+#include "polled-wrap.h"
 
 namespace softbr {
 namespace {
@@ -81,7 +82,7 @@ Napi::Value UdpOpen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
+class UdpPoller : public PolledWrap<UdpPoller> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "UdpPoller",
@@ -93,9 +94,8 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
   //               slotBytes, maxFrames, maxBatches, onBatch(count), onError(name, errno))
   // Datagram i of a batch is buf[offs[i] ..][.. lens[i]) from addrs[i] (an IPv4 address in host
   // byte order). Datagrams longer than a slot are counted (truncated), never handed up.
-  explicit UdpPoller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpPoller>(info) {
+  explicit UdpPoller(const Napi::CallbackInfo& info) : PolledWrap<UdpPoller>(info) {
     Napi::Env env = info.Env();
-    env_ = env;
     if (info.Length() < 10 || !info[1].IsTypedArray() || !info[2].IsTypedArray() || !info[3].IsTypedArray() ||
         !info[4].IsTypedArray() || !info[8].IsFunction() || !info[9].IsFunction()) {
       ThrowType(env, "UdpPoller(fd, buf, offs, lens, addrs, slotBytes, maxFrames, maxBatches, onBatch, onError)");
@@ -128,54 +128,16 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
     msgs_.resize(max_);
     iovs_.resize(max_);
     names_.resize(max_);
-    handle_ = OpenPoll(LoopOf(env), fd_, this);
-    if (handle_ == nullptr) {
-      Napi::Error::New(env, "uv_poll_init failed").ThrowAsJavaScriptException();
-      return;
-    }
-    napi_add_env_cleanup_hook(env, CleanupHook, this);
-    hookAdded_ = true;
+    OpenPolling(env, fd_);
   }
 
   ~UdpPoller() override { CloseHandle(); }
 
+  void CloseHandle() { ClosePolling(); }
+
  private:
-  static void CleanupHook(void* arg) {
-    UdpPoller* p = static_cast<UdpPoller*>(arg);
-    p->hookAdded_ = false;
-    p->CloseHandle();
-  }
-
-  void CloseHandle() {
-    if (hookAdded_) {
-      napi_remove_env_cleanup_hook(env_, CleanupHook, this);
-      hookAdded_ = false;
-    }
-    closed_ = true;
-    ClosePoll(handle_);
-    if (selfRef_) {
-      selfRef_ = false;
-      Unref();
-    }
-  }
-
   Napi::Value Start(const Napi::CallbackInfo& info) {
-    if (closed_) return info.Env().Undefined();
-    int r = uv_poll_start(handle_, UV_READABLE, OnPoll);
-    if (r != 0) {
-      Napi::Error::New(info.Env(), std::string("uv_poll_start: ") + uv_strerror(r)).ThrowAsJavaScriptException();
-      return info.Env().Undefined();
-    }
-    // While polling, the JS object must not be collected out from under the handle.
-    if (!selfRef_) {
-      selfRef_ = true;
-      Ref();
-    }
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    CloseHandle();
+    StartPolling(info.Env(), OnPoll);
     return info.Env().Undefined();
   }
 
@@ -258,7 +220,6 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
     Call(onError_, 2, argv);
   }
 
-  napi_env env_ = nullptr;
   int fd_ = -1;
   uint8_t* buf_ = nullptr;
   int32_t* offs_ = nullptr;
@@ -271,8 +232,6 @@ class UdpPoller : public Napi::ObjectWrap<UdpPoller> {
   std::vector<struct mmsghdr> msgs_;
   std::vector<struct iovec> iovs_;
   std::vector<struct sockaddr_in> names_;
-  uv_poll_t* handle_ = nullptr;
-  bool closed_ = false, selfRef_ = false, hookAdded_ = false;
   uint64_t wakeups_ = 0, batches_ = 0, datagrams_ = 0, truncated_ = 0;
   ErrnoCounts errors_;
 };

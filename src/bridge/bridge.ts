@@ -92,8 +92,8 @@ export class Bridge {
   private nextQueryAt = 0;
   private startupQueries = 0;
   private readonly snoopEvents: SnoopListener = {
-    joined: (fam, buf, g, port) => this.emit({ type: 'mdb-added', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g, g + (fam === 4 ? 4 : 16))) }),
-    left: (fam, buf, g, port) => this.emit({ type: 'mdb-leave', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g, g + (fam === 4 ? 4 : 16))) }),
+    joined: (fam, buf, g, port) => this.emit({ type: 'mdb-added', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g)) }),
+    left: (fam, buf, g, port) => this.emit({ type: 'mdb-leave', bridge: this.name, port: this.portName(port), group: formatGroup(fam, buf.subarray(g)) }),
   };
   private dirty: BridgePort[] = [];
   private ndirty = 0;
@@ -101,6 +101,10 @@ export class Bridge {
   private inBatch = false;
   /** The clock read once per batch: performance.now() costs more than a forwarding decision. */
   private batchNow = 0;
+  /** The time for a frame: the batch's reading inside a batch, else the clock. */
+  private now(): number {
+    return this.inBatch ? this.batchNow : this.clock.now();
+  }
   /** While a batch with super-frames runs: its RxOffload, and the frame in hand if it is one (else -1). */
   private offload: RxOffload | null = null;
   private superIdx = -1;
@@ -375,7 +379,7 @@ export class Bridge {
       if (!vlanMember(port, vid)) { port.dropVlan++; return; }
       this.frameVid = vid;
     }
-    const now = this.inBatch ? this.batchNow : this.clock.now();
+    const now = this.now();
     // 4 learn
     if (port.learning) {
       const r = this.fdb.learnHiLo(vid, shi, slo, port.no, now);
@@ -423,7 +427,7 @@ export class Bridge {
   /** Sends to every port mayFlood() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
   private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, cls: number): void {
     // storm control (storm.ts): off by default, then this one comparison is all it costs
-    if (ingress.storm !== null && !ingress.storm.admit(cls, this.inBatch ? this.batchNow : this.clock.now())) {
+    if (ingress.storm !== null && !ingress.storm.admit(cls, this.now())) {
       ingress.dropStorm++;
       return;
     }
@@ -593,7 +597,7 @@ export class Bridge {
 
   private impairEgress(p: BridgePort, buf: Uint8Array, off: number, len: number): void {
     const imp = p.impairOut!;
-    const r = imp.offer(buf, off, len, this.inBatch ? this.batchNow : this.clock.now());
+    const r = imp.offer(buf, off, len, this.now());
     if (r === OFFER_PASS) {
       this.sendFrame(p, buf, off, len);
       if (imp.passCopies === 2) this.sendFrame(p, buf, off, len);
@@ -701,7 +705,7 @@ export class Bridge {
     const k = classifyMcast(buf, off, len, info);
     if (k === MC_NOT_IP || k === MC_LINK_LOCAL) return false;
     if (k === MC_MALFORMED) { port.dropMalformed++; this.mcastMalformed++; return true; }
-    const now = this.inBatch ? this.batchNow : this.clock.now();
+    const now = this.now();
     const mdb = this.mdb;
     let g: MdbGroup | null = null;
     if (k === MC_CONTROL) {
@@ -882,7 +886,7 @@ export class Bridge {
 
   /** Whether a per-MAC event may be reported now (event-budget.ts); called only with listeners. */
   private macEventAllowed(): boolean {
-    return this.macEvents.take(this.inBatch ? this.batchNow : this.clock.now());
+    return this.macEvents.take(this.now());
   }
 
   // ---------------------------------------------------------------- control

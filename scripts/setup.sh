@@ -9,5 +9,5 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   iproute2 iputils-ping iperf3 tcpdump dnsmasq bridge-utils ethtool arping netsniff-ng gcc traceroute wget xz-utils \
   prometheus python3 make g++ qemu-system-x86 ipxe-qemu vde2 vde-switch vdeplug busybox-static iptables dpdk dpdk-dev \
-  systemd man-db groff-base chromium clang-14 libclang-rt-14-dev liburing-dev openvswitch-switch >/dev/null
+  systemd man-db groff-base chromium clang-14 libclang-rt-14-dev liburing-dev openvswitch-switch linux-perf >/dev/null
 npm ci --no-audit --no-fund

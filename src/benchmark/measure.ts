@@ -12,7 +12,11 @@ import { sleep, type ProcessSet } from './processes.js';
 
 export interface Sample { metrics: Record<string, number>; cpu: CpuUse; noisy: boolean }
 
-export interface MeasureEnv { procs: ProcessSet; dir: string; hosts: HostPair; switchPids: number[]; seconds: number; signal: AbortSignal }
+export interface MeasureEnv {
+  procs: ProcessSet; dir: string; hosts: HostPair; switchPids: number[]; seconds: number; signal: AbortSignal;
+  /** What fills a frame test's measurement window instead of a plain wait (the profiler). */
+  window?: (ms: number) => Promise<void>;
+}
 
 const GENERATOR_CPU = '0';
 const WARMUP_MS = 500;
@@ -45,7 +49,7 @@ async function frames(env: MeasureEnv, length: number): Promise<Sample> {
     const [a1, a2] = await Promise.all([readCounters(h1), readCounters(h2)]);
     const t0 = performance.now();
     cpu.begin();
-    await sleep(env.seconds * 1000, env.signal);
+    await (env.window ? env.window(env.seconds * 1000) : sleep(env.seconds * 1000, env.signal));
     const [b1, b2] = await Promise.all([readCounters(h1), readCounters(h2)]);
     const s = (performance.now() - t0) / 1000;
     const use = cpu.end();

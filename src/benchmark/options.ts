@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** the JSON written to this file, the table on stdout */
   jsonFile?: string;
   svg?: string;
+  /** after the rounds, one pass of each frame test under perf, its reports in this directory */
+  profile?: string;
 }
 
 export interface RawBenchOptions {
@@ -23,6 +25,7 @@ export interface RawBenchOptions {
   /** --json alone (true) or --json FILE */
   json?: boolean | string;
   svg?: string;
+  profile?: string;
 }
 
 export const DEFAULT_ROUNDS = 3;
@@ -59,6 +62,7 @@ function fileName(raw: string | undefined, what: string): string | undefined {
 
 export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
   const svg = fileName(raw.svg, '--svg');
+  const profile = fileName(raw.profile, '--profile');
   const jsonFile = fileName(typeof raw.json === 'string' ? raw.json : undefined, '--json');
   return {
     switches: list(raw.switches, SWITCH_IDS, 'switch'),
@@ -68,5 +72,6 @@ export function parseBenchOptions(raw: RawBenchOptions): BenchOptions {
     json: raw.json === true,
     ...(jsonFile === undefined ? {} : { jsonFile }),
     ...(svg === undefined ? {} : { svg }),
+    ...(profile === undefined ? {} : { profile }),
   };
 }

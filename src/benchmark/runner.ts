@@ -9,10 +9,11 @@ import { isRoot } from '../is-root.js';
 import { UserError } from '../control/protocol.js';
 import { SWITCHES, type SwitchId, type TestId } from './catalog.js';
 import { BENCH_LAB_TAG, sweep } from './cleanup.js';
-import { makeHosts, warmUp } from './hosts.js';
+import { makeHosts, warmUp, type HostPair } from './hosts.js';
 import { describeMachine } from './machine.js';
 import { measure, TEST_TOOLS } from './measure.js';
 import type { BenchOptions } from './options.js';
+import { formatSummary, PROFILED_TESTS, Profiler } from './profile.js';
 import { ProcessSet, sleep } from './processes.js';
 import { Progress } from './progress.js';
 import { addNote, addSample, buildResult, newCollected, SKIPPED, type BenchResult, type Collected } from './result.js';
@@ -55,36 +56,65 @@ async function usable(o: BenchOptions, env: BenchEnv, c: Collected, progress: Pr
   return { switches, tests };
 }
 
-async function oneSwitch(s: SwitchId, tests: readonly TestId[], round: number, o: BenchOptions, env: BenchEnv, c: Collected, progress: Progress): Promise<void> {
+/** Builds switch s with its two hosts, runs body, and tears everything down, also on failure. */
+async function withSwitch(s: SwitchId, env: BenchEnv, body: (running: RunningSwitch, hosts: HostPair) => Promise<void>): Promise<void> {
   let running: RunningSwitch | undefined;
-  let stepped = 0;
   try {
     running = await DRIVERS[s].start(env);
     const hosts = await makeHosts(env.lab, running.links);
     await warmUp(hosts);
     // the previous switch's namespaces are still being freed by kernel workers for a moment
     await sleep(SETTLE_MS, env.signal);
-    for (const t of tests) {
-      if (env.signal.aborted) return;
-      progress.step(`round ${round}/${o.rounds} ${s}: ${t}`);
-      stepped++;
-      try {
-        addSample(c, s, t, await measure(t, { procs: env.procs, dir: env.dir, hosts, switchPids: running.pids, seconds: o.seconds, signal: env.signal }));
-      } catch (e) {
+    await body(running, hosts);
+  } finally {
+    await running?.stop().catch(() => undefined);
+    await env.procs.stopAll();
+    await env.lab.cleanup();
+  }
+}
+
+async function oneSwitch(s: SwitchId, tests: readonly TestId[], round: number, o: BenchOptions, env: BenchEnv, c: Collected, progress: Progress): Promise<void> {
+  let stepped = 0;
+  try {
+    await withSwitch(s, env, async (running, hosts) => {
+      for (const t of tests) {
         if (env.signal.aborted) return;
-        addNote(c, s, t, `round ${round} failed: ${firstLine(e)}`);
-        progress.note(`${s} ${t}, round ${round}: ${firstLine(e)}`);
+        progress.step(`round ${round}/${o.rounds} ${s}: ${t}`);
+        stepped++;
+        try {
+          addSample(c, s, t, await measure(t, { procs: env.procs, dir: env.dir, hosts, switchPids: running.pids, seconds: o.seconds, signal: env.signal }));
+        } catch (e) {
+          if (env.signal.aborted) return;
+          addNote(c, s, t, `round ${round} failed: ${firstLine(e)}`);
+          progress.note(`${s} ${t}, round ${round}: ${firstLine(e)}`);
+        }
       }
-    }
+    });
   } catch (e) {
     if (env.signal.aborted) return;
     progress.note(`${s}, round ${round}: ${firstLine(e)}`);
     for (const t of tests) addNote(c, s, t, `round ${round} failed: ${firstLine(e)}`);
     for (; stepped < tests.length; stepped++) progress.step(`round ${round}/${o.rounds} ${s}: failed`);
-  } finally {
-    await running?.stop().catch(() => undefined);
-    await env.procs.stopAll();
-    await env.lab.cleanup();
+  }
+}
+
+/** The unmeasured profiling pass of one switch: each frame test once under perf (see profile.ts). */
+async function profileSwitch(s: SwitchId, tests: readonly TestId[], o: BenchOptions, env: BenchEnv, profiler: Profiler, progress: Progress): Promise<void> {
+  let stepped = 0;
+  try {
+    await withSwitch(s, { ...env, perfMap: true }, async (running, hosts) => {
+      for (const t of tests) {
+        if (env.signal.aborted) return;
+        progress.step(`profile ${s}: ${t}`);
+        stepped++;
+        const sample = await measure(t, { procs: env.procs, dir: env.dir, hosts, switchPids: running.pids, seconds: o.seconds, signal: env.signal, window: profiler.recorder(s, t) });
+        progress.note(formatSummary(await profiler.summarize(s, t, sample, running.pids)));
+      }
+    });
+  } catch (e) {
+    if (env.signal.aborted) return;
+    progress.note(`profile ${s}: ${firstLine(e)}`);
+    for (; stepped < tests.length; stepped++) progress.step(`profile ${s}: failed`);
   }
 }
 
@@ -124,11 +154,17 @@ export async function runBench(o: BenchOptions, ctx: RunContext): Promise<BenchR
   process.on('SIGTERM', onSignal);
   try {
     const { switches, tests } = await usable(o, env, c, progress);
-    progress.setTotal(o.rounds * switches.length * tests.length);
+    const profiled = tests.filter((t) => PROFILED_TESTS.includes(t));
+    const profiler = o.profile === undefined ? undefined : new Profiler(o.profile, env.procs);
+    progress.setTotal(o.rounds * switches.length * tests.length + (profiler ? switches.length * profiled.length : 0));
     if (tests.length > 0) {
       for (let round = 1; round <= o.rounds && !abort.signal.aborted; round++) {
         for (const s of switches) if (!abort.signal.aborted) await oneSwitch(s, tests, round, o, env, c, progress);
       }
+    }
+    if (profiler && profiled.length > 0) {
+      for (const s of switches) if (!abort.signal.aborted) await profileSwitch(s, profiled, o, env, profiler, progress);
+      progress.note(`profiles: ${profiler.writeIndex()} (perf report -i DIR/SWITCH-TEST.data for more)`);
     }
     progress.finish();
   } finally {

@@ -4,7 +4,7 @@ import { hasCommand } from '../lab/host.js';
 
 export const TOOL_PACKAGES: Record<string, string> = {
   trafgen: 'netsniff-ng', vde_switch: 'vde2', cc: 'gcc', iperf3: 'iperf3', ping: 'iputils-ping',
-  ethtool: 'ethtool', taskset: 'util-linux', ip: 'iproute2',
+  ethtool: 'ethtool', taskset: 'util-linux', ip: 'iproute2', perf: 'linux-perf',
 };
 
 /** Whether the tool is installed (the one PATH lookup: lab/host.ts). */

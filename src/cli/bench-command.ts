@@ -24,6 +24,12 @@ min/avg/p99/max. CPU: the switch's processes from /proc/PID/stat (n/a for the ke
 whose work shows as softirq). A cell is marked noisy (*) when processes outside the run took
 more than ${NOISY_OTHERS_PCT}% of a core while it was measured.
 
+Profiling (--profile DIR): the table is never measured under the profiler. One extra pass per
+switch runs the small and large frame tests with \`perf record -a -g\` (cpu-clock samples); for each
+it keeps DIR/SWITCH-TEST.data and writes DIR/SWITCH-TEST.txt: the switch's CPU time per delivered
+frame, its split into kernel, JS, node/V8, the addon and libraries, and the hottest symbols of the
+switch and of the whole machine; DIR/profile.json holds all summaries. Needs perf (Debian linux-perf).
+
 Needs root; trafgen (Debian netsniff-ng), iperf3, vde_switch (vde2) and cc (gcc) are used when
 installed, and what needs a missing one is skipped with a note.
 
@@ -31,6 +37,7 @@ Examples:
   softbr bench                                   full run: all switches, all tests, 3 rounds of 10 s
   softbr bench --switches softbr-tap,cforward --tests small --rounds 1 --seconds 2
   softbr bench --json bench.json --svg bench.svg   the table on stdout, the JSON and a chart in files
+  softbr bench --switches softbr-tap,cforward --tests small --profile prof   where each spends its time
 `;
 
 function options(raw: RawBenchOptions): BenchOptions {
@@ -57,6 +64,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--seconds <s>', `length of each frame and TCP measurement; TCP in whole seconds (default ${DEFAULT_SECONDS})`)
     .option('--json [file]', 'the whole result as one JSON object (with the machine described): on stdout instead of the table, or into FILE beside it')
     .option('--svg <file>', 'also write a bar chart of the result as SVG')
+    .option('--profile <dir>', 'after the rounds, run each frame test once more under perf record (not measured) and write where the switch spends its time per frame into DIR')
     .addHelpText('after', HELP_AFTER)
     // bad options throw to main(), which exits 2, instead of commander exiting 1 from here
     .exitOverride()

@@ -3,8 +3,9 @@
 // SIGTERM mid-run, which must clean up just the same.
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIN, runCli } from '../helpers/softbr.js';
 import { isRoot } from '../../src/is-root.js';
 import { sh } from '../../src/lab/sh.js';
@@ -12,6 +13,7 @@ import { hasTool } from '../../src/benchmark/tools.js';
 import { BENCH_LAB_TAG } from '../../src/benchmark/cleanup.js';
 import { labOwner, labPrefix } from '../../src/lab/netns.js';
 import type { BenchResult } from '../../src/benchmark/result.js';
+import type { ProfileSummary } from '../../src/benchmark/profile.js';
 
 const ready = isRoot() && hasTool('trafgen') && hasTool('taskset');
 
@@ -86,6 +88,37 @@ describe.skipIf(!ready)('softbr bench', () => {
     expect(r.out).toContain('softbr-tap ping: skipped, needs ping (Debian iputils-ping)');
     expect(r.out).toMatch(/^\| softbr, TAP ports \| skipped \| skipped \|$/m);
   }, 30_000);
+
+  it.skipIf(!hasTool('perf'))('--profile: one unmeasured pass under perf, where the switch spends its time per frame', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbprof-'));
+    const maps = () => new Set(readdirSync('/tmp').filter((n) => /^perf-\d+\.map$/.test(n)));
+    const mapsBefore = maps();
+    try {
+      const r = await runCli(['bench', '--switches', 'softbr-tap', '--rounds', '1', '--seconds', '1', '--tests', 'small', '--json', '--profile', dir], { timeoutMs: 90_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/profile softbr-tap small: \d+k frames\/s under perf, switch \d+ ns of CPU per frame: kernel \d+%/);
+      const [p] = JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as ProfileSummary[];
+      expect(p!.switch).toBe('softbr-tap');
+      expect(p!.delivered).toBeGreaterThan(10_000);
+      // a busy daemon: hundreds of ns of CPU per frame at least, and not more than a core per frame/s
+      expect(p!.nsPerFrame!).toBeGreaterThan(100);
+      expect(p!.nsPerFrame!).toBeLessThan(1e9 / p!.delivered * 1.1);
+      const split = p!.split!;
+      expect(split.kernel).toBeGreaterThan(10); // read/write of TAPs is kernel work
+      expect(split.js).toBeGreaterThan(0); // V8's perf map named the JIT code
+      expect(Object.values(split).reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+      const text = readFileSync(p!.report, 'utf8');
+      expect(text).toContain('bridge.js'); // the engine's receive path by name
+      expect(text).toContain('trafgen'); // the whole machine's table names the generator
+      expect(statSync(p!.data).size).toBeGreaterThan(0);
+      // the measured table is a separate round, not the profiled one
+      const j = JSON.parse(r.stdout) as BenchResult;
+      expect(j.cells.find((c) => c.test === 'small')!.rounds).toBe(1);
+      expect([...maps()].filter((m) => !mapsBefore.has(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('cleans up when SIGTERM arrives in the middle of a measurement, exiting 143', async () => {
     const p = spawn(process.execPath, [BIN, 'bench', '--switches', 'softbr-tap', '--tests', 'small', '--rounds', '1', '--seconds', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,6 +8,47 @@ import { parseProcStat, parseSystemStat, descendants, pctOfCore, type ProcStat }
 import { BENCH_LAB_TAG, namesWithPrefix } from '../../src/benchmark/cleanup.js';
 import { labPrefix } from '../../src/lab/netns.js';
 import { missingTools, TOOL_PACKAGES } from '../../src/benchmark/tools.js';
+import { codeKind, formatSummary, parseReportRows, splitByKind, type ProfileSummary } from '../../src/benchmark/profile.js';
+
+describe('profile reports', () => {
+  const report = [
+    '# Overhead  Shared Object        Symbol',
+    '# ........  ...................  ......',
+    '#',
+    '    60.50%  [kernel.kallsyms]    [k] tun_do_read',
+    '    20.25%  [kernel.kallsyms]    [k] _copy_to_iter',
+    '     9.00%  [JIT] tid 4242       [.] JS:*receive file:///x/dist/src/bridge/bridge.js:299:12',
+    '     5.00%  /usr/bin/node        [.] v8::internal::Heap::Scavenge',
+    '     3.00%  softbr_native.node   [.] Poller::Drain',
+    '     1.25%  libc.so.6            [.] __memmove_avx_unaligned_erms',
+    '     1.00%  [vdso]               [.] __vdso_clock_gettime',
+    '',
+    '# (Tip: ...)',
+  ].join('\n');
+  it('reads the rows of a perf report table, not its comments', () => {
+    const rows = parseReportRows(report);
+    expect(rows).toHaveLength(7);
+    expect(rows[0]).toEqual({ pct: 60.5, cols: ['[kernel.kallsyms]', '[k] tun_do_read'] });
+    expect(rows[2]!.cols[0]).toBe('[JIT] tid 4242');
+  });
+  it('tells kernel, JIT, node, addon and library code apart', () => {
+    expect(codeKind('[kernel.kallsyms]')).toBe('kernel');
+    expect(codeKind('[JIT] tid 1')).toBe('js');
+    expect(codeKind('/tmp/perf-123.map')).toBe('js');
+    expect(codeKind('/usr/bin/node')).toBe('node');
+    expect(codeKind('node')).toBe('node');
+    expect(codeKind('/x/build/Release/softbr_native.node')).toBe('addon');
+    expect(codeKind('libc.so.6')).toBe('libraries');
+    expect(codeKind('[vdso]')).toBe('libraries');
+  });
+  it('splits the samples by kind and prints the time per frame of each', () => {
+    const split = splitByKind(report);
+    expect(split).toEqual({ kernel: 80.75, js: 9, node: 5, addon: 3, libraries: 2.25 });
+    const s: ProfileSummary = { switch: 'softbr-tap', test: 'small', delivered: 400_000, switchPct: 100, nsPerFrame: 2500, split, report: 'r.txt', data: 'r.data' };
+    expect(formatSummary(s)).toBe('profile softbr-tap small: 400k frames/s under perf, switch 2500 ns of CPU per frame: kernel 81% (2019 ns), js 9% (225 ns), node 5% (125 ns), addon 3% (75 ns), libraries 2% (56 ns) → r.txt');
+    expect(formatSummary({ ...s, switch: 'kernel', switchPct: null, nsPerFrame: null, split: null })).toBe('profile kernel small: 400k frames/s under perf (no switch process; see softirq in r.txt)');
+  });
+});
 
 describe('statistics', () => {
   it('median of odd and even counts, independent of order', () => {

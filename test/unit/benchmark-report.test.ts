@@ -24,6 +24,10 @@ describe('bench arguments', () => {
     expect(parseBenchOptions({ json: true }).jsonFile).toBeUndefined();
     expect(parseBenchOptions({ json: 'r.json' })).toMatchObject({ json: false, jsonFile: 'r.json' });
   });
+  it('--profile names the directory of the profiling pass', () => {
+    expect(parseBenchOptions({ profile: 'prof' })).toMatchObject({ profile: 'prof' });
+    expect(parseBenchOptions({}).profile).toBeUndefined();
+  });
   it('keeps the order given, drops repeats', () => {
     const o = parseBenchOptions({ switches: 'vde,softbr-tap,vde', tests: 'ping, small', rounds: '1', seconds: '1.5', json: true, svg: 'out.svg' });
     expect(o).toEqual({ switches: ['vde', 'softbr-tap'], tests: ['ping', 'small'], rounds: 1, seconds: 1.5, json: true, svg: 'out.svg' });
@@ -38,6 +42,7 @@ describe('bench arguments', () => {
     [{ seconds: '0.1' }, /invalid --seconds '0.1'/],
     [{ svg: ' ' }, /invalid --svg/],
     [{ json: '' }, /invalid --json '': allowed a file name/],
+    [{ profile: '' }, /invalid --profile '': allowed a file name/],
   ])('rejects %o', (raw, msg) => {
     expect(() => parseBenchOptions(raw)).toThrow(UserError);
     expect(() => parseBenchOptions(raw)).toThrow(msg);

@@ -12,6 +12,8 @@ export interface BenchEnv {
   dir: string;
   /** aborted when the run is interrupted (SIGINT/SIGTERM) */
   signal: AbortSignal;
+  /** the profiling pass: a switch running on node writes a perf map of its JIT code */
+  perfMap?: boolean;
 }
 
 export interface RunningSwitch {

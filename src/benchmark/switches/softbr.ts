@@ -15,7 +15,9 @@ async function cli(sock: string, args: string[]): Promise<void> {
 
 async function start(env: BenchEnv, ports: PortKind, ioUring = true): Promise<RunningSwitch> {
   const sock = join(env.dir, 'softbr-control.sock');
-  const d = env.procs.start(process.execPath, [SOFTBR_BIN, '--control', sock, 'daemon', '--no-metrics'], {
+  // --perf-basic-prof-only-functions: V8 names its JIT code in /tmp/perf-PID.map for perf
+  const nodeFlags = env.perfMap ? ['--perf-basic-prof-only-functions'] : [];
+  const d = env.procs.start(process.execPath, [...nodeFlags, SOFTBR_BIN, '--control', sock, 'daemon', '--no-metrics'], {
     env: ioUring ? process.env : { ...process.env, SOFTBR_IO_URING: 'off' },
   });
   try {

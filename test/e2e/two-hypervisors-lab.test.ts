@@ -4,14 +4,15 @@
 // namespace, link or process of the lab. A failing `up` (a bad VNI, found by softbr's addif once
 // namespaces and daemons exist) removes everything it made; an `up` that finds namespaces with
 // its prefix that it did not make refuses and leaves them alone; `down` after a daemon crashed
-// still removes everything. Each run has its own prefix and state directory, so it never meets
-// a lab a user has up.
-import { afterAll, describe, expect, it } from 'vitest';
+// still removes everything. Each run has its own state directory and prefixes made by labPrefix()
+// (`sbhw<pid>…`: never a user's `sb2hv-`), so that sweepStale() clears what a killed run left.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canUseNetns, hasCommand, listLinks, listNamespaces } from '../../src/lab/host.js';
 import { sh, type ShResult } from '../../src/lab/sh.js';
+import { labPrefix, sweepStale } from '../../src/lab/netns.js';
 import { REPO, BIN } from '../helpers/softbr.js';
 import { until } from '../helpers/wait.js';
 
@@ -56,9 +57,13 @@ async function leftovers(r: Run): Promise<string[]> {
 const inNs = (ns: string, cmd: string, args: string[]) => sh('ip', ['netns', 'exec', ns, cmd, ...args], { allowFail: true });
 
 describe.skipIf(!usable)('examples/two-hypervisors/lab.sh (root)', () => {
-  const main = run('sb2ht-');
-  const failing = run('sb2hf-');
-  const foreign = run('sb2hr-');
+  const main = run(labPrefix('hw'));
+  const failing = run(labPrefix('hx'));
+  const foreign = run(labPrefix('hy'));
+
+  beforeAll(async () => {
+    await sweepStale();
+  });
 
   afterAll(async () => {
     // a test that failed between its up and its down

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runRows, table, fmtNs, type Row } from './harness.js';
 import {
-  bridgeKnownUnicast, bridgeFlood, bridgeLearnChurn, fdbLookup1M, decision, decisionNumbers, calibration, DECISION_NUMBERS_NAME,
+  bridgeKnownUnicast, KNOWN_UNICAST_NAME, bridgeFlood, bridgeLearnChurn, fdbLookup1M, decision, decisionNumbers, calibration, DECISION_NUMBERS_NAME,
 } from './workloads.js';
 import { measureTable, MiB, HEAP_TARGET_BYTES } from './memory.js';
 
@@ -36,7 +36,7 @@ interface Baseline {
 const FAST_PATH: { name: string; make: () => Row }[] = [
   { name: 'fdb (ours): known-unicast decision, 100k MACs', make: () => decision('ours') },
   { name: DECISION_NUMBERS_NAME, make: () => decisionNumbers() },
-  { name: 'bridge: known unicast, 2 ports', make: bridgeKnownUnicast },
+  { name: KNOWN_UNICAST_NAME, make: bridgeKnownUnicast },
   { name: 'bridge: broadcast flood to 8 ports', make: () => bridgeFlood(8) },
   { name: 'bridge: learn churn, 100k MACs moving', make: () => bridgeLearnChurn(100_000) },
   { name: 'fdb (ours): lookup, 1M-entry table', make: fdbLookup1M },

@@ -85,11 +85,40 @@ export function bridgeKnownUnicast(): Row {
   const ring = frameRing(BATCH, () => [right[Math.floor(r() * 64)]!, left[Math.floor(r() * 64)]!]);
   const sink = sinks[0]!;
   return {
-    name: 'bridge: known unicast, 2 ports',
+    name: KNOWN_UNICAST_NAME,
     batch: BATCH,
     fn: () => sink.receiveBatch(ring.buf, ring.offs, ring.lens, BATCH),
   };
 }
+
+/**
+ * The same known-unicast forwarding at scale: 64 ports and `macs` learned MACs spread over ports
+ * 2..64, frames from port 1 to destinations drawn from all of them (so each lookup misses the
+ * CPU caches the way a big table does), compared with the 2-port row by `npm run bench`.
+ */
+export function bridgeKnownUnicastScale(nPorts: number, macs: number): Row {
+  const { sinks } = bridgeWith(nPorts);
+  const dsts = macPool(macs, 14);
+  const teach = frameRing(BATCH, () => [MAC_BROADCAST, 0]);
+  for (let start = 0; start < macs; start += BATCH) {
+    const n = Math.min(BATCH, macs - start);
+    for (let k = 0; k < n; k++) writeMac(teach.buf, k * FRAME_LEN + 6, dsts[start + k]!);
+    // a batch per port in turn; broadcasts teach the sources and are flooded to NullPorts
+    sinks[1 + ((start / BATCH) % (nPorts - 1))]!.receiveBatch(teach.buf, teach.offs, teach.lens, n);
+  }
+  const srcs = macPool(64, 15);
+  const r = rng(16);
+  const ring = frameRing(BATCH, (k) => [dsts[Math.floor(r() * macs)]!, srcs[k & 63]!]);
+  const sink = sinks[0]!;
+  return {
+    name: KNOWN_UNICAST_SCALE_NAME(nPorts, macs),
+    batch: BATCH,
+    fn: () => sink.receiveBatch(ring.buf, ring.offs, ring.lens, BATCH),
+  };
+}
+
+export const KNOWN_UNICAST_NAME = 'bridge: known unicast, 2 ports';
+export const KNOWN_UNICAST_SCALE_NAME = (ports: number, macs: number) => `bridge: known unicast, ${ports} ports, ${macs / 1000}k MACs`;
 
 // ---------------------------------------------------------------- (b) flood
 

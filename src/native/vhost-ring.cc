@@ -138,7 +138,7 @@ int64_t ReadChain(const Vring& q, const MemTable& m, uint16_t head, uint32_t hdr
     uint32_t l = d.len;
     if (skip != 0) {
       uint32_t s = skip < l ? skip : l;
-      if (hdrOut != nullptr) memcpy(hdrOut + (hdrLen - skip), p, s);
+      if (hdrOut != nullptr && s != 0) memcpy(hdrOut + (hdrLen - skip), p, s);
       p += s;
       l -= s;
       skip -= s;

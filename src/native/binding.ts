@@ -210,6 +210,14 @@ export interface VhostStats {
   signals: number;
   /** Connections dropped because the guest broke the ring or message rules. */
   faults: number;
+  /** Guest frames dropped for a virtio-net header it may not send (kind not negotiated, gso_size 0, checksum fields past the frame). */
+  badHeaders: number;
+  /** Guest frames whose checksum it left to us (NEEDS_CSUM), completed. */
+  csumFixed: number;
+  /** Guest super-frames handed up whole. */
+  superRx: number;
+  /** Super-frames written whole into the guest's receive queue. */
+  superTx: number;
 }
 
 /**
@@ -227,6 +235,10 @@ export interface NativeVhost {
   connect(path: string): number;
   /** Frames i < count of the tx buffer into the guest's receive queue; returns how many were delivered. */
   writeBatch(count: number): number;
+  /** One super-frame with its virtio-net header (hdrs[hdrOff ..]) into the guest's receive queue: 1 delivered, 0 not. */
+  writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): number;
+  /** The sink takes super-frames whole: headers and segment lengths of received frames go here (and HOST_TSO is offered). */
+  setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): void;
   /** Drops the connection (no event). */
   disconnect(): void;
   close(): void;
@@ -246,8 +258,10 @@ export interface NativeVhostCtor {
     txBuf: Uint8Array,
     txOffs: Int32Array,
     txLens: Int32Array,
-    onBatch: (count: number) => void,
+    onBatch: (count: number, supers: number) => void,
     onEvent: (type: VhostEvent, text: string) => void,
+    /** Offer checksum and TSO offloads. */
+    offload: boolean,
   ): NativeVhost;
 }
 

@@ -1,7 +1,9 @@
 // The thin TypeScript wrapper over the native addon: the typed binding (binding.ts), what the
 // errnos it reports mean for a port (errno-policy.ts), and the batched fd I/O the TAP and
-// AF_PACKET drivers share (fd-io.ts), and link events by device name (link-events.ts).
+// AF_PACKET drivers share (fd-io.ts), link events by device name (link-events.ts), and the
+// super-frame side arrays drivers hand beside their batches (super-frames.ts).
 export * from './binding.js';
 export * from './errno-policy.js';
 export * from './fd-io.js';
 export * from './link-events.js';
+export { SuperFrames } from './super-frames.js';

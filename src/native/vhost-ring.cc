@@ -118,7 +118,7 @@ static inline bool LoadDesc(const Vring& q, uint32_t idx, uint32_t* hops, VringD
 }
 
 int64_t ReadChain(const Vring& q, const MemTable& m, uint16_t head, uint32_t hdrLen, uint8_t* dst, uint32_t cap,
-                  const char** why) {
+                  const char** why, uint8_t* hdrOut) {
   uint32_t skip = hdrLen;
   uint64_t out = 0;
   uint32_t idx = head;
@@ -138,6 +138,7 @@ int64_t ReadChain(const Vring& q, const MemTable& m, uint16_t head, uint32_t hdr
     uint32_t l = d.len;
     if (skip != 0) {
       uint32_t s = skip < l ? skip : l;
+      if (hdrOut != nullptr && s != 0) memcpy(hdrOut + (hdrLen - skip), p, s);
       p += s;
       l -= s;
       skip -= s;
@@ -154,8 +155,11 @@ int64_t ReadChain(const Vring& q, const MemTable& m, uint16_t head, uint32_t hdr
 }
 
 RxResult WriteFrame(Vring& q, const MemTable& m, uint16_t availIdx, bool mergeable, uint32_t hdrLen,
-                    const uint8_t* frame, uint32_t len, const char** why) {
+                    const uint8_t* frame, uint32_t len, const char** why, const uint8_t* hdr) {
   const uint32_t total = hdrLen + len;
+  // the header as it goes out, num_buffers (bytes 10 and 11) filled in at the end
+  uint8_t hb[12] = {};
+  if (hdr != nullptr) memcpy(hb, hdr, 10);
   const uint16_t savedAvail = q.lastAvail, savedPending = q.pendingUsed;
   volatile uint8_t* numBuffers[2] = {nullptr, nullptr};
   uint32_t done = 0;
@@ -186,10 +190,10 @@ RxResult WriteFrame(Vring& q, const MemTable& m, uint16_t availIdx, bool mergeab
         return RxResult::kFault;
       }
       uint32_t o = 0;
-      // the header is all zero (no offloads negotiated) but for num_buffers, known at the end
+      // num_buffers is known only at the end
       if (done < hdrLen && d.len != 0) {
         uint32_t h = d.len < hdrLen - done ? d.len : hdrLen - done;
-        memset(p, 0, h);
+        memcpy(p, hb + done, h);
         // where header bytes 10 and 11 (num_buffers, little-endian) land, maybe in two buffers
         if (hdrLen == 12) {
           if (done <= 10 && 10 < done + h) numBuffers[0] = p + (10 - done);

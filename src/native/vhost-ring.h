@@ -121,17 +121,19 @@ struct Vring {
 };
 
 // Copies the frame in the transmit chain at head, less its first hdrLen bytes (the virtio-net
-// header), into dst (at most cap bytes). Returns the frame's length, which may exceed cap (the
-// caller drops it as too long), 0 for a chain shorter than the header, or -1 with *why on a fault.
+// header, copied to hdrOut when given: hdrLen bytes), into dst (at most cap bytes). Returns the
+// frame's length, which may exceed cap (the caller drops it as too long), 0 for a chain shorter
+// than the header, or -1 with *why on a fault.
 int64_t ReadChain(const Vring& q, const MemTable& m, uint16_t head, uint32_t hdrLen, uint8_t* dst, uint32_t cap,
-                  const char** why);
+                  const char** why, uint8_t* hdrOut = nullptr);
 
 enum class RxResult { kDelivered, kNoRoom, kTooBig, kFault };
-// Writes a zero virtio-net header of hdrLen bytes (num_buffers filled in when hdrLen is 12) and
-// the frame into the receive buffers the guest made available up to availIdx, spreading it over
-// several buffers when mergeable. Used entries are queued (Publish makes them visible). On
-// kNoRoom/kTooBig nothing is consumed; on kFault *why says what the guest got wrong.
+// Writes a virtio-net header of hdrLen bytes — zero, or the 10 bytes at hdr (a super-frame's
+// offload header); num_buffers filled in when hdrLen is 12 — and the frame into the receive
+// buffers the guest made available up to availIdx, spreading it over several buffers when
+// mergeable. Used entries are queued (Publish makes them visible). On kNoRoom/kTooBig nothing is
+// consumed; on kFault *why says what the guest got wrong.
 RxResult WriteFrame(Vring& q, const MemTable& m, uint16_t availIdx, bool mergeable, uint32_t hdrLen,
-                    const uint8_t* frame, uint32_t len, const char** why);
+                    const uint8_t* frame, uint32_t len, const char** why, const uint8_t* hdr = nullptr);
 
 }  // namespace softbr

@@ -6,6 +6,7 @@
 // writeBatch(count) puts the frames JS queued into queue 0 (the guest's receive queue) and
 // signals the guest once. What the port does about an event (up, down, log lines, reconnecting)
 // is decided in TypeScript (src/ports/vhost-user.ts); this file only reports events and why.
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -17,7 +18,9 @@
 #include <memory>
 #include <string>
 
+#include "checksum.h"
 #include "common.h"
+#include "gso.h"
 #include "vhost-ring.h"
 
 namespace softbr {
@@ -54,13 +57,28 @@ constexpr uint32_t FLAG_NEED_REPLY = 0x8;
 constexpr uint64_t VRING_IDX_MASK = 0xff;
 constexpr uint64_t VRING_NOFD = 0x100;
 
+constexpr uint64_t F_CSUM = 1ull << 0;
+constexpr uint64_t F_GUEST_CSUM = 1ull << 1;
+constexpr uint64_t F_GUEST_TSO4 = 1ull << 7;
+constexpr uint64_t F_GUEST_TSO6 = 1ull << 8;
+constexpr uint64_t F_GUEST_ECN = 1ull << 9;
+constexpr uint64_t F_HOST_TSO4 = 1ull << 11;
+constexpr uint64_t F_HOST_TSO6 = 1ull << 12;
+constexpr uint64_t F_HOST_ECN = 1ull << 13;
 constexpr uint64_t F_MRG_RXBUF = 1ull << 15;
 constexpr uint64_t F_EVENT_IDX = 1ull << 29;
 constexpr uint64_t F_PROTOCOL_FEATURES = 1ull << 30;
 constexpr uint64_t F_VERSION_1 = 1ull << 32;
-// Offered: split rings, mergeable receive buffers, event index, virtio 1.0 and the protocol
-// features. No offloads (CSUM/TSO), so every frame in either direction is whole and checksummed.
-constexpr uint64_t OFFERED_FEATURES = F_MRG_RXBUF | F_EVENT_IDX | F_PROTOCOL_FEATURES | F_VERSION_1;
+// Always offered: split rings, mergeable receive buffers, event index, virtio 1.0 and the
+// protocol features.
+constexpr uint64_t BASE_FEATURES = F_MRG_RXBUF | F_EVENT_IDX | F_PROTOCOL_FEATURES | F_VERSION_1;
+// With offloads on: the guest may leave checksums to us (CSUM), and we may hand it frames with
+// theirs left to it and TCP super-frames (what gso.cc segments for a guest that cannot take them).
+constexpr uint64_t OFFLOAD_FEATURES = F_CSUM | F_GUEST_CSUM | F_GUEST_TSO4 | F_GUEST_TSO6 | F_GUEST_ECN;
+// ... and, when the sink takes super-frames whole, the guest may send TCP super-frames. Not UFO
+// (gso.cc does not fragment) nor USO (bits past 53 do not survive a JS number; QEMU 7.2 has none).
+constexpr uint64_t HOST_GSO_FEATURES = F_HOST_TSO4 | F_HOST_TSO6 | F_HOST_ECN;
+constexpr uint8_t GSO_TCPV4 = 1, GSO_TCPV6 = 4;
 constexpr uint64_t PROTO_MQ = 1ull << 0;
 constexpr uint64_t PROTO_REPLY_ACK = 1ull << 3;
 constexpr uint64_t OFFERED_PROTOCOL = PROTO_REPLY_ACK;
@@ -131,14 +149,15 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Vhost",
                        {InstanceMethod("listen", &Vhost::Listen), InstanceMethod("connect", &Vhost::Connect),
-                        InstanceMethod("writeBatch", &Vhost::WriteBatch),
+                        InstanceMethod("writeBatch", &Vhost::WriteBatch), InstanceMethod("writeSuper", &Vhost::WriteSuper),
+                        InstanceMethod("setSuperFrames", &Vhost::SetSuperFrames),
                         InstanceMethod("disconnect", &Vhost::DisconnectJs), InstanceMethod("close", &Vhost::CloseJs),
                         InstanceMethod("ref", &Vhost::RefJs), InstanceMethod("unref", &Vhost::UnrefJs),
                         InstanceMethod("stats", &Vhost::Stats)});
   }
 
   // new Vhost(rxBuf, rxOffs, rxLens, slotBytes, maxFrames, maxBatches, txBuf, txOffs, txLens,
-  //           onBatch(count), onEvent(type, text))
+  //           onBatch(count, supers), onEvent(type, text)[, offload])
   explicit Vhost(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vhost>(info) {
     Napi::Env env = info.Env();
     env_ = env;
@@ -178,6 +197,8 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     txMax_ = static_cast<uint32_t>(to.ElementLength() < tl.ElementLength() ? to.ElementLength() : tl.ElementLength());
     onBatch_ = Napi::Persistent(info[9].As<Napi::Function>());
     onEvent_ = Napi::Persistent(info[10].As<Napi::Function>());
+    offload_ = info.Length() > 11 && info[11].ToBoolean().Value();
+    rxBufLen_ = rx.ByteLength();
     ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Vhost");
     napi_get_uv_event_loop(env, &loop_);
     mem_ = std::make_unique<MemTable>();
@@ -330,6 +351,68 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     return Napi::Number::New(info.Env(), sent);
   }
 
+  // setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): the sink takes super-frames whole, so
+  // the guest may send them (HOST_TSO offered from the next negotiation on). Frame i's virtio-net
+  // header goes to hdrs[i * VNET_HDR_LEN ..], segLen[i] the length of its longest segment (0 for
+  // a wire-sized frame).
+  Napi::Value SetSuperFrames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray()) return ThrowType(env, "setSuperFrames(hdrs, segLen)");
+    Napi::Uint8Array hdrs = info[0].As<Napi::Uint8Array>();
+    Napi::Int32Array segLen = info[1].As<Napi::Int32Array>();
+    if (hdrs.ByteLength() < static_cast<size_t>(maxFrames_) * VNET_HDR_LEN || segLen.ElementLength() < maxFrames_) {
+      Napi::RangeError::New(env, "setSuperFrames: arrays shorter than maxFrames").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    superRefs_[0] = Napi::Persistent(static_cast<Napi::Object>(hdrs));
+    superRefs_[1] = Napi::Persistent(static_cast<Napi::Object>(segLen));
+    superHdrs_ = hdrs.Data();
+    superLen_ = segLen.Data();
+    return env.Undefined();
+  }
+
+  // writeSuper(buf, off, len, hdrs, hdrOff) -> 1 delivered, 0 not: one super-frame into the
+  // guest's receive queue with its virtio-net header (JS has checked the guest negotiated its
+  // kind), signalling the guest. Frames queued before it must have been written first.
+  Napi::Value WriteSuper(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 5 || !info[0].IsTypedArray() || !info[3].IsTypedArray()) return ThrowType(env, "writeSuper(buf, off, len, hdrs, hdrOff)");
+    Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+    size_t off = info[1].As<Napi::Number>().Uint32Value();
+    size_t len = info[2].As<Napi::Number>().Uint32Value();
+    Napi::Uint8Array hdrs = info[3].As<Napi::Uint8Array>();
+    size_t hdrOff = info[4].As<Napi::Number>().Uint32Value();
+    if (len == 0 || off + len > buf.ByteLength() || hdrOff + VNET_HDR_LEN > hdrs.ByteLength()) {
+      Napi::RangeError::New(env, "writeSuper: frame or header outside its buffer").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Vring& q = vq_[0];
+    if (connFd_ < 0 || !ready_ || !q.Ready()) {
+      txNotReady_++;
+      return Napi::Number::New(env, 0);
+    }
+    uint16_t availIdx = q.AvailIdx();
+    if (static_cast<uint16_t>(availIdx - q.lastAvail) > q.num) {
+      Fault("receive queue: available index ran more than a ring ahead");
+      return Napi::Number::New(env, 0);
+    }
+    const char* why = nullptr;
+    RxResult r = WriteFrame(q, *mem_, availIdx, (features_ & F_MRG_RXBUF) != 0, hdrLen_, buf.Data() + off,
+                            static_cast<uint32_t>(len), &why, hdrs.Data() + hdrOff);
+    if (r == RxResult::kFault) {
+      q.Publish();
+      Fault(std::string("receive queue: ") + why);
+      return Napi::Number::New(env, 0);
+    }
+    if (r == RxResult::kNoRoom) txNoRoom_++;
+    else if (r == RxResult::kTooBig) txTooBig_++;
+    if (r != RxResult::kDelivered) return Napi::Number::New(env, 0);
+    txFrames_++;
+    superTx_++;
+    if (q.Publish()) signals_++;
+    return Napi::Number::New(env, 1);
+  }
+
   Napi::Value DisconnectJs(const Napi::CallbackInfo& info) {
     DropConn();
     return info.Env().Undefined();
@@ -381,6 +464,10 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     o.Set("txTooBig", static_cast<double>(txTooBig_));
     o.Set("signals", static_cast<double>(signals_));
     o.Set("faults", static_cast<double>(faults_));
+    o.Set("badHeaders", static_cast<double>(badHdr_));
+    o.Set("csumFixed", static_cast<double>(csumFixed_));
+    o.Set("superRx", static_cast<double>(superRx_));
+    o.Set("superTx", static_cast<double>(superTx_));
     return o;
   }
 
@@ -589,20 +676,24 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     bool replied = false;
     switch (req) {
       case GET_FEATURES:
-        if (!ReplyU64(req, OFFERED_FEATURES)) return SendFailed(why);
+        if (!ReplyU64(req, Offered())) return SendFailed(why);
         replied = true;
         break;
       case SET_FEATURES: {
         if (!NeedU64(size, why)) return false;
         uint64_t f = Le64(p);
-        if ((f & ~OFFERED_FEATURES) != 0) {
-          *why = "features not offered: 0x" + Hex(f & ~OFFERED_FEATURES);
+        if ((f & ~Offered()) != 0) {
+          *why = "features not offered: 0x" + Hex(f & ~Offered());
           return false;
         }
         features_ = f;
         hdrLen_ = (f & (F_VERSION_1 | F_MRG_RXBUF)) != 0 ? 12 : 10;
         std::string named = std::string((f & F_MRG_RXBUF) ? ", mergeable rx buffers" : "") +
-                            ((f & F_EVENT_IDX) ? ", event index" : "");
+                            ((f & F_EVENT_IDX) ? ", event index" : "") + ((f & F_CSUM) ? ", csum" : "") +
+                            ((f & F_HOST_TSO4) ? ", host tso4" : "") + ((f & F_HOST_TSO6) ? ", host tso6" : "") +
+                            ((f & F_HOST_ECN) ? ", host ecn" : "") + ((f & F_GUEST_CSUM) ? ", guest csum" : "") +
+                            ((f & F_GUEST_TSO4) ? ", guest tso4" : "") + ((f & F_GUEST_TSO6) ? ", guest tso6" : "") +
+                            ((f & F_GUEST_ECN) ? ", guest ecn" : "");
         Event("log", "features 0x" + Hex(f) + (named.empty() ? "" : " (" + named.substr(2) + ")") +
                          ", virtio-net header " + std::to_string(hdrLen_) + " bytes");
         break;
@@ -731,6 +822,12 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     }
     if (ackWanted && !replied && !ReplyU64(req, 0)) return SendFailed(why);
     return true;
+  }
+
+  // What GET_FEATURES offers: offloads only when the port was opened with them, and guest
+  // super-frames only for a sink that takes them whole (setSuperFrames).
+  uint64_t Offered() const {
+    return BASE_FEATURES | (offload_ ? OFFLOAD_FEATURES | (superLen_ != nullptr ? HOST_GSO_FEATURES : 0) : 0);
   }
 
   bool Short(std::string* why) {
@@ -868,16 +965,16 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     // no kicks while we work: the guest adds to the ring and we take it, without a syscall each
     q.SuppressKicks();
     for (uint32_t b = 0; b < maxBatches_; b++) {
-      uint32_t got = 0;
-      if (!Collect(&got)) return;  // faulted: disconnected
+      uint32_t got = 0, supers = 0;
+      if (!Collect(&got, &supers)) return;  // faulted: disconnected
       if (got == 0) {
         if (q.ArmKicks()) return;  // empty, and the next entry kicks us
         continue;
       }
       batches_++;
       rxFrames_ += got;
-      napi_value argv[1] = {Napi::Number::New(env_, got)};
-      Call(onBatch_, 1, argv);
+      napi_value argv[2] = {Napi::Number::New(env_, got), Napi::Number::New(env_, supers)};
+      Call(onBatch_, 2, argv);
       if (gen != gen_ || closed_ || !ready_) return;
     }
     // Cap reached with the ring maybe not empty and kicks still suppressed: kick ourselves so
@@ -887,21 +984,28 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     (void)w;
   }
 
-  // Copies up to maxFrames frames from the transmit queue into the rx slots and returns their
-  // descriptors to the guest. False when the guest faulted (the connection is gone).
-  bool Collect(uint32_t* got) {
+  // Copies up to maxFrames frames from the transmit queue into the rx buffer (packed, 8-byte
+  // aligned) and returns their descriptors to the guest; *supers counts the super-frames among
+  // them. False when the guest faulted (the connection is gone).
+  bool Collect(uint32_t* got, uint32_t* supers) {
     Vring& q = vq_[1];
     uint16_t availIdx = q.AvailIdx();
     if (static_cast<uint16_t>(availIdx - q.lastAvail) > q.num) {
       Fault("transmit queue: available index ran more than a ring ahead");
       return false;
     }
-    uint32_t n = 0;
-    while (n < maxFrames_ && q.lastAvail != availIdx) {
+    // a guest allowed super-frames may send one up to 64 KiB; a frame needs that much room free
+    const bool gso = (features_ & (F_HOST_TSO4 | F_HOST_TSO6)) != 0 && superLen_ != nullptr;
+    const bool hdrs = (features_ & F_CSUM) != 0;
+    const uint32_t cap = gso ? slot_ + static_cast<uint32_t>(OVERFLOW_BYTES) : slot_;
+    uint8_t hb[12];
+    size_t pos = 0;
+    uint32_t n = 0, ns = 0;
+    while (n < maxFrames_ && q.lastAvail != availIdx && pos + cap <= rxBufLen_) {
       uint16_t head = q.AvailHead(q.lastAvail);
       const char* why = nullptr;
-      uint8_t* dst = rxBuf_ + static_cast<size_t>(n) * slot_;
-      int64_t len = ReadChain(q, *mem_, head, hdrLen_, dst, slot_, &why);
+      uint8_t* dst = rxBuf_ + pos;
+      int64_t len = ReadChain(q, *mem_, head, hdrLen_, dst, cap, &why, hb);
       if (len < 0) {
         q.Publish();
         Fault(std::string("transmit queue: ") + why);
@@ -909,25 +1013,85 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
       }
       q.lastAvail++;
       q.PutUsed(head, 0);
-      if (len > static_cast<int64_t>(slot_)) {
+      if (len > static_cast<int64_t>(cap)) {
         truncated_++;
-      } else if (len < static_cast<int64_t>(ETH_MIN_FRAME)) {
-        runts_++;
-      } else {
-        rxOffs_[n] = static_cast<int32_t>(static_cast<size_t>(n) * slot_);
-        rxLens_[n] = static_cast<int32_t>(len);
-        n++;
+        continue;
       }
+      if (len < static_cast<int64_t>(ETH_MIN_FRAME)) {
+        runts_++;
+        continue;
+      }
+      int32_t segLen = 0;
+      if (hdrs && (hb[0] != 0 || hb[1] != 0)) {
+        VnetHdr h;
+        memcpy(&h, hb, VNET_HDR_LEN);
+        int r = GuestHeader(dst, static_cast<size_t>(len), h, &segLen);
+        if (r < 0) {
+          badHdr_++;
+          continue;
+        }
+        if (segLen > 0) {
+          memcpy(superHdrs_ + static_cast<size_t>(n) * VNET_HDR_LEN, &h, VNET_HDR_LEN);
+          ns++;
+        }
+      }
+      if (segLen == 0 && len > static_cast<int64_t>(slot_)) {
+        truncated_++;
+        continue;
+      }
+      if (superLen_ != nullptr) superLen_[n] = segLen;
+      rxOffs_[n] = static_cast<int32_t>(pos);
+      rxLens_[n] = static_cast<int32_t>(len);
+      pos += (static_cast<size_t>(len) + 7) & ~static_cast<size_t>(7);
+      n++;
     }
     if (q.Publish()) signals_++;
+    superRx_ += ns;
     *got = n;
+    *supers = ns;
     return true;
+  }
+
+  // A guest frame f[0 .. len) with offload header h. -1: a header the guest may not send (a kind
+  // not negotiated or unknown, a zero segment size, checksum fields past the frame, headers
+  // gso.cc cannot parse): the frame is dropped. 0: a wire frame, its checksum completed when left
+  // to us; *segLen is set for a super-frame that goes up whole (its longest segment's length).
+  int GuestHeader(uint8_t* f, size_t len, const VnetHdr& h, int32_t* segLen) {
+    const bool csum = (h.flags & VNET_F_NEEDS_CSUM) != 0;
+    const size_t start = le16toh(h.csum_start), off = le16toh(h.csum_offset);
+    if (csum && start + off + 2 > len) return -1;
+    const uint8_t type = h.gso_type & static_cast<uint8_t>(~VNET_GSO_ECN);
+    if (type != VNET_GSO_NONE) {
+      // a super-frame's checksum is always left to the segmenter (as Linux sends them): that is
+      // what lets it travel whole to any port that takes it
+      if (!csum) return -1;
+      const uint64_t need = type == GSO_TCPV4 ? F_HOST_TSO4 : type == GSO_TCPV6 ? F_HOST_TSO6 : 0;
+      if (need == 0 || (features_ & need) == 0) return -1;
+      if ((h.gso_type & VNET_GSO_ECN) != 0 && (features_ & F_HOST_ECN) == 0) return -1;
+      if (le16toh(h.gso_size) == 0 || superLen_ == nullptr) return -1;
+      GsoShape shape;
+      // and of the IP version its kind says: the header goes on with the frame to other peers
+      if (!ParseGso(f, len, h, 0, &shape) || shape.v6 != (type == GSO_TCPV6) || !shape.tcp) return -1;
+      if (shape.nseg > 1) {
+        // segments longer than a slot fit no port of this MTU
+        if (shape.hdrs + shape.mss > slot_) return -1;
+        *segLen = static_cast<int32_t>(shape.hdrs + shape.mss);
+        return 0;
+      }
+      // one segment's worth: a plain frame with its checksum left to us
+    }
+    if (csum) {
+      CompleteChecksum(f, len, start, off);
+      csumFixed_++;
+    }
+    return 0;
   }
 
   napi_env env_ = nullptr;
   uv_loop_t* loop_ = nullptr;
   Napi::ObjectReference refs_[6];
   uint8_t* rxBuf_ = nullptr;
+  size_t rxBufLen_ = 0;
   int32_t *rxOffs_ = nullptr, *rxLens_ = nullptr;
   uint8_t* txBuf_ = nullptr;
   size_t txBufLen_ = 0;
@@ -936,6 +1100,11 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
   uint32_t slot_ = 0, maxFrames_ = 0, maxBatches_ = 0;
   Napi::FunctionReference onBatch_, onEvent_;
   std::unique_ptr<Napi::AsyncContext> ctx_;
+  bool offload_ = false;
+  // setSuperFrames: per received frame, its virtio-net header and its longest segment (0: wire-sized)
+  uint8_t* superHdrs_ = nullptr;
+  int32_t* superLen_ = nullptr;
+  Napi::ObjectReference superRefs_[2];
 
   int listenFd_ = -1, connFd_ = -1;
   Poll listenPoll_, connPoll_, kickPoll_;
@@ -956,7 +1125,8 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
   int nfds_ = 0;
 
   uint64_t connections_ = 0, refused_ = 0, messages_ = 0, kicks_ = 0, batches_ = 0, rxFrames_ = 0, truncated_ = 0,
-           runts_ = 0, txFrames_ = 0, txNoRoom_ = 0, txNotReady_ = 0, txTooBig_ = 0, signals_ = 0, faults_ = 0;
+           runts_ = 0, txFrames_ = 0, txNoRoom_ = 0, txNotReady_ = 0, txTooBig_ = 0, signals_ = 0, faults_ = 0,
+           badHdr_ = 0, csumFixed_ = 0, superRx_ = 0, superTx_ = 0;
 };
 
 }  // namespace

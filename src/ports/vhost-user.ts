@@ -4,13 +4,37 @@
 // batch. Two roles: `server` listens on a unix socket for the front-end; `client` connects to a
 // front-end that listens (QEMU `server=on`) and reconnects whenever the connection ends. This
 // module owns the policy: the port is up while both queues run, down (with the addon's reason,
-// logged) otherwise, and in client role when to try again.
+// logged) otherwise, and in client role when to try again. With offloads (the default) the guest
+// leaves checksums to us and sends TCP super-frames, which go up whole beside the batch
+// (SuperFrames); super-frames for the guest go in whole when it negotiated their kind, else
+// cut into wire frames.
 import { chmodSync, statSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DriverDrops, PortIO, RxSink } from '../bridge/port-io.js';
+import type { DriverDrops, PortIO, RxOffload, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { bufferCopy } from '../frame/bytes.js';
-import { native, errnoName, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
+import { native, errnoName, SuperFrames, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
+
+/** virtio-net feature bits the port reads of what the guest negotiated (all below bit 32). */
+const F_GUEST_CSUM = 1 << 1;
+const F_GUEST_TSO4 = 1 << 7;
+const F_GUEST_TSO6 = 1 << 8;
+const F_GUEST_ECN = 1 << 9;
+/** virtio-net gso_type values and the ECN flag on them. */
+const GSO_TCPV4 = 1;
+const GSO_TCPV6 = 4;
+const GSO_ECN = 0x80;
+/** Room for one received super-frame besides a slot (the kernel's gso_max_size). */
+const SUPER_BYTES = 65536;
+
+/** Whether a guest that negotiated `features` takes a super-frame of virtio-net gso_type `type` whole. */
+export function guestTakesGso(features: number, type: number): boolean {
+  const lo = features % 0x100000000;
+  if ((lo & F_GUEST_CSUM) === 0) return false;
+  if ((type & GSO_ECN) !== 0 && (lo & F_GUEST_ECN) === 0) return false;
+  const kind = type & ~GSO_ECN;
+  return kind === GSO_TCPV4 ? (lo & F_GUEST_TSO4) !== 0 : kind === GSO_TCPV6 ? (lo & F_GUEST_TSO6) !== 0 : false;
+}
 
 export type VhostRole = 'server' | 'client';
 
@@ -32,6 +56,11 @@ export interface VhostUserPortOptions {
   reconnectMs?: number;
   /** Server role: mode of the socket file. Default 0660. */
   socketMode?: number;
+  /**
+   * Offer the guest checksum and TSO offloads (VIRTIO_NET_F_CSUM, GUEST_CSUM, HOST/GUEST_TSO4/6,
+   * ECN): its TCP sends 64 KiB super-frames that travel whole to ports that take them. Default true.
+   */
+  offload?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -80,6 +109,13 @@ export class VhostUserPort implements PortIO {
   /** Client role: the errno of the last failed attempt, so a wait is logged once, not per try. */
   private lastConnectErr = 0;
   private refusedTold = false;
+  /** With offloads: the side arrays of received super-frames (handed up once a sink takes them). */
+  private readonly superFrames: SuperFrames | null;
+  /** What the guest negotiated, read when its queues start (for sendSuper's choice). */
+  private features = 0;
+  private readonly hdrBytes = native().constants.VNET_HDR_LEN;
+  /** With offloads: queues a super-frame for the guest, whole or cut (PortIO.sendSuper). */
+  readonly sendSuper: ((buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number) => boolean) | undefined;
 
   private constructor(opts: VhostUserPortOptions) {
     this.name = opts.name;
@@ -95,7 +131,11 @@ export class VhostUserPort implements PortIO {
     this.txMax = opts.txFrames ?? 256;
     // mtu + Ethernet header + two VLAN tags: anything longer is malformed for the engine anyway
     this.slotBytes = roundUp(this.mtu + 22, 64);
-    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames);
+    const offload = opts.offload !== false;
+    // frames are packed; with offloads a read needs room for a super-frame: two besides the slots
+    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames + (offload ? 2 * (this.slotBytes + SUPER_BYTES) : 0));
+    this.superFrames = offload ? new SuperFrames(rxFrames) : null;
+    this.sendSuper = offload ? (buf, off, len, o, i) => this.queueSuper(buf, off, len, o, i) : undefined;
     this.rxOffs = new Int32Array(rxFrames);
     this.rxLens = new Int32Array(rxFrames);
     this.txBuf = new Uint8Array(this.slotBytes * this.txMax);
@@ -112,11 +152,19 @@ export class VhostUserPort implements PortIO {
       this.txBuf,
       this.txOffs,
       this.txLens,
-      (count: number) => {
+      (count: number, supers: number) => {
         const s = this.sink;
-        if (s !== null) s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+        if (s === null) return;
+        const sf = this.superFrames;
+        if (supers > 0 && sf !== null) {
+          sf.newBatch();
+          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count, sf);
+        } else {
+          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
+        }
       },
       (type: VhostEvent, text: string) => this.onEvent(type, text),
+      offload,
     );
   }
 
@@ -159,8 +207,9 @@ export class VhostUserPort implements PortIO {
     return this.up;
   }
 
-  stats(): VhostStats {
-    return this.nv.stats();
+  /** The addon's counters, and how many received super-frames were cut for ports that could not take them. */
+  stats(): VhostStats & { superCut: number } {
+    return { ...this.nv.stats(), superCut: this.superFrames?.cut ?? 0 };
   }
 
   send(buf: Uint8Array, off: number, len: number): boolean {
@@ -171,6 +220,28 @@ export class VhostUserPort implements PortIO {
     this.txOffs[this.txCount] = pos;
     this.txLens[this.txCount] = len;
     this.txCount++;
+    return true;
+  }
+
+  /**
+   * Super-frame i of another port's batch: whole, after what was queued before it, when the
+   * guest negotiated its kind; else its segments (full checksums), queued as frames.
+   */
+  private queueSuper(buf: Uint8Array, off: number, len: number, o: RxOffload, i: number): boolean {
+    if (!this.up) return false;
+    const hdrOff = i * this.hdrBytes;
+    if (guestTakesGso(this.features, o.hdrs[hdrOff + 1]!)) {
+      this.flush();
+      this.inFlush = true;
+      try {
+        return this.nv.writeSuper(buf, off, len, o.hdrs, hdrOff) === 1;
+      } finally {
+        this.inFlush = false;
+      }
+    }
+    const n = o.segment(buf, off, len, i);
+    if (n === 0) return false;
+    for (let k = 0; k < n; k++) this.send(o.segBuf, o.segOffs[k]!, o.segLens[k]!);
     return true;
   }
 
@@ -189,6 +260,9 @@ export class VhostUserPort implements PortIO {
   start(sink: RxSink): void {
     if (this.closed) throw new Error(`vhost-user port ${this.name}: start() after close()`);
     this.sink = sink;
+    // the guest may send super-frames only to a sink that takes them (offered from the next negotiation)
+    const sf = this.superFrames;
+    if (sf !== null && sink.takesSuperFrames === true) this.nv.setSuperFrames(sf.hdrs, sf.segLen);
     if (!this.up) sink.linkDown(this.downReason ?? this.waitingText());
   }
 
@@ -219,7 +293,7 @@ export class VhostUserPort implements PortIO {
    */
   driverDrops(): DriverDrops {
     const s = this.nv.stats();
-    return { malformed: s.truncated + s.runts, no_buffer: s.txNoRoom + s.txNotReady, tx_error: s.txTooBig };
+    return { malformed: s.truncated + s.runts + s.badHeaders, no_buffer: s.txNoRoom + s.txNotReady, tx_error: s.txTooBig };
   }
 
   ref(): void {
@@ -245,6 +319,7 @@ export class VhostUserPort implements PortIO {
         this.log(`${this.name}: vhost-user front-end connected ${this.role === 'server' ? 'on' : 'at'} ${this.path}`);
         break;
       case 'ready':
+        this.features = this.nv.stats().features;
         this.log(`${this.name}: guest queues running (${text}): port up`);
         this.setUp(true, '');
         break;

@@ -5,7 +5,10 @@
 // with an mmap offset, frames through chained and merged descriptors, runts and over-long frames
 // dropped, GET_VRING_BASE), then every rule a guest can break, each ending its connection with a
 // logged reason while softbr keeps running. The client role (softbr connects) runs the normal
-// path against a listening front-end.
+// path against a listening front-end. The offload scenarios negotiate checksum and TSO offloads:
+// a guest super-frame goes up whole (and back whole to a guest that takes it, cut and checksummed
+// for one that does not), a partial checksum is completed, and each malformed virtio-net header
+// costs its frame only, counted.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -15,7 +18,8 @@ import { createInterface } from 'node:readline';
 import { REPO } from '../helpers/softbr.js';
 import { nativeAvailable } from '../../src/native/index.js';
 import { labPrefix } from '../../src/lab/netns.js';
-import type { RxSink } from '../../src/bridge/port-io.js';
+import type { RxOffload, RxSink } from '../../src/bridge/port-io.js';
+import { SuperFrames, native } from '../../src/native/index.js';
 import type { VhostUserPort } from '../../src/ports/vhost-user.js';
 
 const FRONTEND = join(REPO, 'test/helpers/vhost-frontend.py');
@@ -47,11 +51,18 @@ function frontend(scenario: string, path: string, onWant: (l: Line) => void, lis
 /** A sink that records batches and, when asked, echoes them back out of the port. */
 class TestSink implements RxSink {
   frames: Uint8Array[] = [];
+  /** Per frame: its virtio-net header and longest segment when it came up as a super-frame, else null. */
+  supers: ({ hdr: Uint8Array; segLen: number } | null)[] = [];
   downs: string[] = [];
   ups = 0;
-  constructor(private readonly port: () => VhostUserPort) {}
-  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number): void {
-    for (let i = 0; i < count; i++) this.frames.push(buf.slice(offs[i]!, offs[i]! + lens[i]!));
+  constructor(private readonly port: () => VhostUserPort, readonly takesSuperFrames = true) {}
+  receiveBatch(buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number, offload?: RxOffload | null): void {
+    const hl = native().constants.VNET_HDR_LEN;
+    for (let i = 0; i < count; i++) {
+      this.frames.push(buf.slice(offs[i]!, offs[i]! + lens[i]!));
+      const sl = offload?.segLen[i] ?? 0;
+      this.supers.push(sl !== 0 ? { hdr: offload!.hdrs.slice(i * hl, (i + 1) * hl), segLen: sl } : null);
+    }
   }
   linkDown(reason: string): void {
     this.downs.push(reason);
@@ -59,15 +70,37 @@ class TestSink implements RxSink {
   linkUp(): void {
     this.ups++;
   }
+  /** Sends every frame back: a super-frame through sendSuper, with its header in a SuperFrames of its own. */
   echo(): void {
     const p = this.port();
-    for (const f of this.frames) p.send(f, 0, f.length);
+    this.frames.forEach((f, i) => {
+      const sup = this.supers[i];
+      if (sup === null || sup === undefined) {
+        p.send(f, 0, f.length);
+        return;
+      }
+      const sf = new SuperFrames(1);
+      sf.hdrs.set(sup.hdr);
+      sf.segLen[0] = sup.segLen;
+      expect(p.sendSuper!(f, 0, f.length, sf, 0)).toBe(true);
+    });
     p.flush();
+  }
+  reset(): void {
+    this.frames = [];
+    this.supers = [];
   }
 }
 
+/** VERSION_1 | PROTOCOL_FEATURES | EVENT_IDX | MRG_RXBUF. */
+const BASE_FEATURES = (1n << 32n) | (1n << 30n) | (1n << 29n) | (1n << 15n);
+/** CSUM, GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN. */
+const OFFLOADS = (1n << 0n) | (1n << 1n) | (1n << 7n) | (1n << 8n) | (1n << 9n);
+/** HOST_TSO4, HOST_TSO6, HOST_ECN: only for a sink that takes super-frames. */
+const HOST_GSO = (1n << 11n) | (1n << 12n) | (1n << 13n);
+
 const MALFORMED: Array<[string, RegExp]> = [
-  ['bad-features', /SET_FEATURES: features not offered: 0x1/],
+  ['bad-features', /SET_FEATURES: features not offered: 0x400/],
   ['bad-version', /message version 2/],
   ['huge-payload', /100000-byte payload/],
   ['mem-fd-mismatch', /SET_MEM_TABLE: 2 regions but 1 file descriptors/],
@@ -113,8 +146,9 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
     const res = r.lines.find((l) => l.ok !== undefined);
     expect(res, r.err + JSON.stringify(r.lines)).toBeDefined();
     expect(res!.ok).toBe(true);
-    // VERSION_1 | PROTOCOL_FEATURES | EVENT_IDX | MRG_RXBUF offered; REPLY_ACK without MQ
-    expect(BigInt(res!.offered as number)).toBe((1n << 32n) | (1n << 30n) | (1n << 29n) | (1n << 15n));
+    // VERSION_1 | PROTOCOL_FEATURES | EVENT_IDX | MRG_RXBUF and the offloads offered (a sink
+    // that takes super-frames: HOST_TSO4/6 and HOST_ECN too); REPLY_ACK without MQ
+    expect(BigInt(res!.offered as number)).toBe(BASE_FEATURES | OFFLOADS | HOST_GSO);
     expect(res!.proto).toBe(1 << 3);
     // frames of 60, 1000 and 1514 bytes (12-byte header each) in 512-byte guest buffers
     expect(res!.lengths).toEqual([60, 1000, 1514]);
@@ -136,7 +170,7 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
   });
 
   it('event index: softbr asks for the next transmit kick through avail_event and honours used_event', async () => {
-    sink.frames = [];
+    sink.reset();
     const before = port.stats().signals;
     const r = await frontend('normal-eventidx', sock, () => sink.echo());
     const res = r.lines.find((l) => l.ok !== undefined);
@@ -149,6 +183,49 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
     expect(res!.txSignalled).toBe(true);
     expect(port.stats().signals - before).toBe(2);
     expect(log.join('\n')).toMatch(/features 0x160008000 \(mergeable rx buffers, event index\)/);
+  });
+
+  it('offloads: a partial checksum completed, a TSO super-frame up whole and back whole, bad headers dropped and counted', async () => {
+    sink.reset();
+    const before = port.stats();
+    const r = await frontend('offload', sock, () => sink.echo());
+    const res = r.lines.find((l) => l.ok !== undefined);
+    expect(res?.ok, r.err + JSON.stringify(r.lines)).toBe(true);
+    // a 60-byte plain frame, a 200-byte TCP frame with its checksum left to softbr, a 3054-byte
+    // super-frame (3 x 1000 bytes of payload); the 7 with bad headers never came up
+    expect(sink.frames.map((f) => f.length)).toEqual([60, 200, 3054]);
+    expect(sink.supers.map((x) => x?.segLen ?? 0)).toEqual([0, 0, 1054]);
+    const s = port.stats();
+    expect(s.badHeaders - before.badHeaders).toBe(7);
+    expect(s.csumFixed - before.csumFixed).toBe(1);
+    expect(s.superRx - before.superRx).toBe(1);
+    expect(s.superTx - before.superTx).toBe(1);
+    expect(s.faults).toBe(before.faults);
+    expect(res!.lengths).toEqual([60, 200, 3054]);
+    expect(res!.plainSame).toBe(true);
+    expect(res!.csumOk).toBe(true);
+    // the super-frame reached the guest as it left it, under its header (NEEDS_CSUM, TCPV4, 54, 1000, 34, 16)
+    expect(res!.superSame).toBe(true);
+    expect(res!.hdrs).toEqual([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [1, 1, 54, 1000, 34, 16]]);
+    expect(log.join('\n')).toMatch(/features 0x140009983 \(mergeable rx buffers, csum, host tso4, host tso6, guest csum, guest tso4, guest tso6\)/);
+  });
+
+  it('offloads: a guest that takes no super-frames gets one cut into checksummed segments', async () => {
+    sink.reset();
+    const before = port.stats();
+    const r = await frontend('offload-segments', sock, () => sink.echo());
+    const res = r.lines.find((l) => l.ok !== undefined);
+    expect(res?.ok, r.err + JSON.stringify(r.lines)).toBe(true);
+    expect(sink.supers.map((x) => x?.segLen ?? 0)).toEqual([0, 0, 1054]);
+    expect(res!.lengths).toEqual([60, 200, 1054, 1054, 1054]);
+    expect(res!.hdrs).toEqual([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]]);
+    expect(res!.csumOk).toBe(true);
+    expect(res!.segChecksums).toEqual([true, true, true]);
+    expect(res!.segPayload).toBe(true);
+    expect(res!.segSeq).toEqual([1000, 2000, 3000]);
+    const s = port.stats();
+    expect(s.superTx - before.superTx).toBe(0);
+    expect(s.badHeaders - before.badHeaders).toBe(7);
   });
 
   for (const [scenario, reason] of MALFORMED) {
@@ -168,9 +245,35 @@ describe.skipIf(skip !== '')('vhost-user protocol (scripted front-end)', () => {
 
   it('counts every fault and is still serving', () => {
     expect(port.stats().faults).toBe(MALFORMED.length);
-    expect(port.stats().connections).toBe(2 + MALFORMED.length);
+    expect(port.stats().connections).toBe(4 + MALFORMED.length);
     expect(existsSync(sock)).toBe(true);
   });
+});
+
+describe.skipIf(skip !== '')('vhost-user offload switch', () => {
+  for (const [what, offload, takes, want] of [
+    ['opened with offload: false offers none', false, true, BASE_FEATURES],
+    ['a sink that cuts no super-frames: checksums, and super-frames only towards the guest', true, false, BASE_FEATURES | OFFLOADS],
+  ] as const) {
+    it(what, async () => {
+      const { VhostUserPort } = await import('../../src/ports/vhost-user.js');
+      const dir = mkdtempSync(join(tmpdir(), `${labPrefix('vo')}-`));
+      const sock = join(dir, 'vm.sock');
+      const port = VhostUserPort.open({ name: 'vm', path: sock, role: 'server', offload });
+      const sink = new TestSink(() => port, takes);
+      port.start(sink);
+      try {
+        const r = await frontend('normal', sock, () => sink.echo());
+        const res = r.lines.find((l) => l.ok !== undefined);
+        expect(res?.ok, r.err + JSON.stringify(r.lines)).toBe(true);
+        expect(BigInt(res!.offered as number)).toBe(want);
+        expect(port.sendSuper === undefined).toBe(!offload);
+      } finally {
+        port.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe.skipIf(skip !== '')('vhost-user client role (softbr connects)', () => {
@@ -184,7 +287,7 @@ describe.skipIf(skip !== '')('vhost-user client role (softbr connects)', () => {
     port.start(sink);
     try {
       for (let round = 0; round < 2; round++) {
-        sink.frames = [];
+        sink.reset();
         const r = await frontend('normal', sock, () => sink.echo(), true);
         const res = r.lines.find((l) => l.ok !== undefined);
         expect(res?.ok, r.err + JSON.stringify(r.lines)).toBe(true);

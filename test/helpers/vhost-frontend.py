@@ -3,8 +3,9 @@
 # speaks the vhost-user messages over the unix socket (fds by SCM_RIGHTS), lays out two split
 # virtqueues, puts frames on the transmit queue and reads what softbr writes into the receive
 # queue. One scenario per run: `normal` checks the whole path; every other scenario breaks one
-# rule and expects softbr to drop the connection. Output: JSON lines on stdout; {"want": "send"}
-# asks the test to make softbr send a frame to us.
+# rule and expects softbr to drop the connection; `offload*` negotiate checksum and TSO offloads
+# and send frames with virtio-net headers, good and malformed. Output: JSON lines on stdout;
+# {"want": "send"} asks the test to make softbr send a frame to us.
 #   vhost-frontend.py SCENARIO SOCKET_PATH [listen]
 import json
 import mmap
@@ -26,6 +27,9 @@ GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_ENABLE = 15, 16, 18
 NEED_REPLY = 0x8
 
 F_MRG_RXBUF, F_EVENT_IDX, F_PROTOCOL, F_VERSION_1 = 1 << 15, 1 << 29, 1 << 30, 1 << 32
+F_CSUM, F_GUEST_CSUM, F_GUEST_TSO4, F_GUEST_TSO6, F_GUEST_UFO = 1 << 0, 1 << 1, 1 << 7, 1 << 8, 1 << 10
+F_HOST_TSO4, F_HOST_TSO6 = 1 << 11, 1 << 12
+NEEDS_CSUM, GSO_TCPV4, GSO_UDP, GSO_TCPV6 = 1, 1, 3, 4
 PROTO_REPLY_ACK, PROTO_MQ = 1 << 3, 1 << 0
 DESC_NEXT, DESC_WRITE = 1, 2
 
@@ -185,11 +189,11 @@ def frame(n, seed):
     return dst + src + b'\x88\xb5' + bytes((seed + i) & 0xff for i in range(n - 14))
 
 
-def post_tx(frames):
-    """frames: list of (bytes, pieces): the 12-byte header then the frame cut into pieces descriptors."""
+def post_tx(frames, hdrs=None):
+    """frames: list of (bytes, pieces): the 12-byte header (hdrs[i], else zero) then the frame cut into pieces descriptors."""
     di, addr = 0, GPA + TXBUF
     for slot, (f, pieces) in enumerate(frames):
-        data = bytes(12) + f
+        data = (hdrs[slot] if hdrs else bytes(12)) + f
         head = di
         if pieces == 1:
             cuts = [len(data)]
@@ -233,9 +237,51 @@ def read_rx(count):
             h2, l2 = used_elem(0, i + k)
             b2 = RXBUF + h2 * RXBUF_LEN
             data += bytes(mem[OFFSET + b2:OFFSET + b2 + l2])
-        got.append((data[12:], nb))
+        got.append((data[12:], nb, data[:12]))
         i += nb
     return got, i
+
+
+def csum16(b, s=0):
+    if len(b) % 2:
+        b += b'\0'
+    for k in range(0, len(b), 2):
+        s += (b[k] << 8) | b[k + 1]
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def tcp_frame(payload_len, seed, partial=True):
+    """An IPv4 TCP frame with its checksum left to the device (pseudo-header sum in the field), or complete."""
+    payload = bytes((seed + i) & 0xff for i in range(payload_len))
+    tcp_len = 20 + payload_len
+    ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + tcp_len, 7, 0x4000, 64, 6, 0,
+                               bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])))
+    struct.pack_into('!H', ip, 10, ~csum16(bytes(ip)) & 0xffff)
+    tcp = bytearray(struct.pack('!HHIIBBHHH', 40000, 5001, 1000, 0, 5 << 4, 0x18, 65535, 0, 0))
+    pseudo = csum16(bytes(ip[12:20]) + struct.pack('!BBH', 0, 6, tcp_len))
+    if partial:
+        struct.pack_into('!H', tcp, 16, pseudo)
+    else:
+        struct.pack_into('!H', tcp, 16, ~csum16(bytes(tcp) + payload, pseudo) & 0xffff)
+    eth = b'\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00'
+    return eth + bytes(ip) + bytes(tcp) + payload
+
+
+def checksums_ok(f):
+    """IPv4 header and TCP checksums of frame f are complete and right."""
+    ip = f[14:34]
+    if csum16(ip) != 0xffff:
+        return False
+    tcp = f[34:]
+    pseudo = csum16(ip[12:20] + struct.pack('!BBH', 0, 6, len(tcp)))
+    return csum16(tcp, pseudo) == 0xffff
+
+
+def vhdr(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0):
+    """A 10-byte virtio_net_hdr (num_buffers, when the header has one, comes after it)."""
+    return struct.pack('<BBHHHH', flags, gso_type, hdr_len, gso_size, csum_start, csum_offset)
 
 
 if SCENARIO in ('normal', 'normal-eventidx'):
@@ -268,11 +314,52 @@ if SCENARIO in ('normal', 'normal-eventidx'):
     sock.close()
     sys.exit(0)
 
+if SCENARIO in ('offload', 'offload-segments'):
+    # offload: the guest negotiates everything; offload-segments: it may send super-frames but
+    # takes neither super-frames nor partial checksums, so softbr must cut and checksum for it
+    whole = SCENARIO == 'offload'
+    feats = F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL | F_CSUM | F_HOST_TSO4 | F_HOST_TSO6
+    if whole:
+        feats |= F_GUEST_CSUM | F_GUEST_TSO4 | F_GUEST_TSO6
+    offered, proto = full_setup(features=feats)
+    csum = vhdr(NEEDS_CSUM, 0, 0, 0, 34, 16)
+    tso = vhdr(NEEDS_CSUM, GSO_TCPV4, 54, 1000, 34, 16)
+    small, big = tcp_frame(146, 5), tcp_frame(3000, 9)
+    good = [(frame(60, 1), vhdr()), (small, csum), (big, tso)]
+    bad = [
+        (big, vhdr(NEEDS_CSUM, GSO_UDP, 54, 1000, 34, 16)),      # UFO: not offered
+        (big, vhdr(NEEDS_CSUM, GSO_TCPV4, 54, 0, 34, 16)),        # gso_size 0
+        (small, vhdr(NEEDS_CSUM, 0, 0, 0, 34, len(small))),       # checksum field past the frame
+        (small, vhdr(NEEDS_CSUM, 0, 0, 0, len(small) + 1, 0)),    # checksum start past the frame
+        (big, vhdr(0, GSO_TCPV4, 54, 1000, 0, 0)),                # a super-frame with its checksum done
+        (big, vhdr(NEEDS_CSUM, GSO_TCPV6, 54, 1000, 34, 16)),     # TCPv6 on an IPv4 frame
+        (big, vhdr(NEEDS_CSUM, 0x42, 54, 1000, 34, 16)),          # an unknown kind
+    ]
+    allf = good + bad
+    post_tx([(f, 1) for f, _ in allf], [h + b'\0\0' for _, h in allf])
+    wait(lambda: used_idx(1) == len(allf), 'softbr to consume the transmit chains')
+    out(want='echo', count=len(good))
+    expect_n = 2 + (1 if whole else 3)
+    got, consumed = read_rx(expect_n)
+    hdr_fields = [list(struct.unpack('<BBHHHHH', g[2])[:6]) for g in got]
+    res = dict(offered=offered, lengths=[len(g[0]) for g in got], hdrs=hdr_fields,
+               plainSame=got[0][0] == good[0][0], csumOk=checksums_ok(got[1][0]))
+    if whole:
+        res['superSame'] = got[2][0] == big  # whole: the checksum still partial, as the guest left it
+    else:
+        segs = [g[0] for g in got[2:]]
+        res['segChecksums'] = [checksums_ok(x) for x in segs]
+        res['segPayload'] = b''.join(x[54:] for x in segs) == big[54:]
+        res['segSeq'] = [struct.unpack_from('!I', x, 38)[0] for x in segs]
+    out(ok=True, **res)
+    sock.close()
+    sys.exit(0)
+
 # ---- every case below must cost the front-end its connection ----
 if SCENARIO == 'bad-features':
     send(GET_FEATURES)
     reply(GET_FEATURES)
-    send(SET_FEATURES, u64(F_VERSION_1 | 1))  # VIRTIO_NET_F_CSUM was not offered
+    send(SET_FEATURES, u64(F_VERSION_1 | F_GUEST_UFO))  # UFO is never offered
     expect_closed(SCENARIO)
 if SCENARIO == 'bad-version':
     send(GET_FEATURES, flags=2)

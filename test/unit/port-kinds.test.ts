@@ -38,7 +38,7 @@ describe('port-kind registry', () => {
     expect(portKinds().map((k) => k.kind)).toEqual(['tap', 'dev', 'stream', 'dgram', 'vde', 'vhost-user', 'vhost-user-client', 'vxlan']);
     expect(portSpecForms()).toBe('tap:NAME[,mtu=N], an interface name, stream:[NAME=]/PATH, stream:[NAME=]tcp:[HOST:]PORT, stream:[NAME=]connect:/PATH,'
       + ' stream:[NAME=]connect:tcp:[HOST:]PORT, dgram:[NAME=][HOST:]PORT@[HOST:]PORT,'
-      + ' vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N], vhost-user:[NAME=]/PATH, vhost-user-client:[NAME=]/PATH'
+      + ' vde:[NAME=]DIR[,mode=MODE][,group=GROUP][,mtu=N], vhost-user:[NAME=]/PATH[,offload=off], vhost-user-client:[NAME=]/PATH[,offload=off]'
       + ' or vxlan:[NAME=]VNI@LOCAL_IP[:PORT][,OPTION...]');
   });
 
@@ -71,6 +71,8 @@ describe('port-kind registry', () => {
       'vde:vde=/tmp/vde.ctl,group=kvm,mode=660'],
     ['vhost-user:/run/vm1.sock', { kind: 'vhost-user', name: 'vm1', path: '/run/vm1.sock' }, 'vhost-user:vm1=/run/vm1.sock'],
     ['vhost-user-client:/run/qemu/vm2', { kind: 'vhost-user-client', name: 'vm2', path: '/run/qemu/vm2' }, 'vhost-user-client:vm2=/run/qemu/vm2'],
+    ['vhost-user:/run/vm1.sock,offload=off', { kind: 'vhost-user', name: 'vm1', path: '/run/vm1.sock', offload: false }, 'vhost-user:vm1=/run/vm1.sock,offload=off'],
+    ['vhost-user-client:/run/vm2,offload=on', { kind: 'vhost-user-client', name: 'vm2', path: '/run/vm2', offload: true }, 'vhost-user-client:vm2=/run/vm2,offload=on'],
   ])('%s parses to its kind, and the spec written out in full parses the same', (spec, parsed, full) => {
     expect(portSpec(spec)).toEqual(parsed);
     expect(portSpec(full)).toEqual(parsed);
@@ -85,6 +87,7 @@ describe('port-kind registry', () => {
     ['dgram:1@2,mtu=65001', /mtu '65001' is not a number from 68 to 65000/],
     ['vde:/run/sw,mtu=x', /mtu 'x' is not a number from 68 to 9000/],
     ['vde:run/sw', /expected an absolute directory after 'vde:'/],
+    ['vhost-user:/run/vm1.sock,offload=no', /offload 'no' must be on or off/],
     ['vde:/', /'\/' is not a directory to serve in/],
     ['vde:/run/sw,mode=999', /mode '999' is not an octal file mode/],
     ['vde:/run/sw,group=a b', /group 'a b' is not a group name or number/],

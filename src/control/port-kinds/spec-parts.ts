@@ -19,6 +19,15 @@ export function takeMtu(spec: string, rest: string, max: number): { rest: string
   return { rest: rest.slice(0, i), mtu: mtuValue(spec, rest.slice(i + 5), max) };
 }
 
+/** A trailing `,KEY=on|off` split off REST (`vhost-user:/run/vm1.sock,offload=off`); undefined when absent. */
+export function takeOnOff(spec: string, rest: string, key: string): { rest: string; on: boolean | undefined } {
+  const i = rest.lastIndexOf(`,${key}=`);
+  if (i < 0) return { rest, on: undefined };
+  const v = rest.slice(i + key.length + 2);
+  if (v !== 'on' && v !== 'off') throw badPort(spec, `${key} '${v}' must be on or off`);
+  return { rest: rest.slice(0, i), on: v === 'on' };
+}
+
 /** An MTU option's value, checked against MTU_MIN..max. */
 export function mtuValue(spec: string, v: string, max: number): number {
   if (!/^\d{1,5}$/.test(v) || Number(v) < MTU_MIN || Number(v) > max) throw badPort(spec, `mtu '${v}' is not a number from ${MTU_MIN} to ${max}`);

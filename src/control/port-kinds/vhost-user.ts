@@ -1,13 +1,16 @@
 // Port kinds `vhost-user:` (softbr listens, QEMU connects) and `vhost-user-client:` (QEMU
 // listens with server=on, softbr connects and reconnects): a guest's virtio-net queues in
-// shared memory, served by the addon (src/ports/vhost-user.ts is the driver).
+// shared memory, served by the addon (src/ports/vhost-user.ts is the driver). `,offload=off`
+// keeps the guest's checksum and TSO offloads off.
 import { definePortKind, type PortSpecBase } from './registry.js';
-import { splitName, unixSocketSpec } from './spec-parts.js';
+import { splitName, takeOnOff, unixSocketSpec } from './spec-parts.js';
 import { explainOpenError } from './open-errors.js';
 
 export interface VhostUserSpec extends PortSpecBase {
   kind: 'vhost-user' | 'vhost-user-client';
   path: string;
+  /** Offer the guest checksum and TSO offloads; absent: on. */
+  offload?: boolean;
 }
 
 async function openVhost(spec: VhostUserSpec, log: (m: string) => void) {
@@ -15,7 +18,7 @@ async function openVhost(spec: VhostUserSpec, log: (m: string) => void) {
   // drivers are imported on open, so that the CLI, which parses specs, loads none of them
   const { VhostUserPort } = await import('../../ports/vhost-user.js');
   try {
-    const p = VhostUserPort.open({ name: spec.name, path: spec.path, role, mac: spec.mac, log });
+    const p = VhostUserPort.open({ name: spec.name, path: spec.path, role, mac: spec.mac, offload: spec.offload, log });
     if (role === 'server') log(`${spec.name}: waiting for a vhost-user front-end (QEMU) on ${spec.path}`);
     return p;
   } catch (e) {
@@ -26,17 +29,21 @@ async function openVhost(spec: VhostUserSpec, log: (m: string) => void) {
 export const vhostUserKind = definePortKind<VhostUserSpec>({
   kind: 'vhost-user',
   word: 'vhost-user',
-  forms: [{ syntax: 'vhost-user:[NAME=]/PATH', help: 'listen on unix socket PATH for a QEMU vhost-user netdev; named NAME or after PATH' }],
+  forms: [{ syntax: 'vhost-user:[NAME=]/PATH[,offload=off]', help: 'listen on unix socket PATH for a QEMU vhost-user netdev; named NAME or after PATH' }],
   readme: [
     '`vhost-user:[NAME=]/PATH` listens on unix socket PATH (mode 0660) for one vhost-user front-end\n'
       + '  (QEMU `-chardev socket,id=c0,path=PATH -netdev vhost-user,id=n0,chardev=c0`, DPDK\n'
       + '  `net_virtio_user`). The guest\'s virtio-net queues are in memory it shares with softbr, so\n'
-      + '  frames move without a system call each. The port is up while the guest\'s queues run. See\n'
-      + '  "vhost-user ports" below.',
+      + '  frames move without a system call each. The port is up while the guest\'s queues run. The\n'
+      + '  guest\'s checksum and TSO offloads are negotiated on, so its TCP sends 64 KiB super-frames\n'
+      + '  that travel whole to ports that take them; `offload=off` keeps them off. See "vhost-user\n'
+      + '  ports" below.',
   ],
   parse(body, spec) {
     const { name, rest } = splitName(spec, body, 'vhost-user');
-    return { kind: 'vhost-user', ...unixSocketSpec(spec, name, rest, 'vhost-user', 'vhost-user:/run/vm1.sock') };
+    const o = takeOnOff(spec, rest, 'offload');
+    const parsed: VhostUserSpec = { kind: 'vhost-user', ...unixSocketSpec(spec, name, o.rest, 'vhost-user', 'vhost-user:/run/vm1.sock') };
+    return o.on === undefined ? parsed : { ...parsed, offload: o.on };
   },
   open: openVhost,
 });
@@ -44,7 +51,7 @@ export const vhostUserKind = definePortKind<VhostUserSpec>({
 export const vhostUserClientKind = definePortKind<VhostUserSpec>({
   kind: 'vhost-user-client',
   word: 'vhost-user-client',
-  forms: [{ syntax: 'vhost-user-client:[NAME=]/PATH', help: 'connect to QEMU listening on unix socket PATH (server=on), and reconnect' }],
+  forms: [{ syntax: 'vhost-user-client:[NAME=]/PATH[,offload=off]', help: 'connect to QEMU listening on unix socket PATH (server=on), and reconnect' }],
   readme: [
     '`vhost-user-client:[NAME=]/PATH` is the same with the roles swapped: QEMU listens\n'
       + '  (`-chardev socket,id=c0,path=PATH,server=on,wait=off`) and softbr connects, retrying every\n'
@@ -52,7 +59,9 @@ export const vhostUserClientKind = definePortKind<VhostUserSpec>({
   ],
   parse(body, spec) {
     const { name, rest } = splitName(spec, body, 'vhost-user-client');
-    return { kind: 'vhost-user-client', ...unixSocketSpec(spec, name, rest, 'vhost-user-client', 'vhost-user-client:/run/vm1.sock') };
+    const o = takeOnOff(spec, rest, 'offload');
+    const parsed: VhostUserSpec = { kind: 'vhost-user-client', ...unixSocketSpec(spec, name, o.rest, 'vhost-user-client', 'vhost-user-client:/run/vm1.sock') };
+    return o.on === undefined ? parsed : { ...parsed, offload: o.on };
   },
   open: openVhost,
 });

@@ -8,7 +8,7 @@
 import { native, errnoName, type NativePoller, type NativeWriter, type PollerStats, type WriterStats } from './binding.js';
 import { classifyTxDrops, errnoRule, type ErrnoRule } from './errno-policy.js';
 import type { RxOffload } from '../bridge/port-io.js';
-import { SuperFrames } from './super-frames.js';
+import { deliverBatch, SuperFrames } from './super-frames.js';
 
 /** What FdIO hands received frames to; structurally the engine's RxSink (bridge/port-io.ts). */
 export interface FdSink {
@@ -163,17 +163,7 @@ export class FdIO {
       this.slotBytes,
       rxFrames,
       opts.maxBatchesPerWakeup ?? 4,
-      (count: number, supers: number) => {
-        const s = this.sink;
-        if (s === null) return;
-        const sf = this.superFrames;
-        if (supers > 0 && sf !== null) {
-          sf.newBatch();
-          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count, sf);
-        } else {
-          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
-        }
-      },
+      (count: number, supers: number) => deliverBatch(this.sink, this.rxBuf, this.rxOffs, this.rxLens, count, supers, this.superFrames),
       (name: string, errno: number) => this.readFailed(name, errno),
       uringBufBytes,
     );

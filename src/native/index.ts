@@ -6,4 +6,4 @@ export * from './binding.js';
 export * from './errno-policy.js';
 export * from './fd-io.js';
 export * from './link-events.js';
-export { SuperFrames } from './super-frames.js';
+export { deliverBatch, SuperFrames } from './super-frames.js';

@@ -2,7 +2,7 @@
 // virtio-net header and segment length, filled by the addon's Poller, and cutting a super-frame
 // into wire frames on demand, in one segment area the whole thread shares (a cut is consumed
 // within the transmit that asked for it).
-import type { RxOffload } from '../bridge/port-io.js';
+import type { RxOffload, RxSink } from '../bridge/port-io.js';
 import { native } from './binding.js';
 
 /** Largest GSO super-frame (the kernel's gso_max_size), and the most segments one can make. */
@@ -59,5 +59,19 @@ export class SuperFrames implements RxOffload {
     a.cutCount = n;
     this.cut++;
     return n;
+  }
+}
+
+/**
+ * The one way a driver hands a received batch up: with its super-frames' side arrays when the
+ * batch holds any (supers > 0), else as plain frames. Nothing happens once the port has no sink.
+ */
+export function deliverBatch(sink: RxSink | null, buf: Uint8Array, offs: ArrayLike<number>, lens: ArrayLike<number>, count: number, supers: number, sf: SuperFrames | null): void {
+  if (sink === null) return;
+  if (supers > 0 && sf !== null) {
+    sf.newBatch();
+    sink.receiveBatch(buf, offs, lens, count, sf);
+  } else {
+    sink.receiveBatch(buf, offs, lens, count);
   }
 }

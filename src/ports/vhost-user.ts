@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import type { DriverDrops, PortIO, RxOffload, RxSink } from '../bridge/port-io.js';
 import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { bufferCopy } from '../frame/bytes.js';
-import { native, errnoName, SuperFrames, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
+import { native, errnoName, deliverBatch, SuperFrames, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
 
 /** virtio-net feature bits the port reads of what the guest negotiated (all below bit 32). */
 const F_GUEST_CSUM = 1 << 1;
@@ -152,17 +152,7 @@ export class VhostUserPort implements PortIO {
       this.txBuf,
       this.txOffs,
       this.txLens,
-      (count: number, supers: number) => {
-        const s = this.sink;
-        if (s === null) return;
-        const sf = this.superFrames;
-        if (supers > 0 && sf !== null) {
-          sf.newBatch();
-          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count, sf);
-        } else {
-          s.receiveBatch(this.rxBuf, this.rxOffs, this.rxLens, count);
-        }
-      },
+      (count: number, supers: number) => deliverBatch(this.sink, this.rxBuf, this.rxOffs, this.rxLens, count, supers, this.superFrames),
       (type: VhostEvent, text: string) => this.onEvent(type, text),
       offload,
     );

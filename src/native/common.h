@@ -33,6 +33,9 @@ struct VnetHdr {
 static_assert(sizeof(VnetHdr) == 10, "virtio_net_hdr is 10 bytes");
 constexpr uint8_t VNET_F_NEEDS_CSUM = 1;
 constexpr uint8_t VNET_GSO_NONE = 0;
+constexpr uint8_t VNET_GSO_TCPV4 = 1;
+constexpr uint8_t VNET_GSO_TCPV6 = 4;
+constexpr uint8_t VNET_GSO_UDP_L4 = 5;
 constexpr uint8_t VNET_GSO_ECN = 0x80;
 constexpr size_t VNET_HDR_LEN = sizeof(VnetHdr);
 // AF_PACKET strips an 802.1Q tag into metadata before taps see the frame; we receive each

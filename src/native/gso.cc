@@ -40,12 +40,12 @@ bool ParseGso(const uint8_t* t, size_t len, const VnetHdr& h, size_t shift, GsoS
   if (l4 < l3 + (v6 ? 40 : ihl)) return false;
   bool tcp;
   size_t l4hdr;
-  if (type == 1 /* TCPV4 */ || type == 4 /* TCPV6 */) {
+  if (type == VNET_GSO_TCPV4 || type == VNET_GSO_TCPV6) {
     if (l4 + 20 > len) return false;
     tcp = true;
     l4hdr = static_cast<size_t>(t[l4 + 12] >> 4) * 4;
     if (l4hdr < 20) return false;
-  } else if (type == 5 /* UDP_L4 */) {
+  } else if (type == VNET_GSO_UDP_L4) {
     if (l4 + 8 > len) return false;
     tcp = false;
     l4hdr = 8;

@@ -78,7 +78,6 @@ constexpr uint64_t OFFLOAD_FEATURES = F_CSUM | F_GUEST_CSUM | F_GUEST_TSO4 | F_G
 // ... and, when the sink takes super-frames whole, the guest may send TCP super-frames. Not UFO
 // (gso.cc does not fragment) nor USO (bits past 53 do not survive a JS number; QEMU 7.2 has none).
 constexpr uint64_t HOST_GSO_FEATURES = F_HOST_TSO4 | F_HOST_TSO6 | F_HOST_ECN;
-constexpr uint8_t GSO_TCPV4 = 1, GSO_TCPV6 = 4;
 constexpr uint64_t PROTO_MQ = 1ull << 0;
 constexpr uint64_t PROTO_REPLY_ACK = 1ull << 3;
 constexpr uint64_t OFFERED_PROTOCOL = PROTO_REPLY_ACK;
@@ -1065,13 +1064,13 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
       // a super-frame's checksum is always left to the segmenter (as Linux sends them): that is
       // what lets it travel whole to any port that takes it
       if (!csum) return -1;
-      const uint64_t need = type == GSO_TCPV4 ? F_HOST_TSO4 : type == GSO_TCPV6 ? F_HOST_TSO6 : 0;
+      const uint64_t need = type == VNET_GSO_TCPV4 ? F_HOST_TSO4 : type == VNET_GSO_TCPV6 ? F_HOST_TSO6 : 0;
       if (need == 0 || (features_ & need) == 0) return -1;
       if ((h.gso_type & VNET_GSO_ECN) != 0 && (features_ & F_HOST_ECN) == 0) return -1;
       if (le16toh(h.gso_size) == 0 || superLen_ == nullptr) return -1;
       GsoShape shape;
       // and of the IP version its kind says: the header goes on with the frame to other peers
-      if (!ParseGso(f, len, h, 0, &shape) || shape.v6 != (type == GSO_TCPV6) || !shape.tcp) return -1;
+      if (!ParseGso(f, len, h, 0, &shape) || shape.v6 != (type == VNET_GSO_TCPV6) || !shape.tcp) return -1;
       if (shape.nseg > 1) {
         // segments longer than a slot fit no port of this MTU
         if (shape.hdrs + shape.mss > slot_) return -1;

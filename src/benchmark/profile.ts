@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../control/protocol.js';
-import type { TestId } from './catalog.js';
+import { FRAME_BYTES, TEST_IDS, type TestId } from './catalog.js';
 import type { Sample } from './measure.js';
 import type { ProcessSet } from './processes.js';
 import { missingTools } from './tools.js';
@@ -19,7 +19,8 @@ const SAMPLE_HZ = 999;
 const REPORT_MIN_PCT = 0.5;
 const PERF_TIMEOUT_EXTRA_MS = 60_000;
 
-export const PROFILED_TESTS: readonly TestId[] = ['small', 'large'];
+/** The frame tests: the ones whose measurement window the profiler fills. */
+export const PROFILED_TESTS: readonly TestId[] = TEST_IDS.filter((t) => FRAME_BYTES[t] !== undefined);
 
 /** Where a sample's code lives. */
 export type CodeKind = 'kernel' | 'js' | 'node' | 'addon' | 'libraries';

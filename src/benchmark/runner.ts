@@ -11,7 +11,7 @@ import { SWITCHES, type SwitchId, type TestId } from './catalog.js';
 import { BENCH_LAB_TAG, sweep } from './cleanup.js';
 import { makeHosts, warmUp, type HostPair } from './hosts.js';
 import { describeMachine } from './machine.js';
-import { measure, TEST_TOOLS } from './measure.js';
+import { measure, TEST_TOOLS, type MeasureEnv } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { formatSummary, PROFILED_TESTS, Profiler } from './profile.js';
 import { ProcessSet, sleep } from './processes.js';
@@ -56,6 +56,11 @@ async function usable(o: BenchOptions, env: BenchEnv, c: Collected, progress: Pr
   return { switches, tests };
 }
 
+/** What a measurement of the running switch needs. */
+function measureEnv(env: BenchEnv, o: BenchOptions, running: RunningSwitch, hosts: HostPair): MeasureEnv {
+  return { procs: env.procs, dir: env.dir, hosts, switchPids: running.pids, seconds: o.seconds, signal: env.signal };
+}
+
 /** Builds switch s with its two hosts, runs body, and tears everything down, also on failure. */
 async function withSwitch(s: SwitchId, env: BenchEnv, body: (running: RunningSwitch, hosts: HostPair) => Promise<void>): Promise<void> {
   let running: RunningSwitch | undefined;
@@ -82,7 +87,7 @@ async function oneSwitch(s: SwitchId, tests: readonly TestId[], round: number, o
         progress.step(`round ${round}/${o.rounds} ${s}: ${t}`);
         stepped++;
         try {
-          addSample(c, s, t, await measure(t, { procs: env.procs, dir: env.dir, hosts, switchPids: running.pids, seconds: o.seconds, signal: env.signal }));
+          addSample(c, s, t, await measure(t, measureEnv(env, o, running, hosts)));
         } catch (e) {
           if (env.signal.aborted) return;
           addNote(c, s, t, `round ${round} failed: ${firstLine(e)}`);
@@ -107,7 +112,7 @@ async function profileSwitch(s: SwitchId, tests: readonly TestId[], o: BenchOpti
         if (env.signal.aborted) return;
         progress.step(`profile ${s}: ${t}`);
         stepped++;
-        const sample = await measure(t, { procs: env.procs, dir: env.dir, hosts, switchPids: running.pids, seconds: o.seconds, signal: env.signal, window: profiler.recorder(s, t) });
+        const sample = await measure(t, { ...measureEnv(env, o, running, hosts), window: profiler.recorder(s, t) });
         progress.note(formatSummary(await profiler.summarize(s, t, sample, running.pids)));
       }
     });

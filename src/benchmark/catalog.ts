@@ -49,3 +49,5 @@ export const FRAME_BYTES: Partial<Record<TestId, number>> = { small: 60, large: 
 
 /** Pings per latency measurement, one every millisecond. */
 export const PING_COUNT = 1000;
+/** Pings at the same rate before the measured ones, not counted: a JIT-compiled switch is measured warm. */
+export const PING_WARMUP = 300;

@@ -1,9 +1,9 @@
 // One measurement of one test on a running switch: the generator or client started in h1, the
 // counters or results read in h2, and the CPU of the window. Each returns a Sample of named
 // metrics (the names the catalog's `primary` refers to).
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FRAME_BYTES, PING_COUNT, type TestId } from './catalog.js';
+import { FRAME_BYTES, PING_COUNT, PING_WARMUP, type TestId } from './catalog.js';
 import { CpuWindow, NOISY_OTHERS_PCT, type CpuUse } from './cpu.js';
 import { trafgenConfig, udpFrame } from './frame-config.js';
 import { readCounters, type HostPair } from './hosts.js';
@@ -107,11 +107,21 @@ async function tcp(env: MeasureEnv, streams: number): Promise<Sample> {
 
 async function ping(env: MeasureEnv): Promise<Sample> {
   const [h1, h2] = env.hosts;
+  await env.procs.run('ip', ['netns', 'exec', h1.ns, 'ping', '-q', '-c', String(PING_WARMUP), '-i', '0.001', '-W', '1', h2.ip], 30_000);
   const cpu = new CpuWindow(() => env.switchPids);
   cpu.begin();
-  const r = await env.procs.run('ip', ['netns', 'exec', h1.ns, 'ping', '-c', String(PING_COUNT), '-i', '0.001', '-W', '1', h2.ip], 60_000);
+  // ping writes its reply lines into a file, not a pipe: read from a pipe, each line would wake
+  // this process while the switch is measured
+  const file = join(env.dir, 'ping.out');
+  const fd = openSync(file, 'w');
+  try {
+    await env.procs.run('ip', ['netns', 'exec', h1.ns, 'ping', '-c', String(PING_COUNT), '-i', '0.001', '-W', '1', h2.ip], 60_000,
+      { stdio: ['ignore', fd, 'pipe'] });
+  } finally {
+    closeSync(fd);
+  }
   const use = cpu.end();
-  const st = pingStats(parsePingTimes(r.stdout), PING_COUNT);
+  const st = pingStats(parsePingTimes(readFileSync(file, 'utf8')), PING_COUNT);
   return sample({ min: st.min, avg: st.avg, p99: st.p99, max: st.max, lost: st.lost }, use);
 }
 

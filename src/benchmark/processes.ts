@@ -60,8 +60,8 @@ export class ProcessSet {
   }
 
   /** Runs to the end (killed after timeoutMs); the output and how it ended. */
-  async run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: string; output: string; exit: number | string }> {
-    const s = this.start(cmd, args);
+  async run(cmd: string, args: string[], timeoutMs: number, opts: SpawnOptions = {}): Promise<{ stdout: string; output: string; exit: number | string }> {
+    const s = this.start(cmd, args, opts);
     const t = setTimeout(() => { void this.stop(s); }, timeoutMs);
     try {
       const exit = await s.exited;

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
 import { UserError } from '../control/protocol.js';
-import { PING_COUNT, SWITCHES, SWITCH_IDS, TESTS, TEST_IDS } from '../benchmark/catalog.js';
+import { PING_COUNT, PING_WARMUP, SWITCHES, SWITCH_IDS, TESTS, TEST_IDS } from '../benchmark/catalog.js';
 import { NOISY_OTHERS_PCT } from '../benchmark/cpu.js';
 import { DEFAULT_ROUNDS, DEFAULT_SECONDS, parseBenchOptions, type BenchOptions, type RawBenchOptions } from '../benchmark/options.js';
 
@@ -19,7 +19,7 @@ How it measures: two hosts h1 and h2 in network namespaces (named bnPID…, remo
 also on Ctrl-C); each switch is built, measured and torn down in turn, round after round
 (A B C A B C). Frame tests: trafgen -q pinned to CPU0 in h1 sends UDP frames to h2; delivered =
 h2's eth0 rx_packets, offered = h1's tx_packets + tx_dropped; drops at the sender's queue are
-reported separately. TCP: iperf3 for --seconds, 1 or 4 streams. Latency: ${PING_COUNT} pings at 1 ms,
+reported separately. TCP: iperf3 for --seconds, 1 or 4 streams. Latency: ${PING_WARMUP} pings not counted, then ${PING_COUNT} pings at 1 ms,
 min/avg/p99/max. CPU: the switch's processes from /proc/PID/stat (n/a for the kernel bridge,
 whose work shows as softirq). A cell is marked noisy (*) when processes outside the run took
 more than ${NOISY_OTHERS_PCT}% of a core while it was measured.

@@ -235,7 +235,7 @@ export interface NativeVhost {
   connect(path: string): number;
   /** Frames i < count of the tx buffer into the guest's receive queue; returns how many were delivered. */
   writeBatch(count: number): number;
-  /** One super-frame with its virtio-net header (hdrs[hdrOff ..]) into the guest's receive queue: 1 delivered, 0 not. */
+  /** One super-frame with its virtio-net header (hdrs[hdrOff ..]) into the guest's receive queue: 1 delivered, 0 not, -1 the guest did not negotiate its kind (send its segments). */
   writeSuper(buf: Uint8Array, off: number, len: number, hdrs: Uint8Array, hdrOff: number): number;
   /** The sink takes super-frames whole: headers and segment lengths of received frames go here (and HOST_TSO is offered). */
   setSuperFrames(hdrs: Uint8Array, segLen: Int32Array): void;
@@ -346,6 +346,8 @@ export interface NativeAddon {
   Poller: NativePollerCtor;
   Writer: NativeWriterCtor;
   Vhost: NativeVhostCtor;
+  /** Whether a guest that negotiated `features` takes a super-frame of virtio-net gso_type `type` whole (the rule writeSuper applies). */
+  vhostGuestTakesGso(features: number, type: number): boolean;
   UdpPoller: NativeUdpPollerCtor;
   UdpWriter: NativeUdpWriterCtor;
   constants: NativeConstants;

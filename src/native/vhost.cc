@@ -78,6 +78,15 @@ constexpr uint64_t OFFLOAD_FEATURES = F_CSUM | F_GUEST_CSUM | F_GUEST_TSO4 | F_G
 // ... and, when the sink takes super-frames whole, the guest may send TCP super-frames. Not UFO
 // (gso.cc does not fragment) nor USO (bits past 53 do not survive a JS number; QEMU 7.2 has none).
 constexpr uint64_t HOST_GSO_FEATURES = F_HOST_TSO4 | F_HOST_TSO6 | F_HOST_ECN;
+// Whether a guest that negotiated `features` takes a super-frame of virtio-net gso_type `type`
+// whole (header included); otherwise it gets the super-frame's checksummed segments.
+bool GuestTakesGso(uint64_t features, uint8_t type) {
+  if ((features & F_GUEST_CSUM) == 0) return false;
+  if ((type & VNET_GSO_ECN) != 0 && (features & F_GUEST_ECN) == 0) return false;
+  const uint8_t kind = type & static_cast<uint8_t>(~VNET_GSO_ECN);
+  return kind == VNET_GSO_TCPV4 ? (features & F_GUEST_TSO4) != 0 : kind == VNET_GSO_TCPV6 ? (features & F_GUEST_TSO6) != 0 : false;
+}
+
 constexpr uint64_t PROTO_MQ = 1ull << 0;
 constexpr uint64_t PROTO_REPLY_ACK = 1ull << 3;
 constexpr uint64_t OFFERED_PROTOCOL = PROTO_REPLY_ACK;
@@ -370,9 +379,10 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
     return env.Undefined();
   }
 
-  // writeSuper(buf, off, len, hdrs, hdrOff) -> 1 delivered, 0 not: one super-frame into the
-  // guest's receive queue with its virtio-net header (JS has checked the guest negotiated its
-  // kind), signalling the guest. Frames queued before it must have been written first.
+  // writeSuper(buf, off, len, hdrs, hdrOff) -> 1 delivered, 0 not, -1 the guest did not negotiate
+  // this kind of super-frame (GuestTakesGso; JS then sends its segments): one super-frame into the
+  // guest's receive queue with its virtio-net header, signalling the guest. Frames queued before
+  // it must have been written first.
   Napi::Value WriteSuper(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 5 || !info[0].IsTypedArray() || !info[3].IsTypedArray()) return ThrowType(env, "writeSuper(buf, off, len, hdrs, hdrOff)");
@@ -390,6 +400,7 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
       txNotReady_++;
       return Napi::Number::New(env, 0);
     }
+    if (!GuestTakesGso(features_, hdrs.Data()[hdrOff + 1])) return Napi::Number::New(env, -1);
     uint16_t availIdx = q.AvailIdx();
     if (static_cast<uint16_t>(availIdx - q.lastAvail) > q.num) {
       Fault("receive queue: available index ran more than a ring ahead");
@@ -1130,8 +1141,17 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
 
 }  // namespace
 
+// vhostGuestTakesGso(features, gsoType) -> GuestTakesGso, for the unit test of the rule
+// (features below 2^53, as a JS number carries them).
+Napi::Value GuestTakesGsoJs(const Napi::CallbackInfo& info) {
+  const uint64_t f = static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
+  const uint8_t type = static_cast<uint8_t>(info[1].As<Napi::Number>().Uint32Value());
+  return Napi::Boolean::New(info.Env(), GuestTakesGso(f, type));
+}
+
 void RegisterVhost(Napi::Env env, Napi::Object exports, Napi::Object c) {
   exports.Set("Vhost", Vhost::Init(env));
+  exports.Set("vhostGuestTakesGso", Napi::Function::New(env, GuestTakesGsoJs, "vhostGuestTakesGso"));
 }
 
 }  // namespace softbr

@@ -15,26 +15,8 @@ import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { bufferCopy } from '../frame/bytes.js';
 import { native, errnoName, deliverBatch, SuperFrames, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
 
-/** virtio-net feature bits the port reads of what the guest negotiated (all below bit 32). */
-const F_GUEST_CSUM = 1 << 1;
-const F_GUEST_TSO4 = 1 << 7;
-const F_GUEST_TSO6 = 1 << 8;
-const F_GUEST_ECN = 1 << 9;
-/** virtio-net gso_type values and the ECN flag on them. */
-const GSO_TCPV4 = 1;
-const GSO_TCPV6 = 4;
-const GSO_ECN = 0x80;
 /** Room for one received super-frame besides a slot (the kernel's gso_max_size). */
 const SUPER_BYTES = 65536;
-
-/** Whether a guest that negotiated `features` takes a super-frame of virtio-net gso_type `type` whole. */
-export function guestTakesGso(features: number, type: number): boolean {
-  const lo = features % 0x100000000;
-  if ((lo & F_GUEST_CSUM) === 0) return false;
-  if ((type & GSO_ECN) !== 0 && (lo & F_GUEST_ECN) === 0) return false;
-  const kind = type & ~GSO_ECN;
-  return kind === GSO_TCPV4 ? (lo & F_GUEST_TSO4) !== 0 : kind === GSO_TCPV6 ? (lo & F_GUEST_TSO6) !== 0 : false;
-}
 
 export type VhostRole = 'server' | 'client';
 
@@ -111,8 +93,6 @@ export class VhostUserPort implements PortIO {
   private refusedTold = false;
   /** With offloads: the side arrays of received super-frames (handed up once a sink takes them). */
   private readonly superFrames: SuperFrames | null;
-  /** What the guest negotiated, read when its queues start (for sendSuper's choice). */
-  private features = 0;
   private readonly hdrBytes = native().constants.VNET_HDR_LEN;
   /** With offloads: queues a super-frame for the guest, whole or cut (PortIO.sendSuper). */
   readonly sendSuper: ((buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number) => boolean) | undefined;
@@ -220,15 +200,15 @@ export class VhostUserPort implements PortIO {
   private queueSuper(buf: Uint8Array, off: number, len: number, o: RxOffload, i: number): boolean {
     if (!this.up) return false;
     const hdrOff = i * this.hdrBytes;
-    if (guestTakesGso(this.features, o.hdrs[hdrOff + 1]!)) {
-      this.flush();
-      this.inFlush = true;
-      try {
-        return this.nv.writeSuper(buf, off, len, o.hdrs, hdrOff) === 1;
-      } finally {
-        this.inFlush = false;
-      }
+    this.flush();
+    this.inFlush = true;
+    let r: number;
+    try {
+      r = this.nv.writeSuper(buf, off, len, o.hdrs, hdrOff);
+    } finally {
+      this.inFlush = false;
     }
+    if (r >= 0) return r === 1;
     const n = o.segment(buf, off, len, i);
     if (n === 0) return false;
     for (let k = 0; k < n; k++) this.send(o.segBuf, o.segOffs[k]!, o.segLens[k]!);
@@ -309,7 +289,6 @@ export class VhostUserPort implements PortIO {
         this.log(`${this.name}: vhost-user front-end connected ${this.role === 'server' ? 'on' : 'at'} ${this.path}`);
         break;
       case 'ready':
-        this.features = this.nv.stats().features;
         this.log(`${this.name}: guest queues running (${text}): port up`);
         this.setUp(true, '');
         break;

@@ -4,7 +4,7 @@ import { Bridge } from '../src/bridge/bridge.js';
 import { VirtualClock } from '../src/bridge/clock.js';
 import type { RxSink } from '../src/bridge/port-io.js';
 import { Fdb } from '../src/fdb/fdb.js';
-import { readMac, readMacHi, readMacLo, writeMac, MAC_BROADCAST } from '../src/frame/mac.js';
+import { readMac, writeMac, MAC_BROADCAST } from '../src/frame/mac.js';
 import { NullPort } from './null-port.js';
 import { MapFdb } from './ref-map-fdb.js';
 import { LruFdb } from './ref-lru-fdb.js';
@@ -304,12 +304,12 @@ export function learnLookup(impl: Impl, n: number): Row {
  * dst and src from the frame, learn src on the ingress port, look dst up, decide forward /
  * filter / flood. Frames come from a 4 MB ring (64k frames), the table holds n MACs.
  */
-interface Ring { buf: Uint8Array; inPort: Int32Array; count: number }
+interface Ring { buf: Uint8Array; view: DataView; inPort: Int32Array; count: number }
 function decisionRing(n: number): { pool: Float64Array; ring: Ring } {
   const { pool, p } = pairs(n, 61 + n);
   const count = p.src.length;
   const f = frameRing(count, (k) => [p.dst[k]!, p.src[k]!]);
-  return { pool, ring: { buf: f.buf, inPort: p.port, count } };
+  return { pool, ring: { buf: f.buf, view: new DataView(f.buf.buffer, f.buf.byteOffset, f.buf.byteLength), inPort: p.port, count } };
 }
 export interface DecisionCounts { fwd: number; filtered: number; flood: number }
 
@@ -317,16 +317,17 @@ function decideOurs(t: Fdb, r: Ring, out: DecisionCounts) {
   let cursor = 0;
   const mask = r.count - 1;
   return () => {
-    const buf = r.buf;
+    const dv = r.view;
     const ports = r.inPort;
     let c = cursor; let fwd = 0; let filtered = 0; let flood = 0;
     for (let k = 0; k < BATCH; k++) {
-      // as Bridge.receive() does it: MACs as (hi16, lo32) integers, learnHiLo + lookupHiLo
+      // as Bridge.receive() does it: MACs as (hi16, lo32) integers read through a DataView
+      // (BridgePort.viewOf), learnHiLo + lookupHiLo
       const off = c * FRAME_LEN;
-      const dhi = readMacHi(buf, off);
-      const dlo = readMacLo(buf, off);
-      const shi = readMacHi(buf, off + 6);
-      const slo = readMacLo(buf, off + 6);
+      const dhi = dv.getUint16(off);
+      const dlo = dv.getInt32(off + 2);
+      const shi = dv.getUint16(off + 6);
+      const slo = dv.getInt32(off + 8);
       const inPort = ports[c]!;
       t.learnHiLo(0, shi, slo, inPort, NOW);
       const o = t.lookupHiLo(0, dhi, dlo, NOW);

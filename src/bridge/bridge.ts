@@ -344,12 +344,14 @@ export class Bridge {
     if (port.capture !== null) port.capture.frame(0, buf, off, len);
     // 1 validate
     if (len < 14 || (len > port.maxFrame && !this.superFits(port))) { port.dropMalformed++; return; }
-    // the MACs as hi16 and lo32 integers (readMacHi/readMacLo written out: no float math, nothing
-    // that could be boxed, and V8's inlining budget for this method left to learnHiLo/lookupHiLo)
-    const dhi = (buf[off]! << 8) | buf[off + 1]!;
-    const dlo = (buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!;
-    const shi = (buf[off + 6]! << 8) | buf[off + 7]!;
-    const slo = (buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!;
+    // the MACs as hi16 and lo32 integers (readMacHi/readMacLo's values, read big-endian through the
+    // port's DataView: no float math, nothing that could be boxed, one load per field, and V8's
+    // inlining budget for this method left to learnHiLo/lookupHiLo); len ≥ 14 keeps them in range
+    const dv = port.viewOf(buf);
+    const dhi = dv.getUint16(off);
+    const dlo = dv.getInt32(off + 2);
+    const shi = dv.getUint16(off + 6);
+    const slo = dv.getInt32(off + 8);
     if (sourceInvalid(shi, slo)) { port.dropMalformed++; return; }
     // 2 link-local group addresses 01:80:c2:00:00:0X. They are group addresses (I/G bit, written
     // out: V8's inlining budget for this method is spent to the byte), so a unicast frame never

@@ -109,6 +109,33 @@ describe('Bridge: learning and forwarding', () => {
     expect(log.ports()).toEqual(['p1']);
   });
 
+  it('reads the MACs where each batch lies: a view at an offset into a larger buffer, and a new buffer on the same port', () => {
+    const { br, p, bp, log, clear } = setup(3);
+    teach(p[2]!, B);
+    clear();
+    const sink = p[0]!.sink!;
+    const fa = frame(B, A);
+    // bytes around the frames are group addresses: a MAC read from the wrong place is malformed
+    const big = new Uint8Array(256).fill(0xff);
+    const view = big.subarray(3, 200);
+    view.set(fa, 7);
+    sink.receiveBatch(view, [7], [fa.length], 1);
+    expect(br.fdb.lookup(0, A, 1_000)).toBe(bp[0]!.no);
+    const other = new Uint8Array(128).fill(0xff);
+    const fc = frame(B, C);
+    other.set(fc, 0);
+    sink.receiveBatch(other, [0], [fc.length], 1);
+    expect(br.fdb.lookup(0, C, 1_000)).toBe(bp[0]!.no);
+    // back to the first buffer, with a new frame in it
+    const fd = frame(B, D);
+    view.set(fd, 7);
+    sink.receiveBatch(view, [7], [fd.length], 1);
+    expect(br.fdb.lookup(0, D, 1_000)).toBe(bp[0]!.no);
+    expect(bp[0]!.dropMalformed).toBe(0);
+    expect(log.ports()).toEqual(['p3', 'p3', 'p3']);
+    expect(log.frames.map((s) => s.bytes)).toEqual([fa, fc, fd]);
+  });
+
   it('a destination on the ingress port is filtered and counted', () => {
     const { br, p, bp, log, clear } = setup(3);
     teach(p[0]!, B);

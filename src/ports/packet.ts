@@ -95,8 +95,8 @@ export class PacketPort extends FdPort implements PortIO {
   private kernelDrops = 0;
 
   /**
-   * The addon's drops, plus the frames the kernel dropped because the socket's receive queue was
-   * full (softbr did not read fast enough): those are `no_buffer` too, so no frame goes missing
+   * The addon's drops, plus the frames the kernel dropped because the socket's receive queue (or
+   * its receive ring) was full (softbr did not read fast enough): those are `no_buffer` too, so no frame goes missing
    * without a reason. Read when asked (show, /metrics), never per frame.
    */
   override driverDrops(): DriverDrops {

@@ -90,11 +90,12 @@ int PacketRxRing::Init(int fd, size_t frameBytes, bool copyLarger) {
     return err;
   };
   if (e != 0) return undo(e);
-  // Setting the ring takes the socket off its device for a moment (with num = 0 while it was
-  // registered); a device that came up just then found nothing to register, and the socket would
-  // never receive. Binding to another protocol and back registers it again in any case (or, with
-  // the device down, leaves it to register when the device comes up). The ring setup emptied the
-  // receive queue, so every queued frame from now on is the copy of a COPY slot.
+  // Seen on Linux 6.18 (test/e2e/port-faults.test.ts): a socket bound while its device was down
+  // and then given a ring was not registered when the device came up, and never received.
+  // packet_set_ring takes a registered socket off its device for a moment (po->num = 0), which
+  // may be the window. Binding to another protocol and back registers it again in any case (or,
+  // with the device down, leaves it for the device coming up to register). Setting the ring
+  // emptied the receive queue, so each frame queued from now on is the copy of a COPY slot.
   e = Bind(fd, sll, kRebindProto);
   if (e == 0) e = Bind(fd, sll, ETH_P_ALL);
   if (e != 0) return undo(e);

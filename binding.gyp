@@ -22,6 +22,7 @@
         "src/native/vhost-ring.cc",
         "src/native/vhost.cc",
         "src/native/uring.cc",
+        "src/native/packet-ring.cc",
         "src/native/udp.cc"
       ],
       # liburing (Debian liburing-dev) linked statically: the addon needs no liburing at run time.

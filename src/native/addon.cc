@@ -6,7 +6,8 @@
 //   checksum.*  the one Internet checksum           common.*   shared types and helpers
 //   unix-dgram.cc  AF_UNIX datagram sockets (VDE)  netlink.cc  rtnetlink link events
 //   vhost.cc    vhost-user socket, messages, queues  vhost-ring.* guest memory, split virtqueues
-//   udp.cc      batched UDP sockets (VXLAN)
+//   udp.cc      batched UDP sockets (VXLAN)        packet-ring.* AF_PACKET receive ring
+//   uring.*     io_uring rings under TAP ports
 // Policy (what to forward, which errno takes a port down) stays in TypeScript: the addon reports
 // errno values and counts (src/native/errno-policy.ts interprets them).
 #include <unistd.h>

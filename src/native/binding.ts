@@ -66,6 +66,17 @@ export interface PollerStats {
   ioUringRearms: number;
   /** Why io_uring was refused when it was asked for, else null. */
   ioUringError: string | null;
+  /** Frames arrive through the mmap'ed PACKET_RX_RING (an AF_PACKET poller that asked and was allowed). */
+  ring: boolean;
+  /** Why the ring was refused when it was asked for (EPERM, ENOMEM, EMSGSIZE for a frame too large…), else null. */
+  ringError: string | null;
+  /** Its slots and their size (0 without a ring). */
+  ringSlots: number;
+  ringSlotBytes: number;
+  /** Frames copied out of ring slots. */
+  ringFrames: number;
+  /** Frames too long for a slot, taken whole from the socket's queue by recvmsg (TP_STATUS_COPY). */
+  ringCopied: number;
 }
 
 export interface WriterStats {
@@ -123,6 +134,8 @@ export interface NativePollerCtor {
      * of buf (maxFrames a power of two), or read() when io_uring is refused (stats().ioUring).
      */
     uringBufBytes?: number,
+    /** MODE_PACKET: receive through a PACKET_RX_RING, or recvmmsg when refused (stats().ring). */
+    packetRing?: boolean,
   ): NativePoller;
 }
 

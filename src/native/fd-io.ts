@@ -19,7 +19,7 @@ export interface FdSink {
 }
 
 export interface FdIOOptions {
-  /** 'tap': read()/write() per frame; 'packet': recvmmsg()/sendmmsg(). */
+  /** 'tap': read()/write() per frame; 'packet': recvmmsg() or a receive ring, sendmmsg(). */
   mode: 'tap' | 'packet';
   /** The fd carries virtio_net headers (AF_PACKET with PACKET_VNET_HDR, TAP with IFF_VNET_HDR). */
   vnetHdr?: boolean;
@@ -39,6 +39,17 @@ export interface FdIOOptions {
    * TAP ports ask for ioUringDefault().
    */
   ioUring?: boolean;
+  /**
+   * AF_PACKET only: receive through an mmap'ed PACKET_RX_RING (TPACKET_V2) instead of a
+   * recvmmsg() per batch; where the kernel refuses, recvmmsg() and stats().rx.ringError says
+   * why. Default false; AF_PACKET ports ask for packetRingDefault().
+   */
+  packetRing?: boolean;
+}
+
+/** A fast path switched on unless its variable says off (or 0, no, false). */
+function switchedOn(v: string | undefined): boolean {
+  return v === undefined || !['off', '0', 'no', 'false'].includes(v.toLowerCase());
 }
 
 /**
@@ -46,8 +57,15 @@ export interface FdIOOptions {
  * which keeps the read()/write() path, e.g. to measure one against the other.
  */
 export function ioUringDefault(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.SOFTBR_IO_URING;
-  return v === undefined || !['off', '0', 'no', 'false'].includes(v.toLowerCase());
+  return switchedOn(env.SOFTBR_IO_URING);
+}
+
+/**
+ * Whether AF_PACKET ports receive through the shared-memory ring when not told: yes, unless
+ * SOFTBR_PACKET_RING=off (or 0, no), which keeps recvmmsg().
+ */
+export function packetRingDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  return switchedOn(env.SOFTBR_PACKET_RING);
 }
 
 /** Frames the addon dropped, by the engine's drop reasons; structurally bridge/port-io.ts's DriverDrops. */
@@ -166,6 +184,7 @@ export class FdIO {
       (count: number, supers: number) => deliverBatch(this.sink, this.rxBuf, this.rxOffs, this.rxLens, count, supers, this.superFrames),
       (name: string, errno: number) => this.readFailed(name, errno),
       uringBufBytes,
+      opts.mode === 'packet' && opts.packetRing === true,
     );
     this.writer = new n.Writer(fd, mode, opts.vnetHdr === true, this.txSrcs, this.txOffs, this.txLens, ioUring);
     this.superFrames = segArea ? new SuperFrames(this.rxOffs.length) : null;

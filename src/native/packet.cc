@@ -74,8 +74,9 @@ Napi::Value OpenPacket(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// packetKernelDrops(fd) -> frames the kernel dropped on the socket's receive queue (it was full)
-// since the last call (PACKET_STATISTICS resets on read); -1 when the socket cannot say.
+// packetKernelDrops(fd) -> frames the kernel dropped on the socket's receive queue or, with a
+// receive ring, because every slot was in use, since the last call (PACKET_STATISTICS resets on
+// read); -1 when the socket cannot say.
 Napi::Value PacketKernelDrops(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();

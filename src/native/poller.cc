@@ -9,6 +9,9 @@
 // A TAP poller given room for them reads through io_uring instead (RxRing, uring.h): a multishot
 // read fills provided buffers inside the rx buffer, and the uv_poll handle watches the ring, so a
 // wakeup collects every frame that arrived with one io_uring_enter rather than a read() each.
+// An AF_PACKET poller given the ring (packetRing) reads from a PACKET_RX_RING instead
+// (PacketRxRing, packet-ring.h): the kernel leaves each frame in shared memory and a wakeup
+// copies them out with no system call, recvmsg only for frames too long for a ring slot.
 #include <endian.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -25,6 +28,7 @@
 #include "checksum.h"
 #include "common.h"
 #include "gso.h"
+#include "packet-ring.h"
 #include "polled-wrap.h"
 #include "uring.h"
 
@@ -43,12 +47,13 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
 
   // new Poller(fd, mode, vnetHdr, rxBuf: Uint8Array, offs: Int32Array, lens: Int32Array,
   //            slotBytes, maxFrames, maxBatches, onBatch(count, superFrames), onError(name, errno)
-  //            [, uringBufBytes])
+  //            [, uringBufBytes[, packetRing]])
   // A TAP in vnet mode packs reads into buf up to its last slotBytes * maxFrames bytes (the
   // segment area); each read needs slotBytes + OVERFLOW_BYTES free, room for a super-frame.
   // uringBufBytes > 0 (a TAP): read through io_uring into maxFrames buffers of that many bytes
   // at the start of buf (maxFrames a power of two; the segment area, if any, after them); when
-  // io_uring is refused, read() as usual (stats().ioUring says which).
+  // io_uring is refused, read() as usual (stats().ioUring says which). packetRing (AF_PACKET):
+  // receive through a PACKET_RX_RING, or recvmmsg when the kernel refuses (stats().ring says).
   // onError comes for every failed read (EAGAIN and EINTR are not failures). Polling goes on
   // unless JS, which decides what the errno means, stops or closes the poller from inside it.
   explicit Poller(const Napi::CallbackInfo& info) : PolledWrap<Poller>(info) {
@@ -123,6 +128,10 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
         used_.resize(maxFrames_);
       }
     }
+    if (mode_ == MODE_PACKET && info.Length() > 12 && info[12].ToBoolean()) {
+      // Copies of over-long frames are only worth having when there is room to take them whole.
+      ringErrno_ = ring_.Init(fd_, slot_ - VLAN_RESERVE, overflow_ != nullptr);
+    }
     OpenPolling(env, rx_.ready() ? rx_.pollFd() : fd_);
   }
 
@@ -134,7 +143,10 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
   }
 
   // After the handle left epoll: exiting the ring cancels the armed read.
-  void AfterPollClosed() { rx_.Close(); }
+  void AfterPollClosed() {
+    rx_.Close();
+    ring_.Close();
+  }
 
  private:
   Napi::Value Start(const Napi::CallbackInfo& info) {
@@ -186,6 +198,12 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
     o.Set("ioUring", rx_.ready());
     o.Set("ioUringRearms", static_cast<double>(rx_.rearms()));
     o.Set("ioUringError", uringErrno_ ? Napi::Value(Napi::String::New(env, ErrnoName(uringErrno_))) : env.Null());
+    o.Set("ring", ring_.ready());
+    o.Set("ringError", ringErrno_ ? Napi::Value(Napi::String::New(env, ErrnoName(ringErrno_))) : env.Null());
+    o.Set("ringSlots", static_cast<double>(ring_.ready() ? ring_.slots() : 0));
+    o.Set("ringSlotBytes", static_cast<double>(ring_.ready() ? ring_.slotBytes() : 0));
+    o.Set("ringFrames", static_cast<double>(ringFrames_));
+    o.Set("ringCopied", static_cast<double>(ringCopied_));
     o.Set("errors", errors_.ToObject(env));
     o.Set("lastErrno", errors_.last() ? Napi::Value(Napi::String::New(env, ErrnoName(errors_.last()))) : env.Null());
     return o;
@@ -233,7 +251,9 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
           return;
         }
       }
-      bool alive = rx_.ready() ? ReadUring(&drained, &err) : mode_ == MODE_TAP ? ReadTap(&drained, &err) : ReadPacket(&drained, &err);
+      bool alive = rx_.ready() ? ReadUring(&drained, &err) : mode_ == MODE_TAP ? ReadTap(&drained, &err)
+                   : ring_.ready()   ? ReadRing(&drained, &err)
+                                     : ReadPacket(&drained, &err);
       if (!alive) return;  // closed from inside a callback
       if (err != 0) {
         Report(err);
@@ -420,33 +440,37 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
     return FlushOut();
   }
 
-  bool ReadPacket(bool* drained, int* err) {
+  // recvmmsg/recvmsg message i: its virtio-net header into hdrs_[i], the frame 4 bytes into slot i
+  // (room to put a VLAN tag back), the tail of a super-frame into overflow i, aux data for the tag.
+  void PrepareMsg(uint32_t i) {
     const size_t cs = CMSG_SPACE(sizeof(struct tpacket_auxdata));
-    for (uint32_t i = 0; i < maxFrames_; i++) {
-      struct msghdr& m = msgs_[i].msg_hdr;
-      memset(&m, 0, sizeof m);
-      struct iovec* iov = &iovs_[3 * i];
-      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
-      int k = 0;
-      if (vnet_) {
-        iov[k].iov_base = &hdrs_[i];
-        iov[k].iov_len = VNET_HDR_LEN;
-        k++;
-      }
-      iov[k].iov_base = slot + VLAN_RESERVE;
-      iov[k].iov_len = slot_ - VLAN_RESERVE;
+    struct msghdr& m = msgs_[i].msg_hdr;
+    memset(&m, 0, sizeof m);
+    struct iovec* iov = &iovs_[3 * i];
+    uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
+    int k = 0;
+    if (vnet_) {
+      iov[k].iov_base = &hdrs_[i];
+      iov[k].iov_len = VNET_HDR_LEN;
       k++;
-      if (overflow_) {  // the tail of a segmentation-offload super-frame lands here
-        iov[k].iov_base = overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES;
-        iov[k].iov_len = OVERFLOW_BYTES;
-        k++;
-      }
-      m.msg_iov = iov;
-      m.msg_iovlen = k;
-      m.msg_control = &cmsg_[i * cs];
-      m.msg_controllen = cs;
-      msgs_[i].msg_len = 0;
     }
+    iov[k].iov_base = slot + VLAN_RESERVE;
+    iov[k].iov_len = slot_ - VLAN_RESERVE;
+    k++;
+    if (overflow_) {  // the tail of a segmentation-offload super-frame lands here
+      iov[k].iov_base = overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES;
+      iov[k].iov_len = OVERFLOW_BYTES;
+      k++;
+    }
+    m.msg_iov = iov;
+    m.msg_iovlen = k;
+    m.msg_control = &cmsg_[i * cs];
+    m.msg_controllen = cs;
+    msgs_[i].msg_len = 0;
+  }
+
+  bool ReadPacket(bool* drained, int* err) {
+    for (uint32_t i = 0; i < maxFrames_; i++) PrepareMsg(i);
     int r;
     do {
       r = recvmmsg(fd_, msgs_.data(), maxFrames_, MSG_DONTWAIT, nullptr);
@@ -457,113 +481,192 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
       return true;
     }
     *drained = static_cast<uint32_t>(r) < maxFrames_;
-    const size_t inSlot = slot_ - VLAN_RESERVE;
     for (int i = 0; i < r; i++) {
-      struct msghdr& m = msgs_[i].msg_hdr;
-      size_t len = msgs_[i].msg_len;
-      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
-      uint8_t* f = slot + VLAN_RESERVE;
-      if (m.msg_flags & MSG_TRUNC) {
-        truncated_++;
-        continue;
-      }
-      // The 802.1Q tag AF_PACKET moved into metadata, if any.
-      bool tagged = false;
-      uint16_t tpid = 0, tci = 0;
-      for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-        struct tpacket_auxdata aux;
-        memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
-          tagged = true;
-          tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
-          tci = aux.tp_vlan_tci;
-        }
-      }
-      if (vnet_) {
-        if (len < VNET_HDR_LEN) {
-          shortVnet_++;
-          continue;
-        }
-        len -= VNET_HDR_LEN;
-        const VnetHdr& h = hdrs_[i];
-        if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
-          const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
-          GsoShape shape;
-          const size_t tagLen = tagged ? 4 : 0;
-          // Whole, made contiguous (and its tag put back) in the segment area: the headers are
-          // all in the slot part, so they are parsed where they lie.
-          if (superLen_ && over && ParseGso(f, len, h, 0, &shape) && shape.hdrs <= inSlot && shape.nseg > 1 &&
-              shape.hdrs + tagLen + shape.mss <= slot_) {
-            uint8_t* o = Emit(len + tagLen);
-            if (!o) {
-              if (closed_) return false;
-              gso_++;
-              continue;
-            }
-            const size_t first = len < inSlot ? len : inSlot;
-            if (tagged) {
-              memcpy(o, f, 12);
-              Put16(o + 12, tpid);
-              Put16(o + 14, tci);
-              memcpy(o + 16, f + 12, first - 12);
-              vlanRestored_++;
-            } else {
-              memcpy(o, f, first);
-            }
-            memcpy(o + first + tagLen, over, len - first);
-            VnetHdr out = h;
-            if (tagged) {  // the offsets in the header count from the frame's start
-              out.hdr_len = htole16(static_cast<uint16_t>(le16toh(h.hdr_len) + 4));
-              if (h.flags & VNET_F_NEEDS_CSUM) out.csum_start = htole16(static_cast<uint16_t>(le16toh(h.csum_start) + 4));
-            }
-            memcpy(superHdrs_ + static_cast<size_t>(outN_ - 1) * VNET_HDR_LEN, &out, VNET_HDR_LEN);
-            superLen_[outN_ - 1] = static_cast<int32_t>(shape.hdrs + tagLen + shape.mss);
-            nSuper_++;
-            superFrames_++;
-            continue;
-          }
-          // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
-          // MTU-sized frames as the NIC would have.
-          if (!Segment(f, inSlot, over, len, h, VlanTag{tagged, tpid, tci})) {
-            if (closed_) return false;
-            gso_++;
-          } else {
-            gsoSegmented_++;
-          }
-          continue;
-        }
-        if (len > inSlot) {  // larger than the MTU allows and not GSO: not a valid frame
-          truncated_++;
-          continue;
-        }
-        if (h.flags & VNET_F_NEEDS_CSUM) {
-          if (CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset))) csumFixed_++;
-        }
-      }
-      if (len > inSlot) {
-        truncated_++;
-        continue;
-      }
-      if (len < ETH_MIN_FRAME) {
-        runts_++;
-        continue;
-      }
-      uint32_t off = VLAN_RESERVE;
-      if (tagged) {
-        memmove(slot, f, 12);
-        Put16(slot + 12, tpid);
-        Put16(slot + 14, tci);
-        off = 0;
-        len += 4;
-        vlanRestored_++;
-      }
-      offs_[outN_] = static_cast<int32_t>(static_cast<size_t>(i) * slot_ + off);
-      lens_[outN_] = static_cast<int32_t>(len);
-      outN_++;
-      if (outN_ == outCap_ && !FlushOut()) return false;
+      if (!TakeMsg(static_cast<uint32_t>(i), msgs_[i].msg_len)) return false;
     }
     return FlushOut();
+  }
+
+  // Message i as received (len bytes, virtio-net header included): its tag from the aux data,
+  // then PacketFrame. False if JS closed the poller meanwhile.
+  bool TakeMsg(uint32_t i, size_t len) {
+    struct msghdr& m = msgs_[i].msg_hdr;
+    if (m.msg_flags & MSG_TRUNC) {
+      truncated_++;
+      return true;
+    }
+    // The 802.1Q tag AF_PACKET moved into metadata, if any.
+    VlanTag tag{false, 0, 0};
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+      struct tpacket_auxdata aux;
+      memcpy(&aux, CMSG_DATA(c), sizeof aux);
+      tag = TagOf(aux.tp_status, aux.tp_vlan_tpid, aux.tp_vlan_tci);
+    }
+    if (vnet_) {
+      if (len < VNET_HDR_LEN) {
+        shortVnet_++;
+        return true;
+      }
+      len -= VNET_HDR_LEN;
+    }
+    return PacketFrame(i, len, tag);
+  }
+
+  static VlanTag TagOf(uint32_t status, uint16_t tpid, uint16_t tci) {
+    if (!(status & TP_STATUS_VLAN_VALID)) return VlanTag{false, 0, 0};
+    return VlanTag{true, static_cast<uint16_t>((status & TP_STATUS_VLAN_TPID_VALID) ? tpid : ETH_P_8021Q), tci};
+  }
+
+  // The shared-memory receive path: up to maxFrames frames the kernel left in the ring, each
+  // copied into slot i as recvmmsg would have put it (one memcpy of a small frame; the ring slot
+  // goes back to the kernel at once), then the same checks as a received message. A slot marked
+  // TP_STATUS_COPY holds the head of a frame too long for it (a GSO super-frame from a peer with
+  // TSO on): the kernel queued that frame whole on the socket as well, and recvmsg takes it.
+  bool ReadRing(bool* drained, int* err) {
+    uint32_t i = 0;
+    const size_t inSlot = slot_ - VLAN_RESERVE;
+    while (i < maxFrames_) {
+      struct tpacket2_hdr* h = ring_.Next();
+      if (!h) {
+        *drained = true;
+        break;
+      }
+      const uint32_t st = h->tp_status;
+      if (st & TP_STATUS_COPY) {
+        ring_.Release();
+        PrepareMsg(i);
+        ssize_t r;
+        do {
+          r = recvmsg(fd_, &msgs_[i].msg_hdr, MSG_DONTWAIT);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) {
+          // The queued copy is gone (cannot happen while each COPY slot has one): counted.
+          truncated_++;
+          if (errno != EAGAIN) {
+            *err = errno;
+            break;
+          }
+          continue;
+        }
+        ringCopied_++;
+        if (!TakeMsg(i, static_cast<size_t>(r))) return false;
+        i++;
+        continue;
+      }
+      const size_t len = h->tp_len;
+      // Longer than a slot and no copy (copies off, or the socket's receive buffer was full).
+      if (h->tp_snaplen < len || len > inSlot + (overflow_ ? OVERFLOW_BYTES : 0)) {
+        ring_.Release();
+        truncated_++;
+        return true;
+      }
+      const uint8_t* f = PacketRxRing::Frame(h);
+      // With PACKET_VNET_HDR tpacket_rcv writes the header just before the MAC header.
+      if (vnet_) memcpy(&hdrs_[i], f - VNET_HDR_LEN, VNET_HDR_LEN);
+      uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_ + VLAN_RESERVE;
+      if (len <= inSlot) {
+        memcpy(slot, f, len);
+      } else {
+        memcpy(slot, f, inSlot);
+        memcpy(overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES, f + inSlot, len - inSlot);
+      }
+      const VlanTag tag = TagOf(st, h->tp_vlan_tpid, h->tp_vlan_tci);
+      ring_.Release();
+      ringFrames_++;
+      if (!PacketFrame(i, len, tag)) return false;
+      i++;
+    }
+    return FlushOut();
+  }
+
+  // Frame i, len bytes after its virtio-net header (in hdrs_[i]), lying 4 bytes into slot i with
+  // what did not fit in overflow i: checksum completed, tag put back, super-frame handed up whole
+  // or cut, or counted and dropped. False if JS closed the poller meanwhile.
+  bool PacketFrame(uint32_t i, size_t len, const VlanTag& vt) {
+    const size_t inSlot = slot_ - VLAN_RESERVE;
+    uint8_t* slot = buf_ + static_cast<size_t>(i) * slot_;
+    uint8_t* f = slot + VLAN_RESERVE;
+    const bool tagged = vt.present;
+    const uint16_t tpid = vt.tpid, tci = vt.tci;
+    if (vnet_) {
+      const VnetHdr& h = hdrs_[i];
+      if ((h.gso_type & ~VNET_GSO_ECN) != VNET_GSO_NONE) {
+        const uint8_t* over = overflow_ ? overflow_.get() + static_cast<size_t>(i) * OVERFLOW_BYTES : nullptr;
+        GsoShape shape;
+        const size_t tagLen = tagged ? 4 : 0;
+        // Whole, made contiguous (and its tag put back) in the segment area: the headers are
+        // all in the slot part, so they are parsed where they lie.
+        if (superLen_ && over && ParseGso(f, len, h, 0, &shape) && shape.hdrs <= inSlot && shape.nseg > 1 &&
+            shape.hdrs + tagLen + shape.mss <= slot_) {
+          uint8_t* o = Emit(len + tagLen);
+          if (!o) {
+            if (closed_) return false;
+            gso_++;
+            return true;
+          }
+          const size_t first = len < inSlot ? len : inSlot;
+          if (tagged) {
+            memcpy(o, f, 12);
+            Put16(o + 12, tpid);
+            Put16(o + 14, tci);
+            memcpy(o + 16, f + 12, first - 12);
+            vlanRestored_++;
+          } else {
+            memcpy(o, f, first);
+          }
+          memcpy(o + first + tagLen, over, len - first);
+          VnetHdr out = h;
+          if (tagged) {  // the offsets in the header count from the frame's start
+            out.hdr_len = htole16(static_cast<uint16_t>(le16toh(h.hdr_len) + 4));
+            if (h.flags & VNET_F_NEEDS_CSUM) out.csum_start = htole16(static_cast<uint16_t>(le16toh(h.csum_start) + 4));
+          }
+          memcpy(superHdrs_ + static_cast<size_t>(outN_ - 1) * VNET_HDR_LEN, &out, VNET_HDR_LEN);
+          superLen_[outN_ - 1] = static_cast<int32_t>(shape.hdrs + tagLen + shape.mss);
+          nSuper_++;
+          superFrames_++;
+          return true;
+        }
+        // A segmentation-offload super-frame (a veth peer or VM with TSO on): cut it into
+        // MTU-sized frames as the NIC would have.
+        if (!Segment(f, inSlot, over, len, h, VlanTag{tagged, tpid, tci})) {
+          if (closed_) return false;
+          gso_++;
+        } else {
+          gsoSegmented_++;
+        }
+        return true;
+      }
+      if (len > inSlot) {  // larger than the MTU allows and not GSO: not a valid frame
+        truncated_++;
+        return true;
+      }
+      if (h.flags & VNET_F_NEEDS_CSUM) {
+        if (CompleteChecksum(f, len, le16toh(h.csum_start), le16toh(h.csum_offset))) csumFixed_++;
+      }
+    }
+    if (len > inSlot) {
+      truncated_++;
+      return true;
+    }
+    if (len < ETH_MIN_FRAME) {
+      runts_++;
+      return true;
+    }
+    uint32_t off = VLAN_RESERVE;
+    if (tagged) {
+      memmove(slot, f, 12);
+      Put16(slot + 12, tpid);
+      Put16(slot + 14, tci);
+      off = 0;
+      len += 4;
+      vlanRestored_++;
+    }
+    offs_[outN_] = static_cast<int32_t>(static_cast<size_t>(i) * slot_ + off);
+    lens_[outN_] = static_cast<int32_t>(len);
+    outN_++;
+    if (outN_ == outCap_ && !FlushOut()) return false;
+    return true;
   }
 
   // SegmentOut: room for one output frame of len bytes in the segment area after the receive
@@ -627,6 +730,10 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
   uint32_t rxCount_ = 0;        // its buffers
   std::vector<uint32_t> used_;  // buffers whose frames the next JS call gets
   uint32_t nUsed_ = 0;
+  PacketRxRing ring_;     // the AF_PACKET receive ring, when asked for and allowed
+  int ringErrno_ = 0;     // why it was refused
+  // Frames taken from ring slots, and frames taken whole by recvmsg (COPY slots).
+  uint64_t ringFrames_ = 0, ringCopied_ = 0;
 };
 
 }  // namespace

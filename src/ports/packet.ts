@@ -1,8 +1,9 @@
 // PacketPort: a port on an existing netdev (veth end, vnet0, eth0) through an AF_PACKET socket.
 // Opens the promiscuous socket, turns off the receive offloads that would hand us frames
-// larger than the MTU, and puts them back on close.
+// larger than the MTU, and puts them back on close. Frames arrive through the poller's
+// shared-memory receive ring (PACKET_RX_RING) unless SOFTBR_PACKET_RING=off or the kernel refuses.
 import type { DriverDrops, PortIO } from '../bridge/port-io.js';
-import { FdIO, native, macBytesToNumber } from '../native/index.js';
+import { FdIO, native, macBytesToNumber, packetRingDefault } from '../native/index.js';
 import { FdPort } from './fd-port.js';
 
 export interface PacketPortOptions {
@@ -17,6 +18,8 @@ export interface PacketPortOptions {
   speedMbps?: number;
   /** Frames per receive batch / per native write. Default 64. */
   batchFrames?: number;
+  /** Receive through the shared-memory ring where the kernel allows it (FdIOOptions.packetRing). Default packetRingDefault(). */
+  packetRing?: boolean;
 }
 
 /** One offload setting changed at attach, for logs and for restoring on close. */
@@ -46,6 +49,7 @@ export class PacketPort extends FdPort implements PortIO {
     speed: number,
     changes: OffloadChange[],
     batch: number,
+    packetRing: boolean,
   ) {
     super(fd, new FdIO(fd, `packet ${name}`, {
       mode: 'packet',
@@ -53,6 +57,7 @@ export class PacketPort extends FdPort implements PortIO {
       maxFrameBytes: mtu + 22,
       rxBatchFrames: batch,
       txBatchFrames: batch,
+      packetRing,
     }));
     this.name = name;
     this.ifindex = ifindex;
@@ -78,7 +83,7 @@ export class PacketPort extends FdPort implements PortIO {
     }
     const speed = opts.speedMbps ?? (n.ethtoolSpeed(name) || 10000);
     try {
-      return new PacketPort(s.fd, name, s.ifindex, s.vnetHdr, mac, mtu, speed, changes, opts.batchFrames ?? 64);
+      return new PacketPort(s.fd, name, s.ifindex, s.vnetHdr, mac, mtu, speed, changes, opts.batchFrames ?? 64, opts.packetRing ?? packetRingDefault());
     } catch (err) {
       n.closeFd(s.fd);
       restoreOffloads(name, changes);
@@ -90,8 +95,8 @@ export class PacketPort extends FdPort implements PortIO {
   private kernelDrops = 0;
 
   /**
-   * The addon's drops, plus the frames the kernel dropped because the socket's receive queue was
-   * full (softbr did not read fast enough): those are `no_buffer` too, so no frame goes missing
+   * The addon's drops, plus the frames the kernel dropped because the socket's receive queue (or
+   * its receive ring) was full (softbr did not read fast enough): those are `no_buffer` too, so no frame goes missing
    * without a reason. Read when asked (show, /metrics), never per frame.
    */
   override driverDrops(): DriverDrops {

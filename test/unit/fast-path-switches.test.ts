@@ -1,0 +1,28 @@
+// The environment switches of the native fast paths (fd-io.ts): io_uring on TAP ports
+// (SOFTBR_IO_URING) and the AF_PACKET receive ring (SOFTBR_PACKET_RING), each on unless its
+// variable says off, in any of the spellings people use, and neither reading the other's.
+import { describe, expect, it } from 'vitest';
+import { ioUringDefault, packetRingDefault } from '../../src/native/fd-io.js';
+
+describe('ioUringDefault', () => {
+  it('is on when SOFTBR_IO_URING is unset or says anything but off', () => {
+    expect(ioUringDefault({})).toBe(true);
+    expect(ioUringDefault({ SOFTBR_IO_URING: 'on' })).toBe(true);
+    expect(ioUringDefault({ SOFTBR_IO_URING: '1' })).toBe(true);
+  });
+  it('is off for off, 0, no, false in any case', () => {
+    for (const v of ['off', 'OFF', '0', 'no', 'False']) expect(ioUringDefault({ SOFTBR_IO_URING: v })).toBe(false);
+  });
+});
+
+describe('packetRingDefault', () => {
+  it('is on when SOFTBR_PACKET_RING is unset or says anything but off', () => {
+    expect(packetRingDefault({})).toBe(true);
+    expect(packetRingDefault({ SOFTBR_PACKET_RING: 'on' })).toBe(true);
+    expect(packetRingDefault({ SOFTBR_IO_URING: 'off' })).toBe(true);
+  });
+  it('is off for off, 0, no, false in any case', () => {
+    for (const v of ['off', 'Off', '0', 'no', 'FALSE']) expect(packetRingDefault({ SOFTBR_PACKET_RING: v })).toBe(false);
+    expect(ioUringDefault({ SOFTBR_PACKET_RING: 'off' })).toBe(true);
+  });
+});

@@ -559,7 +559,7 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
       if (h->tp_snaplen < len || len > inSlot + (overflow_ ? OVERFLOW_BYTES : 0)) {
         ring_.Release();
         truncated_++;
-        return true;
+        continue;  // the frames collected so far still go up below
       }
       const uint8_t* f = PacketRxRing::Frame(h);
       // With PACKET_VNET_HDR tpacket_rcv writes the header just before the MAC header.

@@ -305,6 +305,8 @@ export interface NativeConstants {
   RTM_DELLINK: number;
   IFLA_IFNAME: number;
   VNET_HDR_LEN: number;
+  /** Largest GSO super-frame the addon reads whole or segments (common.h OVERFLOW_BYTES): the room a receive buffer keeps for one. */
+  SUPER_FRAME_BYTES: number;
   WRITER_SOURCES: number;
 }
 

@@ -157,11 +157,11 @@ export class FdIO {
     // one buffer per frame, each a slot — or, with vnet headers, a header and a super-frame.
     const ioUring = opts.mode === 'tap' && opts.ioUring === true;
     const uringBufBytes = ioUring && (rxFrames & (rxFrames - 1)) === 0
-      ? (vnetTap ? roundUp(n.constants.VNET_HDR_LEN + this.slotBytes + 65536, 64) : this.slotBytes)
+      ? (vnetTap ? roundUp(n.constants.VNET_HDR_LEN + this.slotBytes + n.constants.SUPER_FRAME_BYTES, 64) : this.slotBytes)
       : 0;
     const packed = uringBufBytes > 0
       ? uringBufBytes * rxFrames
-      : vnetTap ? this.slotBytes * rxFrames + 2 * (this.slotBytes + 65536) : this.slotBytes * rxFrames;
+      : vnetTap ? this.slotBytes * rxFrames + 2 * (this.slotBytes + n.constants.SUPER_FRAME_BYTES) : this.slotBytes * rxFrames;
     this.rxBuf = new Uint8Array(packed + (segArea ? this.slotBytes * rxFrames : 0));
     this.rxOffs = new Int32Array(rxFrames * (segArea ? 2 : 1));
     this.rxLens = new Int32Array(rxFrames * (segArea ? 2 : 1));

@@ -63,6 +63,7 @@ Napi::Value SegmentSuper(const Napi::CallbackInfo& info) {
 void RegisterGso(Napi::Env env, Napi::Object exports, Napi::Object c) {
   exports.Set("segmentSuper", Napi::Function::New(env, SegmentSuper));
   c.Set("VNET_HDR_LEN", static_cast<uint32_t>(VNET_HDR_LEN));
+  c.Set("SUPER_FRAME_BYTES", static_cast<uint32_t>(OVERFLOW_BYTES));
 }
 
 }  // namespace softbr

@@ -5,8 +5,7 @@
 import type { RxOffload, RxSink } from '../bridge/port-io.js';
 import { native } from './binding.js';
 
-/** Largest GSO super-frame (the kernel's gso_max_size), and the most segments one can make. */
-const SUPER_BYTES = 65536;
+/** The most segments one super-frame can make. */
 const MAX_SEGMENTS = 1024;
 
 interface SegmentArea {
@@ -22,7 +21,7 @@ interface SegmentArea {
 let area: SegmentArea | null = null;
 function segmentArea(): SegmentArea {
   // a super-frame's segments repeat its headers: two super-frames' worth is room for the smallest MSS
-  area ??= { buf: new Uint8Array(2 * SUPER_BYTES + 8 * MAX_SEGMENTS), offs: new Int32Array(MAX_SEGMENTS), lens: new Int32Array(MAX_SEGMENTS), cutOf: null, cutAt: -1, cutCount: 0 };
+  area ??= { buf: new Uint8Array(2 * native().constants.SUPER_FRAME_BYTES + 8 * MAX_SEGMENTS), offs: new Int32Array(MAX_SEGMENTS), lens: new Int32Array(MAX_SEGMENTS), cutOf: null, cutAt: -1, cutCount: 0 };
   return area;
 }
 

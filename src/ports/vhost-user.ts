@@ -15,9 +15,6 @@ import { parseMac, randomLocalMac } from '../frame/mac.js';
 import { bufferCopy } from '../frame/bytes.js';
 import { native, errnoName, deliverBatch, SuperFrames, type NativeVhost, type VhostEvent, type VhostStats } from '../native/index.js';
 
-/** Room for one received super-frame besides a slot (the kernel's gso_max_size). */
-const SUPER_BYTES = 65536;
-
 export type VhostRole = 'server' | 'client';
 
 export interface VhostUserPortOptions {
@@ -113,7 +110,7 @@ export class VhostUserPort implements PortIO {
     this.slotBytes = roundUp(this.mtu + 22, 64);
     const offload = opts.offload !== false;
     // frames are packed; with offloads a read needs room for a super-frame: two besides the slots
-    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames + (offload ? 2 * (this.slotBytes + SUPER_BYTES) : 0));
+    this.rxBuf = new Uint8Array(this.slotBytes * rxFrames + (offload ? 2 * (this.slotBytes + native().constants.SUPER_FRAME_BYTES) : 0));
     this.superFrames = offload ? new SuperFrames(rxFrames) : null;
     this.sendSuper = offload ? (buf, off, len, o, i) => this.queueSuper(buf, off, len, o, i) : undefined;
     this.rxOffs = new Int32Array(rxFrames);

@@ -78,13 +78,19 @@ constexpr uint64_t OFFLOAD_FEATURES = F_CSUM | F_GUEST_CSUM | F_GUEST_TSO4 | F_G
 // ... and, when the sink takes super-frames whole, the guest may send TCP super-frames. Not UFO
 // (gso.cc does not fragment) nor USO (bits past 53 do not survive a JS number; QEMU 7.2 has none).
 constexpr uint64_t HOST_GSO_FEATURES = F_HOST_TSO4 | F_HOST_TSO6 | F_HOST_ECN;
+// Whether `features` negotiated super-frames of virtio-net gso_type `type` in one direction,
+// whose TSO4, TSO6 and ECN bits are given (HOST_* for what the guest sends, GUEST_* for what it
+// takes): TCP over IPv4 or IPv6 only, and the ECN flag only with its own bit.
+bool GsoNegotiated(uint64_t features, uint8_t type, uint64_t tso4, uint64_t tso6, uint64_t ecn) {
+  if ((type & VNET_GSO_ECN) != 0 && (features & ecn) == 0) return false;
+  const uint8_t kind = type & static_cast<uint8_t>(~VNET_GSO_ECN);
+  return kind == VNET_GSO_TCPV4 ? (features & tso4) != 0 : kind == VNET_GSO_TCPV6 ? (features & tso6) != 0 : false;
+}
+
 // Whether a guest that negotiated `features` takes a super-frame of virtio-net gso_type `type`
 // whole (header included); otherwise it gets the super-frame's checksummed segments.
 bool GuestTakesGso(uint64_t features, uint8_t type) {
-  if ((features & F_GUEST_CSUM) == 0) return false;
-  if ((type & VNET_GSO_ECN) != 0 && (features & F_GUEST_ECN) == 0) return false;
-  const uint8_t kind = type & static_cast<uint8_t>(~VNET_GSO_ECN);
-  return kind == VNET_GSO_TCPV4 ? (features & F_GUEST_TSO4) != 0 : kind == VNET_GSO_TCPV6 ? (features & F_GUEST_TSO6) != 0 : false;
+  return (features & F_GUEST_CSUM) != 0 && GsoNegotiated(features, type, F_GUEST_TSO4, F_GUEST_TSO6, F_GUEST_ECN);
 }
 
 constexpr uint64_t PROTO_MQ = 1ull << 0;
@@ -1075,9 +1081,7 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
       // a super-frame's checksum is always left to the segmenter (as Linux sends them): that is
       // what lets it travel whole to any port that takes it
       if (!csum) return -1;
-      const uint64_t need = type == VNET_GSO_TCPV4 ? F_HOST_TSO4 : type == VNET_GSO_TCPV6 ? F_HOST_TSO6 : 0;
-      if (need == 0 || (features_ & need) == 0) return -1;
-      if ((h.gso_type & VNET_GSO_ECN) != 0 && (features_ & F_HOST_ECN) == 0) return -1;
+      if (!GsoNegotiated(features_, h.gso_type, F_HOST_TSO4, F_HOST_TSO6, F_HOST_ECN)) return -1;
       if (le16toh(h.gso_size) == 0 || superLen_ == nullptr) return -1;
       GsoShape shape;
       // and of the IP version its kind says: the header goes on with the frame to other peers

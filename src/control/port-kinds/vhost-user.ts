@@ -26,6 +26,14 @@ async function openVhost(spec: VhostUserSpec, log: (m: string) => void) {
   }
 }
 
+/** `[NAME=]/PATH[,offload=on|off]` of either kind; `offload` only when the spec says it. */
+function parseVhost(kind: VhostUserSpec['kind'], body: string, spec: string): VhostUserSpec {
+  const { name, rest } = splitName(spec, body, kind);
+  const o = takeOnOff(spec, rest, 'offload');
+  const parsed: VhostUserSpec = { kind, ...unixSocketSpec(spec, name, o.rest, kind, `${kind}:/run/vm1.sock`) };
+  return o.on === undefined ? parsed : { ...parsed, offload: o.on };
+}
+
 export const vhostUserKind = definePortKind<VhostUserSpec>({
   kind: 'vhost-user',
   word: 'vhost-user',
@@ -39,12 +47,7 @@ export const vhostUserKind = definePortKind<VhostUserSpec>({
       + '  that travel whole to ports that take them; `offload=off` keeps them off. See "vhost-user\n'
       + '  ports" below.',
   ],
-  parse(body, spec) {
-    const { name, rest } = splitName(spec, body, 'vhost-user');
-    const o = takeOnOff(spec, rest, 'offload');
-    const parsed: VhostUserSpec = { kind: 'vhost-user', ...unixSocketSpec(spec, name, o.rest, 'vhost-user', 'vhost-user:/run/vm1.sock') };
-    return o.on === undefined ? parsed : { ...parsed, offload: o.on };
-  },
+  parse: (body, spec) => parseVhost('vhost-user', body, spec),
   open: openVhost,
 });
 
@@ -57,11 +60,6 @@ export const vhostUserClientKind = definePortKind<VhostUserSpec>({
       + '  (`-chardev socket,id=c0,path=PATH,server=on,wait=off`) and softbr connects, retrying every\n'
       + '  second until it can and again whenever the connection ends (QEMU or softbr restarted).',
   ],
-  parse(body, spec) {
-    const { name, rest } = splitName(spec, body, 'vhost-user-client');
-    const o = takeOnOff(spec, rest, 'offload');
-    const parsed: VhostUserSpec = { kind: 'vhost-user-client', ...unixSocketSpec(spec, name, o.rest, 'vhost-user-client', 'vhost-user-client:/run/vm1.sock') };
-    return o.on === undefined ? parsed : { ...parsed, offload: o.on };
-  },
+  parse: (body, spec) => parseVhost('vhost-user-client', body, spec),
   open: openVhost,
 });

@@ -88,7 +88,7 @@ export interface WriterStats {
   /** Frames not sent, by the errno name that stopped them. */
   drops: Record<string, number>;
   lastErrno: string | null;
-  /** Batches go out as one io_uring submission each (a TAP writer that asked for it and got it). */
+  /** Batches of two or more frames go out as one io_uring submission each, a lone frame with write() (a TAP writer that asked for io_uring and got it). */
   ioUring: boolean;
   ioUringBatches: number;
   /** Why io_uring was refused (ENOSYS, EPERM…) when it was asked for, else null. */
@@ -157,7 +157,7 @@ export interface NativeWriter {
 
 export interface NativeWriterCtor {
   /** Frame i is offs[i] .. offs[i]+lens[i] of the buffer set as source srcs[i] (setSource). */
-  /** ioUring (MODE_TAP only): send each batch as one io_uring submission when the kernel allows it. */
+  /** ioUring (MODE_TAP only): send each batch of two or more frames as one io_uring submission when the kernel allows it. */
   new (fd: number, mode: number, vnetHdr: boolean, srcs: Int32Array, offs: Int32Array, lens: Int32Array, ioUring?: boolean): NativeWriter;
 }
 

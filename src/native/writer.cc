@@ -187,7 +187,10 @@ class Writer : public Napi::ObjectWrap<Writer> {
   }
 
   int WriteTap(uint32_t count) {
-    if (uring_.ready()) return WriteTapUring(count);
+    // A lone frame goes out with write(): io_uring saves system calls only when there are
+    // several to save, and its submission costs more than one write (a ping through two TAP
+    // ports, softbr and ping on one CPU: 25.0 -> 23.4 us of CPU per round trip).
+    if (uring_.ready() && count > 1) return WriteTapUring(count);
     int sent = 0, err = 0;
     for (uint32_t i = 0; i < count; i++) {
       ssize_t r;

@@ -4,7 +4,7 @@
 // kernel side is moved into another network namespace.
 import type { PortIO } from '../bridge/port-io.js';
 import { parseMac } from '../frame/mac.js';
-import { FdIO, ioUringDefault, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
+import { FdIO, ioUringDefault, ioUringReadDefault, native, macNumberToBytes, macBytesToNumber } from '../native/index.js';
 import { FdPort } from './fd-port.js';
 
 export interface TapPortOptions {
@@ -37,8 +37,10 @@ export interface TapPortOptions {
    * left to us are completed. Default true.
    */
   offload?: boolean;
-  /** Batches through io_uring where the kernel allows it (FdIOOptions.ioUring). Default ioUringDefault(). */
+  /** Batches writes through io_uring where the kernel allows it (FdIOOptions.ioUring). Default ioUringDefault(). */
   ioUring?: boolean;
+  /** With ioUring, also receives through an io_uring multishot read (FdIOOptions.ioUringRead). Default ioUringReadDefault(). */
+  ioUringRead?: boolean;
 }
 
 export class TapPort extends FdPort implements PortIO {
@@ -74,6 +76,7 @@ export class TapPort extends FdPort implements PortIO {
       rxBatchFrames: batch,
       txBatchFrames: batch,
       ioUring: opts.ioUring ?? ioUringDefault(),
+      ioUringRead: opts.ioUringRead ?? ioUringReadDefault(),
     }));
     this.offloadFlags = offloadFlags;
     this.name = name;

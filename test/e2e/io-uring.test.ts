@@ -1,8 +1,9 @@
 // TAP ports on io_uring (src/native/uring.cc): the multishot read over provided buffers and the
 // batched writes, against real TAPs whose kernel sides sit in network namespaces, joined by a
 // trivial in-test forwarder. Proves that frames cross both ways through the rings, that a read
-// which ran out of buffers is armed again without losing a frame, and that the read()/write()
-// path still works when io_uring is not asked for. Root only; everything is removed afterwards.
+// which ran out of buffers is armed again without losing a frame, that a port reads with read()
+// and writes through io_uring by default, and that the read()/write() path still works when
+// io_uring is not asked for. Root only; everything is removed afterwards.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RxSink } from '../../src/bridge/port-io.js';
@@ -79,7 +80,7 @@ describe.skipIf(why !== '')('TAP ports on io_uring (root)', () => {
   it.skipIf(!kernelAllowsIoUring())('frames cross both ways through the rings; a read that ran out of buffers is armed again and nothing is lost', async () => {
     // 4 buffers per port, a preload of 48 pings in flight and a sink that stalls its first
     // batches: the kernel fills every buffer while JS is busy and the multishot read ends.
-    const { lab, h1, a, b } = await pair('fu', 1, { batchFrames: 4 });
+    const { lab, h1, a, b } = await pair('fu', 1, { batchFrames: 4, ioUringRead: true });
     wire(a, b, 6, 20);
     for (const p of [a, b]) {
       const s = p.stats();
@@ -102,6 +103,19 @@ describe.skipIf(why !== '')('TAP ports on io_uring (root)', () => {
     expect(sa.rx.batches).toBeLessThan(sa.rx.frames); // several frames per JS call
   });
 
+  it('by default a TAP reads with read() and writes batches through io_uring', async () => {
+    const { lab, h1, a, b } = await pair('fd', 4, {});
+    wire(a, b);
+    for (const p of [a, b]) {
+      expect(p.stats().rx.ioUring).toBe(false);
+      expect(p.stats().tx.ioUring).toBe(kernelAllowsIoUring());
+    }
+    const ping = await lab.exec(h1, 'ping', ['-f', '-l', '16', '-c', '500', '-W', '2', '10.198.4.2'], { allowFail: true, timeoutMs: 30_000 });
+    expect(ping.stdout).toMatch(/500 packets transmitted, 500 received, 0% packet loss/);
+    if (kernelAllowsIoUring()) expect(a.stats().tx.ioUringBatches + b.stats().tx.ioUringBatches).toBeGreaterThan(0);
+    expect(a.stats().rx.ioUringRearms).toBe(0);
+  });
+
   it('ioUring: false keeps read()/write(), and a batch size that is not a power of two reads with read() but still writes through io_uring', async () => {
     const { lab, h1, a, b } = await pair('fb', 2, { ioUring: false });
     wire(a, b);
@@ -111,7 +125,7 @@ describe.skipIf(why !== '')('TAP ports on io_uring (root)', () => {
     expect(ping.stdout).toMatch(/500 packets transmitted, 500 received, 0% packet loss/);
     expect(a.stats().tx.ioUringBatches).toBe(0);
 
-    const m = await pair('fl', 3, { batchFrames: 48 });
+    const m = await pair('fl', 3, { batchFrames: 48, ioUringRead: true });
     wire(m.a, m.b);
     expect(m.a.stats().rx.ioUring).toBe(false);
     expect(m.a.stats().tx.ioUring).toBe(kernelAllowsIoUring());

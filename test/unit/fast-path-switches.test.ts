@@ -1,8 +1,9 @@
 // The environment switches of the native fast paths (fd-io.ts): io_uring on TAP ports
 // (SOFTBR_IO_URING) and the AF_PACKET receive ring (SOFTBR_PACKET_RING), each on unless its
-// variable says off, in any of the spellings people use, and neither reading the other's.
+// variable says off, io_uring reads on TAP ports (SOFTBR_IO_URING_READ), off unless its variable
+// says on, in any of the spellings people use, and none reading another's.
 import { describe, expect, it } from 'vitest';
-import { ioUringDefault, packetRingDefault } from '../../src/native/fd-io.js';
+import { ioUringDefault, ioUringReadDefault, packetRingDefault } from '../../src/native/fd-io.js';
 
 describe('ioUringDefault', () => {
   it('is on when SOFTBR_IO_URING is unset or says anything but off', () => {
@@ -24,5 +25,17 @@ describe('packetRingDefault', () => {
   it('is off for off, 0, no, false in any case', () => {
     for (const v of ['off', 'Off', '0', 'no', 'FALSE']) expect(packetRingDefault({ SOFTBR_PACKET_RING: v })).toBe(false);
     expect(ioUringDefault({ SOFTBR_PACKET_RING: 'off' })).toBe(true);
+  });
+});
+
+describe('ioUringReadDefault', () => {
+  it('is off when SOFTBR_IO_URING_READ is unset or says off, 0, no, false', () => {
+    expect(ioUringReadDefault({})).toBe(false);
+    expect(ioUringReadDefault({ SOFTBR_IO_URING: 'on' })).toBe(false);
+    for (const v of ['off', 'OFF', '0', 'no', 'False']) expect(ioUringReadDefault({ SOFTBR_IO_URING_READ: v })).toBe(false);
+  });
+  it('is on when it says on, 1, yes', () => {
+    for (const v of ['on', 'ON', '1', 'yes']) expect(ioUringReadDefault({ SOFTBR_IO_URING_READ: v })).toBe(true);
+    expect(ioUringDefault({ SOFTBR_IO_URING_READ: 'off' })).toBe(true);
   });
 });

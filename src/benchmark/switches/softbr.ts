@@ -1,7 +1,8 @@
 // softbr as the switch under test: a private daemon (own control socket in the run's temp dir, no
 // metrics) with one bridge whose two ports are TAPs it creates or veth ends it attaches by name.
 // softbr-tap-rw is softbr-tap with io_uring turned off (SOFTBR_IO_URING=off), to show what the
-// batched rings win side by side.
+// batched writes win side by side; softbr-tap-uring also reads through io_uring
+// (SOFTBR_IO_URING_READ=on), to show the multishot read against read().
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh } from '../../lab/sh.js';
@@ -13,12 +14,12 @@ async function cli(sock: string, args: string[]): Promise<void> {
   await sh(process.execPath, [SOFTBR_BIN, '--control', sock, ...args]);
 }
 
-async function start(env: BenchEnv, ports: PortKind, ioUring = true): Promise<RunningSwitch> {
+async function start(env: BenchEnv, ports: PortKind, daemonEnv: NodeJS.ProcessEnv = {}): Promise<RunningSwitch> {
   const sock = join(env.dir, 'softbr-control.sock');
   // --perf-basic-prof-only-functions: V8 names its JIT code in /tmp/perf-PID.map for perf
   const nodeFlags = env.perfMap ? ['--perf-basic-prof-only-functions'] : [];
   const d = env.procs.start(process.execPath, [...nodeFlags, SOFTBR_BIN, '--control', sock, 'daemon', '--no-metrics'], {
-    env: ioUring ? process.env : { ...process.env, SOFTBR_IO_URING: 'off' },
+    env: { ...process.env, ...daemonEnv },
   });
   try {
     await env.procs.waitUntil(d, 'control socket', () => existsSync(sock), 15_000);
@@ -43,5 +44,6 @@ async function start(env: BenchEnv, ports: PortKind, ioUring = true): Promise<Ru
 }
 
 export const softbrTap: SwitchDriver = { info: SWITCHES['softbr-tap'], tools: [], start: (env) => start(env, 'tap') };
-export const softbrTapRw: SwitchDriver = { info: SWITCHES['softbr-tap-rw'], tools: [], start: (env) => start(env, 'tap', false) };
+export const softbrTapRw: SwitchDriver = { info: SWITCHES['softbr-tap-rw'], tools: [], start: (env) => start(env, 'tap', { SOFTBR_IO_URING: 'off' }) };
+export const softbrTapUring: SwitchDriver = { info: SWITCHES['softbr-tap-uring'], tools: [], start: (env) => start(env, 'tap', { SOFTBR_IO_URING_READ: 'on' }) };
 export const softbrVeth: SwitchDriver = { info: SWITCHES['softbr-veth'], tools: [], start: (env) => start(env, 'veth') };

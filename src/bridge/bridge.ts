@@ -23,6 +23,7 @@ import {
   FLOOD_KIND_NAMES, type FloodKindName,
 } from './egress.js';
 import { BridgePort, type PortFlags, type PortOwner } from './port.js';
+import { countersAsDoubles } from './counters.js';
 import { StormControl } from './storm.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
@@ -68,6 +69,12 @@ export interface AddPortOptions extends Partial<PortFlags> {
   /** RSTP edge port (AdminEdge): leads to hosts only, forwards at once. */
   edge?: boolean;
 }
+
+/** The bridge's counter fields, Double from the start (counters.ts). */
+const BRIDGE_COUNTERS = [
+  'rxFrames', 'forwarded', 'flooded', 'unknownUnicastFlooded', 'filtered', 'learned', 'aged', 'moved', 'evicted', 'flushed',
+  'notLearnedTableFull', 'pinnedSourceSeen', 'mcastMalformed', 'mcastForwarded',
+] as const;
 
 export class Bridge {
   readonly name: string;
@@ -166,6 +173,7 @@ export class Bridge {
       throw new RangeError(`bridge name '${opts.name}': ${NAME_RULE}`);
     }
     this.name = opts.name;
+    countersAsDoubles(this, BRIDGE_COUNTERS);
     this.clock = opts.clock;
     this.mac = opts.mac ?? randomLocalMac();
     this.fdb = new Fdb(opts);

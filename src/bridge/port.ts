@@ -8,6 +8,7 @@ import type { PortIO } from './port-io.js';
 import { PORT_DISABLED } from '../stp/port-state.js';
 import type { Impairer } from '../impair/impairer.js';
 import type { StormControl } from './storm.js';
+import { countersAsDoubles } from './counters.js';
 
 /** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
 export interface PortCapture {
@@ -42,6 +43,12 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 /** Drop reasons as metric label values, in the order of the counters below. */
 export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm', 'too_big', 'mirror_drop', 'analyser'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/** The counter fields, Double from the start (counters.ts). */
+export const PORT_COUNTERS = [
+  'rxFrames', 'rxBytes', 'txFrames', 'txBytes', 'txFlooded', 'dropMalformed', 'dropStpBlocked', 'dropFiltered',
+  'dropNoBuffer', 'dropTxError', 'dropLimit', 'dropLinkLocal', 'dropVlan', 'dropStorm', 'dropMirror', 'dropAnalyser',
+] as const;
 
 export class BridgePort {
   /** 0 is the bridge's own host port (br0); real ports are numbered from 1 as the kernel does. */
@@ -141,6 +148,7 @@ export class BridgePort {
     this.floodBroadcast = flags.floodBroadcast ?? d.floodBroadcast;
     this.floodMulticast = flags.floodMulticast ?? d.floodMulticast;
     this.hairpin = flags.hairpin ?? d.hairpin;
+    countersAsDoubles(this, PORT_COUNTERS);
   }
 
   get name(): string { return this.io.name; }

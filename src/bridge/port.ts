@@ -1,5 +1,6 @@
 // One port of a bridge: its driver, STP-driven state, forwarding flags and counters. Counters are
-// plain number fields the metrics layer reads at scrape time; nothing here allocates per frame.
+// plain number fields the metrics layer reads at scrape time, Double from the start (counters.ts);
+// nothing here allocates per frame.
 // The facts the bridge's per-class flood lists are built from (up, state, the flags, the analyser
 // role) are readonly outside this class and change only through setUp/setState/setFlags/
 // setAnalyser, which tell the owning bridge to rebuild its lists: the flood loop then checks only

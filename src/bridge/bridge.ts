@@ -1,6 +1,9 @@
 // The Bridge: ports, the ingress pipeline (validate → link-local → port state → learn → decide →
 // egress; its rules are the predicates of ingress.ts and egress.ts), flooding, counters and
-// events. No I/O: drivers are handed in as PortIO objects and time comes from the injected clock.
+// events. A flood walks a list kept per flood class of the ports it may go to (floodListed:
+// up, forwarding, flag on, not an analyser), rebuilt when a port reports a change, and checks
+// only ingress/hairpin and VLAN membership per port and frame (mayFloodListed). No I/O: drivers
+// are handed in as PortIO objects and time comes from the injected clock.
 import { formatMac, randomLocalMac, macFromHiLo } from '../frame/mac.js';
 import {
   Fdb, type FdbOptions, FDB_TO_HOST,
@@ -16,10 +19,11 @@ import {
   stateReceives, stateForwards, ingressVid, vlanMember,
 } from './ingress.js';
 import {
-  mayForward, mayFlood, egressCheck, EG_VLAN, groupClass, localInAnyVlan, CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST,
+  mayForward, mayFloodListed, floodListed, egressCheck, EG_VLAN, groupClass, localInAnyVlan, CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST,
   FLOOD_KIND_NAMES, type FloodKindName,
 } from './egress.js';
-import { BridgePort, type PortFlags } from './port.js';
+import { BridgePort, type PortFlags, type PortOwner } from './port.js';
+import { countersAsDoubles } from './counters.js';
 import { StormControl } from './storm.js';
 import type { BridgeEvent, EventListener } from './events.js';
 import { isName, NAME_RULE } from './names.js';
@@ -66,6 +70,12 @@ export interface AddPortOptions extends Partial<PortFlags> {
   edge?: boolean;
 }
 
+/** The bridge's counter fields, Double from the start (counters.ts). */
+const BRIDGE_COUNTERS = [
+  'rxFrames', 'forwarded', 'flooded', 'unknownUnicastFlooded', 'filtered', 'learned', 'aged', 'moved', 'evicted', 'flushed',
+  'notLearnedTableFull', 'pinnedSourceSeen', 'mcastMalformed', 'mcastForwarded',
+] as const;
+
 export class Bridge {
   readonly name: string;
   readonly clock: Clock;
@@ -79,8 +89,15 @@ export class Bridge {
   readonly ports: (BridgePort | undefined)[] = [];
   /** The same ports, compact. */
   private portList: BridgePort[] = [];
-  /** The ports floods go to: portList without mirror analysers. */
+  /** portList without mirror analysers: the candidates for snooped group frames and queries. */
   private floodList: BridgePort[] = [];
+  /**
+   * By flood class (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST): the ports of floodList that
+   * floodListed() admits. New arrays on each rebuild, so a loop over the old ones is unaffected.
+   */
+  private classLists: BridgePort[][] = [[], [], []];
+  /** What this bridge's ports tell when their up/state/flags/analyser role change. */
+  private readonly portOwner: PortOwner = { portChanged: () => this.rebuildFloodLists() };
   /** Mirror sessions by name (mirror.ts). */
   readonly mirrors = new Map<string, MirrorSession>();
   /** IGMP/MLD snooping (the kernel's multicast_snooping): group frames go by the mdb. Off: flooded. */
@@ -156,6 +173,7 @@ export class Bridge {
       throw new RangeError(`bridge name '${opts.name}': ${NAME_RULE}`);
     }
     this.name = opts.name;
+    countersAsDoubles(this, BRIDGE_COUNTERS);
     this.clock = opts.clock;
     this.mac = opts.mac ?? randomLocalMac();
     this.fdb = new Fdb(opts);
@@ -212,11 +230,12 @@ export class Bridge {
     const port = new BridgePort(no, io, mac, !!opts.host, opts);
     this.ports[no] = port;
     this.portList.push(port);
-    this.floodList.push(port);
+    port.owner = this.portOwner;
+    this.rebuildFloodLists();
     this.fdb.addStatic(0, mac, no, true, this.clock.now());
     this.emit({ type: 'port-added', bridge: this.name, port: io.name, no, kind: io.kind });
     if (opts.host) {
-      port.state = PORT_FORWARDING;
+      port.setState(PORT_FORWARDING);
     } else {
       this.stp.addPort(no, { mac, speedMbps: io.speedMbps, priority: opts.priority, pathCost: opts.pathCost, edge: opts.edge, up: true });
     }
@@ -230,19 +249,32 @@ export class Bridge {
     if (!port) throw new Error(`port '${name}' is not on bridge ${this.name}`);
     this.dropMirrorsOf(port);
     if (!port.isHost) this.stp.removePort(port.no);
-    port.state = PORT_DISABLED;
-    port.up = false;
+    port.owner = null;
+    port.setState(PORT_DISABLED);
+    port.setUp(false);
     this.setImpairment(port, 0, null);
     this.setImpairment(port, 1, null);
     this.ports[port.no] = undefined;
     this.portList = this.portList.filter((p) => p !== port);
-    this.floodList = this.floodList.filter((p) => p !== port);
+    this.rebuildFloodLists();
     const n = this.fdb.flush({ port: port.no, includePinned: true });
     this.flushed += n;
     this.mdb.removePort(port.no);
     port.io.close();
     this.emit({ type: 'port-removed', bridge: this.name, port: name, no: port.no });
     return port;
+  }
+
+  /** floodList and the per-class lists from portList and the ports' facts (floodListed()); control events only. */
+  private rebuildFloodLists(): void {
+    const list = this.portList.filter((p) => !p.analyser);
+    this.floodList = list;
+    this.classLists = [0, 1, 2].map((cls) => list.filter((p) => floodListed(p, cls)));
+  }
+
+  /** The ports a flood of class cls (0–2) is offered to before the per-frame checks (for tests). */
+  floodListOf(cls: number): readonly BridgePort[] {
+    return this.classLists[cls]!;
   }
 
   portByName(name: string): BridgePort | undefined {
@@ -271,9 +303,8 @@ export class Bridge {
 
   linkDown(port: BridgePort, reason: string): void {
     if (!port.up || this.ports[port.no] !== port) return;
-    port.up = false;
-    port.downReason = reason;
-    if (port.isHost) port.state = PORT_DISABLED;
+    port.setUp(false, reason);
+    if (port.isHost) port.setState(PORT_DISABLED);
     else this.stp.portDown(port.no);
     this.flushed += this.fdb.flush({ port: port.no });
     this.mdb.removePort(port.no, true);
@@ -282,9 +313,8 @@ export class Bridge {
 
   linkUp(port: BridgePort): void {
     if (port.up || this.ports[port.no] !== port) return;
-    port.up = true;
-    port.downReason = '';
-    if (port.isHost) port.state = PORT_FORWARDING;
+    port.setUp(true);
+    if (port.isHost) port.setState(PORT_FORWARDING);
     else this.stp.portUp(port.no);
     this.emit({ type: 'port-up', bridge: this.name, port: port.name });
   }
@@ -426,7 +456,11 @@ export class Bridge {
     }
   }
 
-  /** Sends to every port mayFlood() lets a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) out on. */
+  /**
+   * Sends a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) to every port
+   * mayFlood() lets it out on: the class's list holds the ports floodListed() admits, and
+   * mayFloodListed() is the rest of the rule, per port and frame.
+   */
   private flood(ingress: BridgePort, buf: Uint8Array, off: number, len: number, vid: number, cls: number): void {
     // storm control (storm.ts): off by default, then this one comparison is all it costs
     if (ingress.storm !== null && !ingress.storm.admit(cls, this.now())) {
@@ -435,11 +469,11 @@ export class Bridge {
     }
     if (cls === 0) this.unknownUnicastFlooded++;
     this.flooded++;
-    const list = this.floodList;
+    const list = this.classLists[cls]!;
     const vf = this.vlanFiltering;
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
-      if (!mayFlood(p, ingress, cls, vf, vid)) continue;
+      if (!mayFloodListed(p, ingress, vf, vid)) continue;
       p.txFlooded++;
       this.transmit(p, buf, off, len);
     }
@@ -830,9 +864,8 @@ export class Bridge {
     }
     this.mirrors.set(name, s);
     if (!to.analyser) {
-      to.analyser = true;
+      to.setAnalyser(true);
       to.mirrorBudget = MIRROR_BUDGET;
-      this.floodList = this.floodList.filter((p) => p !== to);
       // what it learned before is stale: its frames are no longer forwarded
       this.flushed += this.fdb.flush({ port: to.no });
     }
@@ -848,9 +881,8 @@ export class Bridge {
     this.mirrors.delete(name);
     const to = s.to;
     if (![...this.mirrors.values()].some((m) => m.to === to)) {
-      to.analyser = false;
+      to.setAnalyser(false);
       to.mirrorBudget = 0;
-      if (this.ports[to.no] === to) this.floodList = this.portList.filter((p) => !p.analyser);
     }
     this.emit({ type: 'mirror-removed', bridge: this.name, mirror: name });
   }
@@ -969,7 +1001,7 @@ export class Bridge {
         if (!p) return;
         const from = p.state;
         if (from === state) return;
-        p.state = state;
+        p.setState(state);
         // leaving the active topology invalidates what was learned there (kernel: delete by port)
         if (state === PORT_DISABLED) this.flushed += this.fdb.flush({ port: portNo });
         this.emit({ type: 'stp-state', bridge: this.name, port: p.name, from: PORT_STATE_NAMES[from] ?? String(from), to: PORT_STATE_NAMES[state] ?? String(state) });

@@ -1,8 +1,11 @@
 // The egress rules: where a frame of a given class may leave. One small predicate per rule
 // (hairpin, link up, forwarding state, flood flag, VLAN membership), combined by mayForward()
-// and mayFlood() for the fast path and by egressCheck() — "may it go out of port P, and if not
-// why not" — for the trace and for counting a refused unicast. Bridge.receive() and the trace
-// both use them, so the trace cannot disagree with what is done. Nothing here allocates.
+// and mayFlood() and by egressCheck() — "may it go out of port P, and if not why not" — for the
+// trace and for counting a refused unicast. mayFlood() is split in two: floodListed(), the facts
+// of the port alone (up, forwarding, the class's flood flag), which the Bridge evaluates when they
+// change to keep one flood list per class, and mayFloodListed(), what the flood loop still checks
+// per frame (ingress/hairpin, VLAN membership). Bridge.receive() and the trace both use them, so
+// the trace cannot disagree with what is done. Nothing here allocates.
 import type { Fdb } from '../fdb/fdb.js';
 import { macFromHiLo } from '../frame/mac.js';
 import type { BridgePort, DropReason } from './port.js';
@@ -66,8 +69,8 @@ export function unicastDropReason(code: number): DropReason {
   return code === EG_VLAN ? 'vlan' : 'filtered';
 }
 
-// The rules, one each. The fast path asks mayForward()/mayFlood() (booleans: cheapest to branch
-// on, and small enough to inline); egressCheck() composes the same rules in the order the trace
+// The rules, one each. The fast path asks mayForward()/mayFloodListed() (booleans: cheapest to
+// branch on, and small enough to inline); egressCheck() composes the same rules in the order the trace
 // reports them and names the first that refuses.
 
 /** The port the frame came in on takes it back only with hairpin on. */
@@ -96,16 +99,31 @@ export function mayForward(p: BridgePort, ingress: BridgePort, vlanFiltering: bo
 }
 
 /**
+ * The part of the flood rule that depends on port p alone: up, forwarding and p's flag for flood
+ * class cls on. The Bridge keeps, per class, the list of (non-analyser) ports for which this
+ * holds, rebuilt when a port tells it one of these facts changed (BridgePort.setUp/setState/
+ * setFlags), so the flood loop never asks it per frame.
+ */
+export function floodListed(p: BridgePort, cls: number): boolean {
+  return p.up && stateForwards(p.state) && floodFlagAllows(p, cls);
+}
+
+/**
+ * The part of the flood rule the flood loop checks per frame for a port on the class's list:
+ * hairpinAllows && vlanAllows, written out as mayForward is (it runs inside Bridge.receive()'s
+ * inlining budget). test/unit/egress.test.ts checks it against the rules for every case.
+ */
+export function mayFloodListed(p: BridgePort, ingress: BridgePort, vlanFiltering: boolean, vid: number): boolean {
+  return (p !== ingress || p.hairpin) && (!vlanFiltering || p.vlans === null || p.vlans[vid] === 1);
+}
+
+/**
  * May a flood of class cls (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST) leave on port p?
- * mayForward && floodFlagAllows, written out for the same reason as mayForward: the flood loop
- * runs inside Bridge.receive()'s inlining budget, and with the nested calls V8 left this a real
- * call per port (141 against 112 ns per frame flooded to 8 ports). test/unit/egress.test.ts
- * checks it against the rules for every case.
+ * floodListed && mayFloodListed: what the Bridge's per-class lists and its flood loop decide
+ * together. egressCheck() is EG_OK exactly when this holds (test/unit/egress.test.ts).
  */
 export function mayFlood(p: BridgePort, ingress: BridgePort, cls: number, vlanFiltering: boolean, vid: number): boolean {
-  return (p !== ingress || p.hairpin) && p.up && p.state === 3 &&
-    (cls === 0 ? p.floodUnicast : cls === 1 ? p.floodBroadcast : cls !== 2 || p.floodMulticast) &&
-    (!vlanFiltering || p.vlans === null || p.vlans[vid] === 1);
+  return floodListed(p, cls) && mayFloodListed(p, ingress, vlanFiltering, vid);
 }
 
 /**

@@ -1,9 +1,15 @@
 // One port of a bridge: its driver, STP-driven state, forwarding flags and counters. Counters are
-// plain number fields the metrics layer reads at scrape time; nothing here allocates per frame.
+// plain number fields the metrics layer reads at scrape time, Double from the start (counters.ts);
+// nothing here allocates per frame.
+// The facts the bridge's per-class flood lists are built from (up, state, the flags, the analyser
+// role) are readonly outside this class and change only through setUp/setState/setFlags/
+// setAnalyser, which tell the owning bridge to rebuild its lists: the flood loop then checks only
+// what varies per frame (egress.ts: floodListed / mayFloodListed).
 import type { PortIO } from './port-io.js';
 import { PORT_DISABLED } from '../stp/port-state.js';
 import type { Impairer } from '../impair/impairer.js';
 import type { StormControl } from './storm.js';
+import { countersAsDoubles } from './counters.js';
 
 /** Receives copies of frames crossing a port; dir 0 = received (in), 1 = sent (out). */
 export interface PortCapture {
@@ -23,6 +29,14 @@ export interface PortFlags {
   hairpin: boolean;
 }
 
+/** The bridge a port belongs to, told when a fact its flood lists depend on changes (Bridge keeps one). */
+export interface PortOwner {
+  portChanged(p: BridgePort): void;
+}
+
+/** The fields setUp/setState/setFlags/setAnalyser write: readonly to everyone else. */
+type Listed = { -readonly [K in 'up' | 'state' | 'analyser' | keyof PortFlags]: BridgePort[K] };
+
 export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
   learning: true, floodUnicast: true, floodBroadcast: true, floodMulticast: true, hairpin: false,
 };
@@ -30,6 +44,12 @@ export const DEFAULT_PORT_FLAGS: Readonly<PortFlags> = {
 /** Drop reasons as metric label values, in the order of the counters below. */
 export const DROP_REASONS = ['malformed', 'stp_blocked', 'filtered', 'no_buffer', 'tx_error', 'limit', 'link_local', 'vlan', 'impair_queue_full', 'storm', 'too_big', 'mirror_drop', 'analyser'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/** The counter fields, Double from the start (counters.ts). */
+export const PORT_COUNTERS = [
+  'rxFrames', 'rxBytes', 'txFrames', 'txBytes', 'txFlooded', 'dropMalformed', 'dropStpBlocked', 'dropFiltered',
+  'dropNoBuffer', 'dropTxError', 'dropLimit', 'dropLinkLocal', 'dropVlan', 'dropStorm', 'dropMirror', 'dropAnalyser',
+] as const;
 
 export class BridgePort {
   /** 0 is the bridge's own host port (br0); real ports are numbered from 1 as the kernel does. */
@@ -40,15 +60,21 @@ export class BridgePort {
   readonly mac: number;
   /** Largest frame accepted: MTU + 18. */
   readonly maxFrame: number;
-  state: number = PORT_DISABLED;
-  up = true;
+  /** STP port state (PORT_*); written through setState. */
+  readonly state: number = PORT_DISABLED;
+  /** Carrier; written through setUp. */
+  readonly up: boolean = true;
+  /** Why the link went down (setUp); '' while up. */
   downReason = '';
 
-  learning: boolean;
-  floodUnicast: boolean;
-  floodBroadcast: boolean;
-  floodMulticast: boolean;
-  hairpin: boolean;
+  // the flags (PortFlags); written through setFlags
+  readonly learning: boolean;
+  readonly floodUnicast: boolean;
+  readonly floodBroadcast: boolean;
+  readonly floodMulticast: boolean;
+  readonly hairpin: boolean;
+  /** The bridge told of changes to the fields above (Bridge.addPort sets it, removePort clears it). */
+  owner: PortOwner | null = null;
   /** VLAN given to untagged frames when the bridge filters VLANs. */
   pvid = 1;
   /** Member VLANs (1 = member) when the bridge filters VLANs; null = all. */
@@ -85,8 +111,8 @@ export class BridgePort {
   /** Frames received on this port while it is a mirror analyser, which forwards nothing. */
   dropAnalyser = 0;
 
-  /** A mirror session's destination (mirror.ts): takes copies only, forwards and learns nothing. */
-  analyser = false;
+  /** A mirror session's destination (mirror.ts): takes copies only, forwards and learns nothing. Written through setAnalyser. */
+  readonly analyser: boolean = false;
   /** Mirror copies it may still take before its next flush (MIRROR_BUDGET after each). */
   mirrorBudget = 0;
 
@@ -118,12 +144,12 @@ export class BridgePort {
     this.isHost = isHost;
     this.maxFrame = io.mtu + 18;
     const d = DEFAULT_PORT_FLAGS;
-    this.learning = d.learning;
-    this.floodUnicast = d.floodUnicast;
-    this.floodBroadcast = d.floodBroadcast;
-    this.floodMulticast = d.floodMulticast;
-    this.hairpin = d.hairpin;
-    this.setFlags(flags);
+    this.learning = flags.learning ?? d.learning;
+    this.floodUnicast = flags.floodUnicast ?? d.floodUnicast;
+    this.floodBroadcast = flags.floodBroadcast ?? d.floodBroadcast;
+    this.floodMulticast = flags.floodMulticast ?? d.floodMulticast;
+    this.hairpin = flags.hairpin ?? d.hairpin;
+    countersAsDoubles(this, PORT_COUNTERS);
   }
 
   get name(): string { return this.io.name; }
@@ -150,11 +176,35 @@ export class BridgePort {
   }
 
   setFlags(f: Partial<PortFlags>): void {
-    if (f.learning !== undefined) this.learning = f.learning;
-    if (f.floodUnicast !== undefined) this.floodUnicast = f.floodUnicast;
-    if (f.floodBroadcast !== undefined) this.floodBroadcast = f.floodBroadcast;
-    if (f.floodMulticast !== undefined) this.floodMulticast = f.floodMulticast;
-    if (f.hairpin !== undefined) this.hairpin = f.hairpin;
+    const w = this as Listed;
+    if (f.learning !== undefined) w.learning = f.learning;
+    if (f.floodUnicast !== undefined) w.floodUnicast = f.floodUnicast;
+    if (f.floodBroadcast !== undefined) w.floodBroadcast = f.floodBroadcast;
+    if (f.floodMulticast !== undefined) w.floodMulticast = f.floodMulticast;
+    if (f.hairpin !== undefined) w.hairpin = f.hairpin;
+    this.owner?.portChanged(this);
+  }
+
+  /** Carrier on or off; reason says why it went down (kept in downReason while down). */
+  setUp(up: boolean, reason = ''): void {
+    this.downReason = up ? '' : reason;
+    if (up === this.up) return;
+    (this as Listed).up = up;
+    this.owner?.portChanged(this);
+  }
+
+  /** The STP port state (PORT_*). */
+  setState(state: number): void {
+    if (state === this.state) return;
+    (this as Listed).state = state;
+    this.owner?.portChanged(this);
+  }
+
+  /** Makes the port a mirror analyser (it then gets no floods) or a port again. */
+  setAnalyser(on: boolean): void {
+    if (on === this.analyser) return;
+    (this as Listed).analyser = on;
+    this.owner?.portChanged(this);
   }
 
   /** The engine's counters plus what the driver dropped before or after the engine saw the frames. */

@@ -27,7 +27,7 @@ registerCommand('show', ({ daemon, args: a }) => daemon.showRows(a['bridge'] ===
 
 registerCommand('hairpin', ({ daemon, args: a }) => {
   const m = daemon.get(a['bridge']);
-  daemon.port(m, a['port']).hairpin = onOff(a['on'], 'hairpin mode');
+  daemon.port(m, a['port']).setFlags({ hairpin: onOff(a['on'], 'hairpin mode') });
   return null;
 });
 

@@ -133,7 +133,7 @@ function run(s: Scenario, useModel: boolean): void {
         caps[c.port]!.linkUp();
         break;
       case 'state':
-        if (bps[c.port]!.up) bps[c.port]!.state = c.state;
+        if (bps[c.port]!.up) bps[c.port]!.setState(c.state);
         break;
       case 'time':
         clock.advance(c.ms);

@@ -510,12 +510,12 @@ describe('Bridge: per-port limit', () => {
 describe('Bridge: port states', () => {
   it('learning state learns but does not forward; blocking drops', () => {
     const { br, p, bp, log } = setup(3);
-    bp[0]!.state = PORT_LEARNING;
+    bp[0]!.setState(PORT_LEARNING);
     p[0]!.inject(frame(MAC_BROADCAST, A));
     expect(log.frames).toEqual([]);
     expect(br.fdb.lookup(0, A, 1_000)).toBe(1);
     expect(bp[0]!.dropStpBlocked).toBe(1);
-    bp[1]!.state = PORT_BLOCKING;
+    bp[1]!.setState(PORT_BLOCKING);
     p[1]!.inject(frame(MAC_BROADCAST, B));
     expect(br.fdb.lookup(0, B, 1_000)).toBe(-1);
     expect(bp[1]!.dropStpBlocked).toBe(1);

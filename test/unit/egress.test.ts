@@ -1,9 +1,11 @@
 // The egress and ingress rules (src/bridge/egress.ts, ingress.ts) for every combination of their
 // inputs: the fast path's booleans (mayForward, mayFlood) allow exactly what egressCheck() allows,
-// egressCheck() names the first rule that refuses, and the written-out forms match the rules.
+// egressCheck() names the first rule that refuses, the written-out forms match the rules, and the
+// flood rule's two halves (floodListed: the per-class flood lists; mayFloodListed: the per-frame
+// loop) split it exactly.
 import { describe, it, expect } from 'vitest';
 import {
-  egressCheck, mayForward, mayFlood, hairpinAllows, floodFlagAllows, vlanAllows, groupClass, unicastDropReason,
+  egressCheck, mayForward, mayFlood, floodListed, mayFloodListed, hairpinAllows, floodFlagAllows, vlanAllows, groupClass, unicastDropReason,
   EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_VLAN, EGRESS_REASON_NAMES,
   CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST, CLASS_MULTICAST, CLASS_KNOWN_UNICAST,
 } from '../../src/bridge/egress.js';
@@ -32,7 +34,9 @@ describe('egress rules', () => {
     for (const fu of bools) for (const fb of bools) for (const fm of bools) for (const member of bools) for (const vf of bools)
     for (const cls of [CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST, CLASS_MULTICAST, CLASS_KNOWN_UNICAST]) {
       const p = self ? ingress : other;
-      Object.assign(p, { hairpin, up, state, floodUnicast: fu, floodBroadcast: fb, floodMulticast: fm });
+      p.setFlags({ hairpin, floodUnicast: fu, floodBroadcast: fb, floodMulticast: fm });
+      p.setUp(up);
+      p.setState(state);
       p.vlans = new Uint8Array(4096);
       p.vlans[7] = member ? 1 : 0;
       const code = egressCheck(p, ingress, cls, vf, 7);
@@ -46,13 +50,21 @@ describe('egress rules', () => {
       expect(hairpinAllows(p, ingress)).toBe(!self || hairpin);
       expect(floodFlagAllows(p, cls)).toBe(flagOn);
       expect(vlanAllows(p, vf, 7)).toBe(!vf || member);
+      if (cls !== CLASS_KNOWN_UNICAST) {
+        // the list half holds the port's own facts, the per-frame half the rest, nothing twice
+        expect(floodListed(p, cls)).toBe(up && state === PORT_FORWARDING && flagOn);
+        expect(mayFloodListed(p, ingress, vf, 7)).toBe((!self || hairpin) && (!vf || member));
+        expect(floodListed(p, cls) && mayFloodListed(p, ingress, vf, 7)).toBe(code === EG_OK);
+      }
       cases++;
     }
     expect(cases).toBe(2 * 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 4);
     // a port without a member list is in every VLAN
     other.vlans = null;
-    Object.assign(other, { up: true, state: PORT_FORWARDING });
+    other.setUp(true);
+    other.setState(PORT_FORWARDING);
     expect(egressCheck(other, ingress, CLASS_KNOWN_UNICAST, true, 4094)).toBe(EG_OK);
+    expect(mayFloodListed(other, ingress, true, 4094)).toBe(true);
     expect(egressCheck(undefined, ingress, CLASS_KNOWN_UNICAST, false, 0)).toBe(EG_NO_PORT);
   });
 

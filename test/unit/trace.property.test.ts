@@ -124,7 +124,7 @@ function build(s: Scenario): Lab {
   });
   if (s.stp) br.stp.enable();
   // STP starts ports blocking/listening; most frames should see forwarding ports
-  for (const p of bps) p.state = PORT_FORWARDING;
+  for (const p of bps) p.setState(PORT_FORWARDING);
   return { br, clock, log, caps, bps };
 }
 
@@ -231,9 +231,9 @@ function run(s: Scenario): void {
     switch (c.t) {
       case 'frame': traceThenSend(l, c); break;
       case 'time': clock.advance(c.ms); if (c.tick) br.tick(); break;
-      case 'state': if (bps[i]!.up) bps[i]!.state = c.state; break;
+      case 'state': if (bps[i]!.up) bps[i]!.setState(c.state); break;
       case 'link': if (c.up) caps[i]!.linkUp(); else caps[i]!.linkDown('test: unplugged'); break;
-      case 'flag': bps[i]![c.flag] = c.on; break;
+      case 'flag': bps[i]!.setFlags({ [c.flag]: c.on }); break;
       case 'static': br.addStatic(c.mac, caps[i]!.name, c.vid); break;
     }
     expect(br.fdb.learnedCount).toBeLessThanOrEqual(s.maxEntries);

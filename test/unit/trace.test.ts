@@ -116,7 +116,7 @@ describe('traceFrame', () => {
   });
 
   it('unknown destination: floods and lists every port with the reason it is in or out', () => {
-    l.port['p3']!.floodUnicast = false;
+    l.port['p3']!.setFlags({ floodUnicast: false });
     const r = traceAndVerify(l, { inPort: 'p1', src: A, dst: D });
     expect(r.verdict).toBe('flood');
     expect(r.lookup).toEqual({ mac: '02:00:00:00:00:0d', vid: 0, hit: false });
@@ -171,12 +171,12 @@ describe('traceFrame', () => {
   });
 
   it('hub mode (ageing 0) and learning off learn nothing', () => {
-    l.port['p3']!.learning = false;
+    l.port['p3']!.setFlags({ learning: false });
     expect(traceAndVerify(l, { inPort: 'p3', src: C, dst: B }).learn!.outcome).toBe('learning-off');
     l.br.setAgeing(0);
     const r = traceAndVerify(l, { inPort: 'p3', src: C, dst: B });
     expect(r.learn!.outcome).toBe('learning-off');
-    l.port['p3']!.learning = true;
+    l.port['p3']!.setFlags({ learning: true });
     const h = traceAndVerify(l, { inPort: 'p3', src: D, dst: B });
     expect(h.learn!.outcome).toBe('hub');
     expect(h.verdict).toBe('flood'); // with ageing 0 every entry has expired
@@ -194,7 +194,7 @@ describe('traceFrame', () => {
     learn(l, 'p1', C);
     const r = traceAndVerify(l, { inPort: 'p1', src: A, dst: C });
     expect(r).toMatchObject({ verdict: 'drop', dropReason: 'filtered', egress: [] });
-    l.port['p1']!.hairpin = true;
+    l.port['p1']!.setFlags({ hairpin: true });
     const h = traceAndVerify(l, { inPort: 'p1', src: A, dst: C });
     expect(h).toMatchObject({ verdict: 'forward', egress: ['p1'] });
   });
@@ -211,13 +211,13 @@ describe('traceFrame', () => {
     const r = traceAndVerify(l, { inPort: 'p1', src: A, dst: MAC_BROADCAST });
     expect(r.flood!.kind).toBe('broadcast');
     expect(r.flood!.ports.find((p) => p.port === 'p2')).toMatchObject({ included: false, reason: 'down (cable pulled)' });
-    l.port['p3']!.state = PORT_BLOCKING;
-    l.port['br0']!.floodBroadcast = false;
+    l.port['p3']!.setState(PORT_BLOCKING);
+    l.port['br0']!.setFlags({ floodBroadcast: false });
     const r2 = traceAndVerify(l, { inPort: 'p1', src: A, dst: MAC_BROADCAST });
     expect(r2.flood!.ports.map((p) => p.reason)).toEqual(['bcast_flood flag off', 'ingress port', 'down (cable pulled)', 'not forwarding (blocking)']);
     expect(r2.egress).toEqual([]);
     expect(r2.reason).toMatch(/no port qualifies/);
-    l.port['br0']!.floodMulticast = false;
+    l.port['br0']!.setFlags({ floodMulticast: false });
     const m = traceAndVerify(l, { inPort: 'p1', src: A, dst: parseMac('01:00:5e:00:00:01') });
     expect(m.flood!.kind).toBe('multicast');
     expect(m.flood!.ports[0]).toMatchObject({ included: false, reason: 'mcast_flood flag off' });
@@ -232,10 +232,10 @@ describe('traceFrame', () => {
     expect(u.steps[0]!.text).toBe('nope is not a port of br0 (ports: br0, p1, p2, p3)');
     l.io['p3']!.sink!.linkDown('gone');
     expect(traceFrame(l.br, { inPort: 'p3', src: C, dst: B }).steps[0]!.text).toBe('p3 is port 3 and it is down (gone): nothing is received on it');
-    l.port['p2']!.state = PORT_BLOCKING;
+    l.port['p2']!.setState(PORT_BLOCKING);
     const b = traceAndVerify(l, { inPort: 'p2', src: B, dst: A });
     expect(b).toMatchObject({ verdict: 'drop', dropReason: 'stp_blocked', learn: null });
-    l.port['p2']!.state = PORT_LEARNING;
+    l.port['p2']!.setState(PORT_LEARNING);
     const le = traceAndVerify(l, { inPort: 'p2', src: C, dst: A });
     expect(le).toMatchObject({ verdict: 'drop', dropReason: 'stp_blocked' });
     expect(le.learn!.outcome).toBe('new'); // a learning port learns, then drops
@@ -307,7 +307,7 @@ describe('traceFrame', () => {
   });
 
   it('formats for humans', () => {
-    l.port['p3']!.floodUnicast = false;
+    l.port['p3']!.setFlags({ floodUnicast: false });
     const text = formatTrace(traceFrame(l.br, { inPort: 'p1', src: A, dst: D, etherType: 0x0806 }));
     expect(text).toBe([
       'trace br0: 02:00:00:00:00:0a > 02:00:00:00:00:0d ethertype 0x0806 in p1',

@@ -58,8 +58,8 @@ function save(file: string, text: string, what: string): void {
 export function registerBenchCommand(program: Command): void {
   program.command('bench')
     .description('measure forwarding side by side: softbr on TAP and veth ports, the kernel bridge, vde_switch, a C TAP forwarder (root)')
-    .option('--switches <list>', `comma-separated switches to measure (${SWITCH_IDS.join(',')})`)
-    .option('--tests <list>', `comma-separated tests (${TEST_IDS.join(',')})`)
+    .option('--switches <list>', `comma-separated switches to measure (${SWITCH_IDS.join(', ')})`)
+    .option('--tests <list>', `comma-separated tests (${TEST_IDS.join(', ')})`)
     .option('--rounds <n>', `interleaved rounds; cells show the median and min–max (default ${DEFAULT_ROUNDS})`)
     .option('--seconds <s>', `length of each frame and TCP measurement; TCP in whole seconds (default ${DEFAULT_SECONDS})`)
     .option('--json [file]', 'the whole result as one JSON object (with the machine described): on stdout instead of the table, or into FILE beside it')

@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SoftbrDaemon, type TapHost } from '../helpers/softbr.js';
+import { ControlClient } from '../../src/control/client.js';
 import { freePort } from '../helpers/prom.js';
 import { until } from '../helpers/wait.js';
 import { Lab } from '../../src/lab/netns.js';
@@ -99,6 +100,46 @@ describe.skipIf(!root)('bridges on their own threads', () => {
     expect(show.find((b) => b.name === TB)!.stpEnabled).toBe(true);
     expect(show.find((b) => b.name === MB)!.stpEnabled).toBe(false);
     await d.ok('stp', TB, 'off');
+  });
+
+  it('capture and monitor stream from the thread; fdb and vlan verbs find the thread by its port', async () => {
+    const [h1, h2] = hosts.get(TB)!;
+    // capture: frames of the threaded bridge's port, streamed from its thread
+    const cap = d.cli('capture', TB, h1!.tap, '-c', '3');
+    await new Promise((r) => setTimeout(r, 300));
+    await ping(h1!, h2!);
+    const c = await cap;
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim().split('\n').filter((l) => l.trim() !== '').length).toBeGreaterThanOrEqual(3);
+    expect(c.stdout).toContain(h2!.ip);
+
+    // monitor of every bridge: one hello naming both, then the threaded bridge's events
+    const events: { type: string; bridge?: string; bridges?: string[]; mac?: string }[] = [];
+    const mon = await ControlClient.connect(d.control);
+    try {
+      void mon.request('monitor', {}, (ev) => { events.push(ev as (typeof events)[number]); }).catch(() => { /* closed below */ });
+      expect(await until(() => events.some((e) => e.type === 'hello'), 5000)).toBe(true);
+      await d.ok('fdb', 'flush', TB);
+      await ping(h1!, h2!);
+      expect(await until(() => events.some((e) => e.bridge === TB && e.mac === h1!.mac), 5000), JSON.stringify(events)).toBe(true);
+      const hellos = events.filter((e) => e.type === 'hello');
+      expect(hellos).toHaveLength(1);
+      expect(hellos[0]!.bridges!.sort()).toEqual([MB, TB]);
+    } finally {
+      mon.close();
+    }
+
+    // dev PORT: the entry goes to the bridge that has the port, on its thread
+    await d.ok('fdb', 'add', '02:00:00:aa:bb:01', 'dev', h2!.tap, 'static');
+    const fdb = JSON.parse(await d.ok('fdb', 'show', '--json')) as { mac: string; ifname: string; master?: string; state: string }[];
+    expect(fdb.find((r) => r.mac === '02:00:00:aa:bb:01')).toMatchObject({ ifname: h2!.tap, master: TB, state: 'static' });
+    await d.ok('fdb', 'del', '02:00:00:aa:bb:01', 'dev', h2!.tap);
+    await d.ok('vlan', 'add', 'vid', '7', 'dev', h2!.tap);
+    expect(await d.ok('vlan', 'show', 'dev', h2!.tap)).toMatch(/\b7\b/);
+    await d.ok('vlan', 'del', 'vid', '7', 'dev', h2!.tap);
+    const r = await d.cli('fdb', 'add', '02:00:00:aa:bb:02', 'dev', `${P}none`, 'static');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a port of any softbr bridge');
   });
 
   it('a user error on the thread comes back as the same user error (exit 2)', async () => {

@@ -18,7 +18,7 @@ const name = start.bridge.name;
 const log = (m: string) => { if (!start.quiet) process.stderr.write(`softbr: ${m}\n`); };
 const post = (m: FromThread) => port.postMessage(m);
 const daemon = new Daemon({ log, onThread: true });
-const metrics = createMetrics(daemon);
+const metrics = createMetrics(daemon, { processMetrics: false });
 
 /** The worker's side of a control session of the main thread: events go back over the port. */
 class ThreadSession implements Session {
@@ -52,7 +52,7 @@ async function run(c: ThreadCall): Promise<unknown> {
       return dispatch(daemon, c.req, sessionOf(c.sid));
     }
     case 'owns': return owns(c.name);
-    case 'metrics': return (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name.startsWith('softbr_'));
+    case 'metrics': return metrics.registry.getMetricsAsJSON();
     case 'config-entry': return bridgeEntry(daemon, daemon.get(name));
     case 'apply': return daemon.applyConfig({ bridges: [c.bridge] });
     case 'shutdown': return stop();

@@ -46,9 +46,10 @@ function sharedProcessMetrics(): Metric[] {
 }
 
 /** Builds the registry for source. Values are read at scrape time, so bridges and ports added later appear. */
-export function createMetrics(source: MetricsSource): Metrics {
+export function createMetrics(source: MetricsSource, opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  for (const m of sharedProcessMetrics()) registry.registerMetric(m);
+  // a bridge thread's registry leaves them out: the main thread's are the process's (exposition)
+  if (opts.processMetrics ?? true) for (const m of sharedProcessMetrics()) registry.registerMetric(m);
 
   const bridges = (): Bridge[] => [...source.bridges.values()].map((m) => m.bridge);
 
@@ -218,7 +219,7 @@ export function createMetrics(source: MetricsSource): Metrics {
     (e) => eachStp(e, (s, b) => (s.lastTopologyChangeMs === null || s.lastTopologyChangeMs === undefined
       ? null : Math.max(0, b.clock.now() - s.lastTopologyChangeMs) / 1000)));
 
-  const shared = sharedProcessMetrics();
+  const shared = (opts.processMetrics ?? true) ? sharedProcessMetrics() : [];
   const ours = (registry.getMetricsAsArray() as unknown as Metric[]).filter((m) => !shared.includes(m));
   return {
     registry,

@@ -70,7 +70,7 @@ _softbr() {
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
     ['softbr daemon']='-c --config --metrics --no-metrics --control-group --web-topology -q --quiet -h --help --control --lab'
-    ['softbr addbr']='--no-local --mac -h --help --control --lab'
+    ['softbr addbr']='--no-local --mac --thread -h --help --control --lab'
     ['softbr delbr']='-h --help --control --lab'
     ['softbr addif']='--take-address -h --help --control --lab'
     ['softbr delif']='-h --help --control --lab'

@@ -72,10 +72,11 @@ export function buildProgram(): Command {
     .description('create a bridge (with a host port TAP of the same name, like the kernel\'s br0)')
     .option('--no-local', 'no host port: the host gets no interface on this bridge')
     .option('--mac <mac>', 'bridge MAC (default: random locally administered)')
-    .action(async (br: string, o: { local: boolean; mac?: string }) => {
+    .option('--thread', 'run the bridge\'s data plane on a worker thread of its own (two bridges use two cores)')
+    .action(async (br: string, o: { local: boolean; mac?: string; thread?: boolean }) => {
       bridgeName(br);
       if (o.mac !== undefined) macArg(o.mac);
-      await req('addbr', { bridge: br, local: o.local, mac: o.mac });
+      await req('addbr', { bridge: br, local: o.local, mac: o.mac, ...(o.thread === true ? { thread: true } : {}) });
     });
 
   program.command('delbr <bridge>').description('delete a bridge and close its ports')

@@ -121,10 +121,22 @@ const bridgeObject = z.object({
   mcastSnooping: z.boolean().optional(),
   mcastQuerier: z.boolean().optional(),
   mcastFloodUnknown: z.boolean().optional(),
+  // the bridge's data plane on its own worker thread (addbr --thread)
+  thread: z.boolean().optional(),
 }).strict();
 
-/** A bridge's settings without its ports and host port, for files that make those themselves (labs). */
-export const bridgeSettingsSchema = bridgeObject.omit({ ports: true, local: true });
+/** A bridge's settings without its ports, host port and thread, for files that make those themselves (labs). */
+export const bridgeSettingsSchema = bridgeObject.omit({ ports: true, local: true, thread: true });
+
+/**
+ * Why a bridge on its own thread refuses --take-address / takeAddress: moving the host's addresses
+ * and routes back must happen even when the daemon dies, which the main thread's exit handlers do
+ * for its own bridges but cannot do for a worker's (one rule for addif and the config).
+ */
+export function takeAddressOnThread(bridge: string, port: string): string {
+  return `--take-address (takeAddress) is not supported on bridge ${bridge}, which runs on its own thread (--thread / thread: true): `
+    + `giving ${port}'s addresses and routes back if the daemon fails is done by the main thread only; run ${bridge} without --thread, or move the addresses yourself`;
+}
 
 const configSchema = z.object({
   control: z.string().optional(),
@@ -185,6 +197,8 @@ export interface BridgeConfig {
   mcastSnooping?: boolean;
   mcastQuerier?: boolean;
   mcastFloodUnknown?: boolean;
+  /** The bridge runs in a worker thread of its own (absent: on the main thread). */
+  thread?: boolean;
 }
 
 export interface MirrorConfig {
@@ -228,6 +242,8 @@ export function parseConfig(text: string, file = 'config'): Config {
 
 function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>): Config {
   const bridges: BridgeConfig[] = [];
+  // a device is a port of one bridge: checked here, since bridges on their own threads cannot see each other's ports
+  const owners = new Map<string, string>();
   for (const [name, b0] of Object.entries(c.bridges ?? {})) {
     const b = b0 ?? {};
     const stpObj = typeof b.stp === 'object' ? b.stp : {};
@@ -242,10 +258,18 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       if (pc.storm === undefined) delete pc.storm;
       if (pc.impair === undefined) delete pc.impair;
       if (seen.has(pc.name)) throw input.error(['bridges', name, 'ports'], `port '${pc.name}' listed twice`);
+      if (b.thread === true && pc.takeAddress === true) throw input.error(['bridges', name, 'ports', ports.length, 'takeAddress'], takeAddressOnThread(name, pc.name));
       seen.add(pc.name);
       ports.push(pc);
     }
     const portNames = new Set(ports.map((p) => portSpec(p.name).name));
+    ports.forEach((p, i) => {
+      const n = portSpec(p.name).name;
+      const other = owners.get(n);
+      if (other !== undefined) throw input.error(['bridges', name, 'ports', i], `port '${n}' is also a port of bridge ${other}: a device can be a port of one bridge only`);
+      if (c.bridges?.[n] !== undefined) throw input.error(['bridges', name, 'ports', i], `'${n}' is a bridge; a bridge cannot be a port of ${name}`);
+      owners.set(n, name);
+    });
     if (b.local ?? true) portNames.add(name);
     const statics: StaticEntryConfig[] = [];
     (b.static ?? []).forEach((s, i) => {
@@ -287,6 +311,7 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       ...(b.mcastSnooping !== undefined ? { mcastSnooping: b.mcastSnooping } : {}),
       ...(b.mcastQuerier !== undefined ? { mcastQuerier: b.mcastQuerier } : {}),
       ...(b.mcastFloodUnknown !== undefined ? { mcastFloodUnknown: b.mcastFloodUnknown } : {}),
+      ...(b.thread === true ? { thread: true } : {}),
     });
   }
   return { control: c.control, metrics: c.metrics, bridges };

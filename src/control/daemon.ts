@@ -14,7 +14,7 @@ import { STP_LIMITS } from '../stp/constants.js';
 import { UserError } from './protocol.js';
 import { numIn, bridgeName } from './args.js';
 import { ROUTER_LEARN } from '../mdb/mdb.js';
-import type { BridgeConfig, Config, PortConfig, StaticEntryConfig, MirrorConfig } from './config.js';
+import { takeAddressOnThread, type BridgeConfig, type Config, type PortConfig, type StaticEntryConfig, type MirrorConfig } from './config.js';
 import { portSpec, openPort, listenPort, isEndpointSpec, type PortSpec, type PortEndpoint } from './port-kinds/index.js';
 import type { BridgeInfo, FdbRow, LinkRow } from './wire-types.js';
 import * as views from './views.js';
@@ -40,6 +40,25 @@ export interface DaemonOptions {
   /** Timer tick for ageing and STP, ms. */
   tickMs?: number;
   log?: (msg: string) => void;
+  /** This daemon runs one bridge in a worker thread (bridge-worker.ts): what needs the main thread is refused. */
+  onThread?: boolean;
+}
+
+/** The refusal of a second bridge of one name (a main-thread one or one on its own thread). */
+export function bridgeExists(name: string): UserError {
+  return new UserError(`bridge ${name} already exists`);
+}
+
+/** The refusal of a device that is already a port of bridge owner (target itself, or another). */
+export function portTaken(name: string, owner: string, target: string): UserError {
+  return new UserError(owner === target
+    ? `interface ${name} is already a port of bridge ${target}`
+    : `device ${name} is already a member of bridge ${owner}; can't enslave it to bridge ${target}`);
+}
+
+/** The refusal of a bridge's name as a port of another. */
+export function bridgeAsPort(name: string, target: string): UserError {
+  return new UserError(`${name} is a bridge; a bridge cannot be a port of ${target}`);
 }
 
 export class Daemon {
@@ -49,12 +68,14 @@ export class Daemon {
   readonly clock: Clock;
   private timer: NodeJS.Timeout | undefined;
   private log: (msg: string) => void;
+  private readonly onThread: boolean;
   /** Listeners for every bridge's events (monitor clients, logs). */
   private eventSinks = new Set<(e: BridgeEvent & { time: number }) => void>();
 
   constructor(opts: DaemonOptions = {}) {
     this.clock = opts.clock ?? new SystemClock();
     this.log = opts.log ?? ((m) => process.stderr.write(`softbr: ${m}\n`));
+    this.onThread = opts.onThread ?? false;
     const tickMs = opts.tickMs ?? 100;
     if (tickMs > 0) {
       this.timer = setInterval(() => this.tick(), tickMs);
@@ -82,11 +103,19 @@ export class Daemon {
     return p;
   }
 
+  /** The bridge that has a port or an endpoint of this name, if any. */
+  ownerOf(name: string): string | undefined {
+    for (const other of this.bridges.values()) {
+      if (other.bridge.portByName(name) !== undefined || other.endpoints.has(name)) return other.bridge.name;
+    }
+    return undefined;
+  }
+
   // ------------------------------------------------------------ bridges and ports
 
   async addBridge(cfg: Pick<BridgeConfig, 'name'> & Partial<BridgeConfig>): Promise<ManagedBridge> {
     const name = bridgeName(cfg.name);
-    if (this.bridges.has(name)) throw new UserError(`bridge ${name} already exists`);
+    if (this.bridges.has(name)) throw bridgeExists(name);
     const mac = cfg.mac ? parseMac(cfg.mac) : randomLocalMac();
     const stp = cfg.stp;
     const bridge = new Bridge({
@@ -158,19 +187,14 @@ export class Daemon {
   /** Adds a port, or starts an endpoint (then null: its clients become ports as they connect). */
   async addPort(m: ManagedBridge, pc: PortConfig): Promise<BridgePort | null> {
     const spec = portSpec(pc.name);
-    for (const other of this.bridges.values()) {
-      const existing = other.bridge.portByName(spec.name) !== undefined || other.endpoints.has(spec.name);
-      if (existing) {
-        throw new UserError(other === m
-          ? `interface ${spec.name} is already a port of bridge ${m.bridge.name}`
-          : `device ${spec.name} is already a member of bridge ${other.bridge.name}; can't enslave it to bridge ${m.bridge.name}`);
-      }
-    }
-    if (this.bridges.has(spec.name)) throw new UserError(`${spec.name} is a bridge; a bridge cannot be a port of ${m.bridge.name}`);
+    const owner = this.ownerOf(spec.name);
+    if (owner !== undefined) throw portTaken(spec.name, owner, m.bridge.name);
+    if (this.bridges.has(spec.name)) throw bridgeAsPort(spec.name, m.bridge.name);
     const portMac = pc.mac ? parseMac(pc.mac) : undefined;
     if (pc.cost !== undefined) numIn(pc.cost, 'path cost', ...STP_LIMITS.pathCost, true);
     if (pc.priority !== undefined) numIn(pc.priority, 'port priority', ...STP_LIMITS.portPriority, true);
     if (pc.takeAddress) {
+      if (this.onThread) throw new UserError(takeAddressOnThread(m.bridge.name, pc.name));
       if (spec.kind !== 'dev') throw new UserError(`--take-address: ${pc.name} is not an existing netdev (only an attached device like eth0 has addresses to move)`);
       if (!m.bridge.allPorts().some((p) => p.isHost)) throw new UserError(`--take-address: bridge ${m.bridge.name} has no host port to move the addresses to (it was created with --no-local)`);
     }

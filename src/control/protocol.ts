@@ -31,11 +31,21 @@ export function controlPath(explicit?: string): string {
 }
 
 /**
+ * An internal error that happened elsewhere (a bridge's worker thread, thread-protocol.ts) and was
+ * logged there with its stack: answered as internal, without a second, meaningless stack here.
+ */
+export class RelayedError extends Error {}
+
+/**
  * The reply for a request that failed with e: a UserError's message as it stands; anything else
  * is logged with its stack and answered with a pointer to that log.
  */
 export function errorReply(id: number, cmd: string, e: unknown, log: (msg: string) => void): Reply {
   if (e instanceof UserError) return { id, ok: false, error: e.message, kind: 'user' };
+  if (e instanceof RelayedError) {
+    log(`internal error in '${cmd}' (relayed from a bridge thread, which logged its stack)`);
+    return { id, ok: false, error: `internal error: ${e.message} (see the daemon log)`, kind: 'internal' };
+  }
   const err = e instanceof Error ? e : new Error(String(e));
   log(`internal error in '${cmd}': ${err.stack ?? err.message}`);
   return { id, ok: false, error: `internal error: ${err.message} (see the daemon log)`, kind: 'internal' };

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { Daemon } from './daemon.js';
 import { loadConfig, type Config } from './config.js';
 import { serveControl, claimPath } from './server.js';
-import { controlHandler } from './handler.js';
+import './handler.js';
+import { BridgeThreads } from './bridge-threads.js';
 import { controlPath } from './protocol.js';
 import { serveMetrics } from '../metrics/server.js';
 import { missingNetCaps, CAPABILITY_USES } from './capabilities.js';
@@ -41,6 +42,8 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   // a daemon already on this socket: refuse before touching any device it holds
   await claimPath(path);
   const daemon = new Daemon({ log });
+  // the bridges with `thread: true` / addbr --thread, each on its own worker thread
+  const threads = new BridgeThreads(daemon, log, opts.quiet ?? false);
   daemon.source = { file: opts.config === undefined ? undefined : resolve(opts.config), control: cfg.control, metrics: cfg.metrics };
   let server: Awaited<ReturnType<typeof serveControl>> | undefined;
   let stopping = false;
@@ -48,12 +51,16 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${sig}: closing ports and exiting`);
+    // the threads delete their bridges (bounded: STOP_TIMEOUT_MS each), in parallel with ours
+    const threadsDone = threads.shutdown();
     daemon.shutdown();
     extra.forEach((f) => f());
     server?.close();
-    // let the socket unlink run, then leave even if a client still holds a connection
-    setTimeout(() => process.exit(0), 50).unref();
-    process.exitCode = 0;
+    void threadsDone.finally(() => {
+      // let the socket unlink run, then leave even if a client still holds a connection
+      setTimeout(() => process.exit(0), 50).unref();
+      process.exitCode = 0;
+    });
   };
   const extra: (() => void)[] = [];
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -64,16 +71,18 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
     try { daemon.shutdown(); server?.close(); } finally { process.exit(70); }
   });
   try {
-    await daemon.applyConfig(cfg);
-    server = await serveControl(path, controlHandler(daemon), { log, group: gid });
+    await threads.applyConfig(cfg);
+    server = await serveControl(path, threads.handler(), { log, group: gid });
   } catch (e) {
+    await threads.shutdown();
     daemon.shutdown();
     throw e;
   }
   try {
-    extra.push(...await startExtras(daemon, opts.metrics ?? cfg.metrics ?? DEFAULT_METRICS, log, opts.topology));
+    extra.push(...await startExtras(daemon, threads, opts.metrics ?? cfg.metrics ?? DEFAULT_METRICS, log, opts.topology));
   } catch (e) {
     // nothing half-started: ports closed, TAPs deleted, socket removed
+    await threads.shutdown();
     daemon.shutdown();
     server.close();
     throw e;
@@ -88,7 +97,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
       log(`SIGHUP: config not reloaded, nothing changed: ${(e as Error).message}`);
       return;
     }
-    daemon.applyConfig(next).then(
+    threads.applyConfig(next).then(
       (done) => log(`SIGHUP: reloaded ${opts.config}${done.length ? ': ' + done.join('; ') : ' (no changes)'}`),
       (e: Error) => log(`SIGHUP: reload failed part way: ${e.message}`),
     );
@@ -99,10 +108,10 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
 }
 
 /** Services beside the control socket (metrics and the web view over HTTP); each returns its stop function. */
-async function startExtras(daemon: Daemon, metrics: string | false | undefined, log: (m: string) => void, topology?: string): Promise<(() => void)[]> {
+async function startExtras(daemon: Daemon, threads: BridgeThreads, metrics: string | false | undefined, log: (m: string) => void, topology?: string): Promise<(() => void)[]> {
   const stops: (() => void)[] = [];
   if (metrics) {
-    const m = await serveMetrics(daemon, metrics, { topology });
+    const m = await serveMetrics(daemon, metrics, { topology, remote: () => threads.metrics() });
     log(`metrics on ${m.url}; web view on ${m.url.replace(/\/metrics$/, '/')}`);
     stops.push(() => { void m.close(); });
   }

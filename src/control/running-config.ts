@@ -64,7 +64,8 @@ function portEntry(m: ManagedBridge, name: string, stpPorts: Map<number, { prior
   return Object.keys(o).length === 1 ? spec : o;
 }
 
-function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
+/** One bridge's part of the config (what a bridge thread sends for the main thread's config show). */
+export function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
   const br = m.bridge;
   const snap = br.stp.snapshot();
   const stpPorts = new Map(snap.ports.map((p) => [p.portNo, p]));
@@ -95,13 +96,20 @@ function bridgeEntry(d: Daemon, m: ManagedBridge): Record<string, unknown> {
   };
 }
 
-/** The running state as config YAML (bridges sorted by name; ports in the order they were added). */
-export function runningConfigYaml(d: Daemon): string {
+/**
+ * The running state as config YAML (bridges sorted by name; ports in the order they were added),
+ * with the entries of the bridges that run on their own threads (by name), marked `thread: true`.
+ */
+export function runningConfigYaml(d: Daemon, threaded: ReadonlyMap<string, Record<string, unknown>> = new Map()): string {
   const doc: Record<string, unknown> = {};
   if (d.source.control !== undefined) doc['control'] = d.source.control;
   if (d.source.metrics !== undefined) doc['metrics'] = d.source.metrics;
-  const names = [...d.bridges.keys()].sort();
-  doc['bridges'] = Object.fromEntries(names.map((n) => [n, bridgeEntry(d, d.bridges.get(n)!)]));
+  const names = [...d.bridges.keys(), ...threaded.keys()].sort();
+  const entry = (n: string) => {
+    const t = threaded.get(n);
+    return t !== undefined ? { ...t, thread: true } : bridgeEntry(d, d.bridges.get(n)!);
+  };
+  doc['bridges'] = Object.fromEntries(names.map((n) => [n, entry(n)]));
   const text = `# softbr running state (softbr config show); start a daemon from it with softbr daemon -c FILE\n${stringify(doc, { lineWidth: 0 })}`;
   parseConfig(text, 'running state'); // a state the schema refuses is a bug here, not the user's
   return text;

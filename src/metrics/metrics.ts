@@ -1,7 +1,7 @@
 // Prometheus metrics for softbr: a private prom-client Registry whose collectors read the engine's
 // plain counter fields (ports, bridges, FDB, STP) when scraped. Nothing on the per-frame path
 // touches prom-client; a scrape walks the bridges once per metric family.
-import { Registry, Counter, Gauge, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Registry, AggregatorRegistry, Counter, Gauge, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Bridge } from '../bridge/bridge.js';
 import type { BridgePort } from '../bridge/port.js';
 import { DROP_REASONS } from '../bridge/port.js';
@@ -46,9 +46,10 @@ function sharedProcessMetrics(): Metric[] {
 }
 
 /** Builds the registry for source. Values are read at scrape time, so bridges and ports added later appear. */
-export function createMetrics(source: MetricsSource): Metrics {
+export function createMetrics(source: MetricsSource, opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  for (const m of sharedProcessMetrics()) registry.registerMetric(m);
+  // a bridge thread's registry leaves them out: the main thread's are the process's (exposition)
+  if (opts.processMetrics ?? true) for (const m of sharedProcessMetrics()) registry.registerMetric(m);
 
   const bridges = (): Bridge[] => [...source.bridges.values()].map((m) => m.bridge);
 
@@ -218,7 +219,7 @@ export function createMetrics(source: MetricsSource): Metrics {
     (e) => eachStp(e, (s, b) => (s.lastTopologyChangeMs === null || s.lastTopologyChangeMs === undefined
       ? null : Math.max(0, b.clock.now() - s.lastTopologyChangeMs) / 1000)));
 
-  const shared = sharedProcessMetrics();
+  const shared = (opts.processMetrics ?? true) ? sharedProcessMetrics() : [];
   const ours = (registry.getMetricsAsArray() as unknown as Metric[]).filter((m) => !shared.includes(m));
   return {
     registry,
@@ -226,4 +227,23 @@ export function createMetrics(source: MetricsSource): Metrics {
       for (const m of ours) registry.removeSingleMetric((m as unknown as { name: string }).name);
     },
   };
+}
+
+/** Metric families as another registry's getMetricsAsJSON gives them (a bridge thread's). */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * The text exposition of metrics, with the softbr_ families of other registries (bridge threads,
+ * each with its own bridges) merged in: one family per name, each bridge's series once. The
+ * process metrics are this process's, as they stand.
+ */
+export async function exposition(metrics: Metrics, remote: readonly MetricsJson[]): Promise<string> {
+  if (remote.length === 0) return metrics.registry.metrics();
+  const shared = sharedProcessMetrics();
+  const ours = (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name.startsWith('softbr_'));
+  const merged = AggregatorRegistry.aggregate([ours, ...remote] as MetricObjectWithValues<MetricValue<string>>[][]);
+  const out = new Registry();
+  for (const m of shared) out.registerMetric(m);
+  for (const m of merged.getMetricsAsArray()) out.registerMetric(m as unknown as Metric);
+  return out.metrics();
 }

@@ -3,7 +3,7 @@
 // method on a known path is 405, any other path 404. Binds to 127.0.0.1:9477 by default.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMetrics, type MetricsSource } from './metrics.js';
+import { createMetrics, exposition, type MetricsSource, type MetricsJson } from './metrics.js';
 import { UserError } from '../user-error.js';
 import { webRoutes, WEB_PATHS, type WebRoutes } from '../web/routes.js';
 import type { WebSource } from '../web/snapshot.js';
@@ -34,6 +34,8 @@ type WebCapable = MetricsSource & Partial<WebSource> & { onEvent?(fn: (e: Bridge
 export interface ServeOptions {
   /** A lab's state file: the web view draws its hosts and links. */
   topology?: string;
+  /** Metrics of bridges kept elsewhere (bridge threads), merged into each scrape. */
+  remote?: () => Promise<MetricsJson[]>;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function serveMetrics(source: WebCapable, addr: string = DEFAULT_ME
       }
       return;
     }
-    metrics.registry.metrics().then((text) => {
+    (opts.remote ?? (async () => []))().then((remote) => exposition(metrics, remote)).then((text) => {
       res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(text) });
       res.end(req.method === 'HEAD' ? undefined : text);
     }, (e: Error) => {

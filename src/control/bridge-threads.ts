@@ -1,0 +1,233 @@
+// The main daemon's record of the bridges that run on their own threads (addbr --thread,
+// `thread: true`) and the control handler that sends each request where thread-routing.ts says:
+// to the main thread's Daemon, to one bridge's thread, or to all of them with the answers merged.
+// Config apply (startup, SIGHUP), metrics and shutdown go through here too, so that a threaded
+// bridge is created, changed, scraped and deleted like any other.
+import type { Daemon } from './daemon.js';
+import { bridgeExists, bridgeAsPort, portTaken } from './daemon.js';
+import type { BridgeConfig, Config } from './config.js';
+import { dispatch } from './commands.js';
+import { STREAMING, type Handler, type Session } from './server.js';
+import type { Request } from './protocol.js';
+import { bridgeName, macArg, onOff, optStr, str } from './args.js';
+import { formatMac } from '../frame/mac.js';
+import { portSpec } from './port-kinds/index.js';
+import { BridgeThread } from './bridge-thread.js';
+import { mergeReplies, routeOf } from './thread-routing.js';
+import { runningConfigYaml } from './running-config.js';
+import type { MetricsJson } from '../metrics/metrics.js';
+
+/** How long a scrape waits for a thread's metrics before it uses the thread's last ones. */
+export const METRICS_TIMEOUT_MS = 1000;
+
+export class BridgeThreads {
+  readonly threads = new Map<string, BridgeThread>();
+  private readonly names = new Set<string>();
+  private readonly sids = new WeakMap<Session, number>();
+  private readonly sessions = new Map<number, Session>();
+  private nextSid = 1;
+  private readonly lastMetrics = new Map<string, MetricsJson>();
+
+  constructor(private readonly daemon: Daemon, private readonly log: (m: string) => void, private readonly quiet = false) {}
+
+  /** The control socket's handler: every request, routed. */
+  handler(): Handler {
+    return (req, session) => this.handle(req, session);
+  }
+
+  private async handle(req: Request, session: Session): Promise<unknown> {
+    const a = req.args ?? {};
+    const route = routeOf(req.cmd, a, this.names);
+    switch (route.to) {
+      case 'local':
+        if (req.cmd === 'addif' && this.threads.size > 0) await this.checkFreeFor(str(a, 'port'), this.daemon.get(a['bridge']).bridge.name, null);
+        return dispatch(this.daemon, req, session);
+      case 'create': return this.create(a);
+      case 'delete': await this.stopThread(route.bridge); return null;
+      case 'bridge': {
+        const t = this.threads.get(route.bridge)!;
+        if (req.cmd === 'addif') await this.checkFreeFor(str(a, 'port'), route.bridge, t);
+        return this.forward(t, req, session);
+      }
+      case 'device': {
+        const t = await this.ownerThread(route.name);
+        return t === null ? dispatch(this.daemon, req, session) : this.forward(t, req, session);
+      }
+      case 'all': return this.all(req, session);
+    }
+  }
+
+  /** A session's number for the threads (its streams there end when it closes). */
+  private sid(session: Session): number {
+    let sid = this.sids.get(session);
+    if (sid === undefined) {
+      const n = this.nextSid++;
+      sid = n;
+      this.sids.set(session, n);
+      this.sessions.set(n, session);
+      session.onClose(() => {
+        this.sessions.delete(n);
+        for (const t of this.threads.values()) t.closeSession(n);
+      });
+    }
+    return sid;
+  }
+
+  private async forward(t: BridgeThread, req: Request, session: Session): Promise<unknown> {
+    const r = await t.call({ op: 'control', sid: this.sid(session), req });
+    return r.streaming ? STREAMING : r.result;
+  }
+
+  /** The threads in bridge-name order, as merged rows are ordered. */
+  private sorted(): BridgeThread[] {
+    return [...this.threads.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  }
+
+  private async all(req: Request, session: Session): Promise<unknown> {
+    if (req.cmd === 'config-show') {
+      const entries = new Map<string, Record<string, unknown>>();
+      for (const t of this.sorted()) entries.set(t.name, await t.ask({ op: 'config-entry' }) as Record<string, unknown>);
+      return { yaml: runningConfigYaml(this.daemon, entries), file: this.daemon.source.file ?? null };
+    }
+    if (req.cmd === 'monitor') return this.monitorAll(req, session);
+    const local = await dispatch(this.daemon, req, session);
+    const theirs = await Promise.all(this.sorted().map((t) => t.ask({ op: 'control', sid: this.sid(session), req })));
+    return mergeReplies(req.cmd, [local, ...theirs]);
+  }
+
+  /** monitor of every bridge: the main thread's stream and each thread's, with one hello naming them all. */
+  private async monitorAll(req: Request, session: Session): Promise<unknown> {
+    const names = () => [...this.daemon.bridges.keys(), ...this.names];
+    // the threads' own hellos are dropped on the way in (onEvent); the main thread's names everyone
+    const local: Session = {
+      event: (id, ev) => session.event(id, isHello(ev) ? { ...ev, bridges: names() } : ev),
+      onClose: (fn) => session.onClose(fn),
+      get closed() { return session.closed; },
+    };
+    await dispatch(this.daemon, req, local);
+    const sid = this.sid(session);
+    this.monitors.add(`${sid}/${req.id}`);
+    session.onClose(() => this.monitors.delete(`${sid}/${req.id}`));
+    await Promise.all(this.sorted().map((t) => t.call({ op: 'control', sid, req })));
+    return STREAMING;
+  }
+  private readonly monitors = new Set<string>();
+
+  private onEvent(sid: number, id: number, ev: unknown): void {
+    if (isHello(ev) && this.monitors.has(`${sid}/${id}`)) return;
+    this.sessions.get(sid)?.event(id, ev);
+  }
+
+  /** The thread whose bridge is name or has a port of that name; null when none does. */
+  private async ownerThread(name: string): Promise<BridgeThread | null> {
+    if (this.threads.has(name)) return this.threads.get(name)!;
+    for (const t of this.threads.values()) {
+      if (await t.ask({ op: 'owns', name }) !== null) return t;
+    }
+    return null;
+  }
+
+  /**
+   * Refuses port for target when a bridge elsewhere has it or is named like it: each Daemon sees
+   * only its own bridges (target's own Daemon checks itself).
+   */
+  private async checkFreeFor(port: string, target: string, home: BridgeThread | null): Promise<void> {
+    const name = portSpec(port).name;
+    if (this.names.has(name) || (home !== null && this.daemon.bridges.has(name))) throw bridgeAsPort(name, target);
+    if (home !== null) {
+      const owner = this.daemon.ownerOf(name);
+      if (owner !== undefined) throw portTaken(name, owner, target);
+    }
+    for (const t of this.threads.values()) {
+      if (t === home) continue;
+      const owner = await t.ask({ op: 'owns', name }) as string | null;
+      if (owner !== null) throw portTaken(name, owner, target);
+    }
+  }
+
+  private async create(a: Record<string, unknown>): Promise<null> {
+    const name = bridgeName(a['bridge']);
+    const local = a['local'] === undefined ? true : onOff(a['local'], 'local');
+    const mac = optStr(a, 'mac') !== undefined ? formatMac(macArg(a['mac'])) : undefined;
+    if (this.daemon.bridges.has(name) || this.names.has(name)) throw bridgeExists(name);
+    await this.start({ name, local, mac });
+    return null;
+  }
+
+  private async start(bridge: Pick<BridgeConfig, 'name'> & Partial<BridgeConfig>): Promise<void> {
+    // held while the thread starts, so that a second addbr of the name is refused meanwhile
+    this.names.add(bridge.name);
+    try {
+      const t = await BridgeThread.start(bridge, {
+        quiet: this.quiet,
+        log: this.log,
+        onEvent: (sid, id, ev) => this.onEvent(sid, id, ev),
+        onExit: (gone) => {
+          if (this.threads.get(gone.name) !== gone) return;
+          this.threads.delete(gone.name);
+          this.names.delete(gone.name);
+          this.lastMetrics.delete(gone.name);
+        },
+      });
+      this.threads.set(bridge.name, t);
+    } catch (e) {
+      this.names.delete(bridge.name);
+      throw e;
+    }
+  }
+
+  private async stopThread(name: string): Promise<void> {
+    const t = this.threads.get(name);
+    if (t === undefined) return;
+    await t.stop();
+    this.threads.delete(name);
+    this.names.delete(name);
+    this.lastMetrics.delete(name);
+  }
+
+  /**
+   * Applies a config (startup, SIGHUP): bridges without `thread` to the main Daemon, each threaded
+   * bridge to its thread (started, reloaded or stopped). A bridge that changes sides is deleted
+   * first, so that its TAPs are free for the side that makes it again.
+   */
+  async applyConfig(cfg: Config): Promise<string[]> {
+    const done: string[] = [];
+    const threaded = new Map(cfg.bridges.filter((b) => b.thread === true).map((b) => [b.name, b]));
+    for (const name of [...this.threads.keys()]) {
+      if (!threaded.has(name)) { await this.stopThread(name); done.push(`removed bridge ${name} (thread)`); }
+    }
+    done.push(...await this.daemon.applyConfig({ ...cfg, bridges: cfg.bridges.filter((b) => b.thread !== true) }));
+    for (const b of threaded.values()) {
+      const t = this.threads.get(b.name);
+      if (t === undefined) { await this.start(b); done.push(`added bridge ${b.name} (thread)`); continue; }
+      done.push(...await t.ask({ op: 'apply', bridge: b }) as string[]);
+    }
+    return done;
+  }
+
+  /** Each thread's softbr_ metrics; a thread slower than METRICS_TIMEOUT_MS gives its last ones. */
+  async metrics(): Promise<MetricsJson[]> {
+    return Promise.all(this.sorted().map(async (t) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), METRICS_TIMEOUT_MS); });
+      try {
+        const got = await Promise.race([t.ask({ op: 'metrics' }) as Promise<MetricsJson>, late]);
+        if (got !== undefined) this.lastMetrics.set(t.name, got);
+      } catch (e) {
+        this.log(`metrics of bridge ${t.name}: ${(e as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      return this.lastMetrics.get(t.name) ?? [];
+    }));
+  }
+
+  /** Stops every thread (each deletes its bridge), bounded per thread. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.threads.keys()].map((n) => this.stopThread(n)));
+  }
+}
+
+function isHello(ev: unknown): ev is { type: 'hello'; bridges: string[] } {
+  return typeof ev === 'object' && ev !== null && (ev as { type?: unknown }).type === 'hello';
+}

@@ -41,9 +41,9 @@ export interface FdIOOptions {
   ioUring?: boolean;
   /**
    * TAP with ioUring only: also receive through one io_uring multishot read over provided buffers
-   * instead of a read() per frame. Default false: measured side by side in `softbr bench`
-   * (softbr-tap against softbr-tap-uring, three runs of 5 rounds), read() delivered 3.7–6.5% more
-   * 60-byte frames and each ping cost ~1 µs less (the multishot read's task work interrupts the
+   * instead of a read() per frame. Default false: side by side in `softbr bench` (softbr-tap
+   * against softbr-tap-uring, 7 runs of 3–5 rounds) read() delivered 3–12% more 60-byte frames in
+   * 6 of the 7 runs, and each ping cost ~1 µs less CPU (the multishot read's task work interrupts the
    * loop's epoll_wait with EINTR and costs one more epoll_wait per wakeup). TAP ports ask for
    * ioUringReadDefault().
    */

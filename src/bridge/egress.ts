@@ -1,5 +1,5 @@
 // The egress rules: where a frame of a given class may leave. One small predicate per rule
-// (hairpin, link up, forwarding state, flood flag, VLAN membership), combined by mayForward()
+// (hairpin, mirror analyser, link up, forwarding state, flood flag, VLAN membership), combined by mayForward()
 // and mayFlood() and by egressCheck() — "may it go out of port P, and if not why not" — for the
 // trace and for counting a refused unicast. mayFlood() is split in two: floodListed(), the facts
 // of the port alone (up, forwarding, the class's flood flag), which the Bridge evaluates when they
@@ -55,10 +55,12 @@ export const EG_BCAST_FLOOD_OFF = 6;
 export const EG_MCAST_FLOOD_OFF = 7;
 /** Not a member of the frame's VLAN. */
 export const EG_VLAN = 8;
+/** A mirror analyser (mirror.ts): it takes the session's copies and no flood. */
+export const EG_ANALYSER = 9;
 
 /** Names of the egress results, by code (for the trace and tests, never the fast path). */
 export const EGRESS_REASON_NAMES = [
-  'ok', 'ingress-port', 'no-port', 'down', 'not-forwarding', 'flood-off', 'bcast-flood-off', 'mcast-flood-off', 'vlan',
+  'ok', 'ingress-port', 'no-port', 'down', 'not-forwarding', 'flood-off', 'bcast-flood-off', 'mcast-flood-off', 'vlan', 'analyser',
 ] as const;
 
 /**
@@ -83,6 +85,14 @@ export function floodFlagAllows(p: BridgePort, cls: number): boolean {
   return cls === 0 ? p.floodUnicast : cls === 1 ? p.floodBroadcast : cls !== 2 || p.floodMulticast;
 }
 
+/**
+ * A mirror analyser takes no flood (cls 0–2); a known unicast still reaches it when an FDB entry
+ * points there (README Limits).
+ */
+export function analyserAllows(p: BridgePort, cls: number): boolean {
+  return cls === 3 || !p.analyser;
+}
+
 /** With VLAN filtering, only member ports of the frame's VLAN carry it. */
 export function vlanAllows(p: BridgePort, vlanFiltering: boolean, vid: number): boolean {
   return !vlanFiltering || vlanMember(p, vid);
@@ -99,13 +109,13 @@ export function mayForward(p: BridgePort, ingress: BridgePort, vlanFiltering: bo
 }
 
 /**
- * The part of the flood rule that depends on port p alone: up, forwarding and p's flag for flood
- * class cls on. The Bridge keeps, per class, the list of (non-analyser) ports for which this
+ * The part of the flood rule that depends on port p alone: not a mirror analyser, up, forwarding
+ * and p's flag for flood class cls on. The Bridge keeps, per class, the list of (non-analyser) ports for which this
  * holds, rebuilt when a port tells it one of these facts changed (BridgePort.setUp/setState/
  * setFlags), so the flood loop never asks it per frame.
  */
 export function floodListed(p: BridgePort, cls: number): boolean {
-  return p.up && stateForwards(p.state) && floodFlagAllows(p, cls);
+  return analyserAllows(p, cls) && p.up && stateForwards(p.state) && floodFlagAllows(p, cls);
 }
 
 /**
@@ -134,6 +144,7 @@ export function mayFlood(p: BridgePort, ingress: BridgePort, cls: number, vlanFi
 export function egressCheck(p: BridgePort | undefined, ingress: BridgePort, cls: number, vlanFiltering: boolean, vid: number): number {
   if (p === undefined) return EG_NO_PORT;
   if (!hairpinAllows(p, ingress)) return EG_INGRESS;
+  if (!analyserAllows(p, cls)) return EG_ANALYSER;
   if (!p.up) return EG_DOWN;
   if (!stateForwards(p.state)) return EG_NOT_FORWARDING;
   if (!floodFlagAllows(p, cls)) return EG_FLOOD_OFF + cls;

@@ -18,7 +18,7 @@ import {
 import {
   egressCheck, unicastDropReason, groupClass, localInAnyVlan, FLOOD_KIND_NAMES, type FloodKindName,
   CLASS_KNOWN_UNICAST, CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST,
-  EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_BCAST_FLOOD_OFF, EG_MCAST_FLOOD_OFF, EG_VLAN,
+  EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_BCAST_FLOOD_OFF, EG_MCAST_FLOOD_OFF, EG_VLAN, EG_ANALYSER,
 } from './egress.js';
 
 const TWO32 = 0x100000000;
@@ -296,6 +296,7 @@ function unicastRefusalReason(why: number, eg: BridgePort | undefined, vid: numb
 function floodExclusion(why: number, p: BridgePort, vid: number): string {
   switch (why) {
     case EG_INGRESS: return 'ingress port';
+    case EG_ANALYSER: return 'mirror analyser (takes copies only)';
     case EG_DOWN: return `down${p.downReason ? ` (${p.downReason})` : ''}`;
     case EG_NOT_FORWARDING: return `not forwarding (${stateName(p.state)})`;
     case EG_FLOOD_OFF: return 'flood flag off';

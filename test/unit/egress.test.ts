@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   egressCheck, mayForward, mayFlood, floodListed, mayFloodListed, hairpinAllows, floodFlagAllows, vlanAllows, groupClass, unicastDropReason,
-  EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_VLAN, EGRESS_REASON_NAMES,
+  EG_OK, EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING, EG_FLOOD_OFF, EG_VLAN, EG_ANALYSER, EGRESS_REASON_NAMES, analyserAllows,
   CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST, CLASS_MULTICAST, CLASS_KNOWN_UNICAST,
 } from '../../src/bridge/egress.js';
 import {
@@ -30,35 +30,38 @@ describe('egress rules', () => {
     const ingress = new BridgePort(1, io('in'), 1, false);
     const other = new BridgePort(2, io('out'), 2, false);
     let cases = 0;
-    for (const self of bools) for (const hairpin of bools) for (const up of bools) for (const state of STATES)
+    for (const self of bools) for (const hairpin of bools) for (const analyser of bools) for (const up of bools) for (const state of STATES)
     for (const fu of bools) for (const fb of bools) for (const fm of bools) for (const member of bools) for (const vf of bools)
     for (const cls of [CLASS_UNKNOWN_UNICAST, CLASS_BROADCAST, CLASS_MULTICAST, CLASS_KNOWN_UNICAST]) {
       const p = self ? ingress : other;
       p.setFlags({ hairpin, floodUnicast: fu, floodBroadcast: fb, floodMulticast: fm });
       p.setUp(up);
       p.setState(state);
+      p.setAnalyser(analyser);
       p.vlans = new Uint8Array(4096);
       p.vlans[7] = member ? 1 : 0;
       const code = egressCheck(p, ingress, cls, vf, 7);
       const fast = cls === CLASS_KNOWN_UNICAST ? mayForward(p, ingress, vf, 7) : mayFlood(p, ingress, cls, vf, 7);
-      expect(fast, JSON.stringify({ self, hairpin, up, state, fu, fb, fm, member, vf, cls })).toBe(code === EG_OK);
+      expect(fast, JSON.stringify({ self, hairpin, analyser, up, state, fu, fb, fm, member, vf, cls })).toBe(code === EG_OK);
       // the first rule that refuses, in the order the trace reports
       const flagOn = cls === CLASS_UNKNOWN_UNICAST ? fu : cls === CLASS_BROADCAST ? fb : cls === CLASS_MULTICAST ? fm : true;
-      const want = self && !hairpin ? EG_INGRESS : !up ? EG_DOWN : state !== PORT_FORWARDING ? EG_NOT_FORWARDING
+      const want = self && !hairpin ? EG_INGRESS : analyser && cls !== CLASS_KNOWN_UNICAST ? EG_ANALYSER : !up ? EG_DOWN : state !== PORT_FORWARDING ? EG_NOT_FORWARDING
         : !flagOn ? EG_FLOOD_OFF + cls : vf && !member ? EG_VLAN : EG_OK;
       expect(code).toBe(want);
       expect(hairpinAllows(p, ingress)).toBe(!self || hairpin);
       expect(floodFlagAllows(p, cls)).toBe(flagOn);
+      expect(analyserAllows(p, cls)).toBe(!analyser || cls === CLASS_KNOWN_UNICAST);
       expect(vlanAllows(p, vf, 7)).toBe(!vf || member);
       if (cls !== CLASS_KNOWN_UNICAST) {
         // the list half holds the port's own facts, the per-frame half the rest, nothing twice
-        expect(floodListed(p, cls)).toBe(up && state === PORT_FORWARDING && flagOn);
+        expect(floodListed(p, cls)).toBe(!analyser && up && state === PORT_FORWARDING && flagOn);
         expect(mayFloodListed(p, ingress, vf, 7)).toBe((!self || hairpin) && (!vf || member));
         expect(floodListed(p, cls) && mayFloodListed(p, ingress, vf, 7)).toBe(code === EG_OK);
       }
       cases++;
     }
-    expect(cases).toBe(2 * 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 4);
+    expect(cases).toBe(2 * 2 * 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 4);
+    other.setAnalyser(false);
     // a port without a member list is in every VLAN
     other.vlans = null;
     other.setUp(true);
@@ -70,6 +73,7 @@ describe('egress rules', () => {
 
   it('reason names and the drop counter of a refused unicast', () => {
     expect(EGRESS_REASON_NAMES[EG_VLAN]).toBe('vlan');
+    expect(EGRESS_REASON_NAMES[EG_ANALYSER]).toBe('analyser');
     expect(EGRESS_REASON_NAMES[EG_FLOOD_OFF + CLASS_MULTICAST]).toBe('mcast-flood-off');
     expect([EG_INGRESS, EG_NO_PORT, EG_DOWN, EG_NOT_FORWARDING].map(unicastDropReason)).toEqual(['filtered', 'filtered', 'filtered', 'filtered']);
     expect(unicastDropReason(EG_VLAN)).toBe('vlan');

@@ -226,6 +226,16 @@ describe('traceFrame', () => {
     expect(traceAndVerify(l, { inPort: 'p1', src: A, dst: D })).toMatchObject({ verdict: 'drop', dropReason: 'filtered' });
   });
 
+  it('a mirror analyser is left out of floods with its reason, and still takes a known unicast', () => {
+    l.br.addMirror('m', ['p2'], 'in', 'p3');
+    const r = traceAndVerify(l, { inPort: 'p1', src: A, dst: MAC_BROADCAST });
+    expect(r.flood!.ports.find((p) => p.port === 'p3')).toMatchObject({ included: false, reason: 'mirror analyser (takes copies only)' });
+    expect([...r.egress].sort()).toEqual(['br0', 'p2']);
+    // README Limits: an FDB entry that points at the analyser still forwards to it
+    l.br.addStatic(D, 'p3');
+    expect(traceAndVerify(l, { inPort: 'p1', src: A, dst: D })).toMatchObject({ verdict: 'forward', egress: ['p3'] });
+  });
+
   it('ingress problems: unknown port, port down, blocking, learning', () => {
     const u = traceFrame(l.br, { inPort: 'nope', src: A, dst: B });
     expect(u).toMatchObject({ verdict: 'drop', dropReason: null, reason: 'no port nope' });

@@ -188,7 +188,8 @@ export class BridgeThreads {
   /**
    * Applies a config (startup, SIGHUP): bridges without `thread` to the main Daemon, each threaded
    * bridge to its thread (started, reloaded or stopped). A bridge that changes sides is deleted
-   * first, so that its TAPs are free for the side that makes it again.
+   * first, and every thread lets go of the ports its bridge no longer has (Daemon.releasePorts)
+   * before any bridge adds one, so that the TAPs of either are free for the side that opens them.
    */
   async applyConfig(cfg: Config): Promise<string[]> {
     const done: string[] = [];
@@ -196,6 +197,7 @@ export class BridgeThreads {
     for (const name of [...this.threads.keys()]) {
       if (!threaded.has(name)) { await this.stopThread(name); done.push(`removed bridge ${name} (thread)`); }
     }
+    for (const [name, t] of this.threads) done.push(...await t.ask({ op: 'release', bridge: threaded.get(name)! }) as string[]);
     done.push(...await this.daemon.applyConfig({ ...cfg, bridges: cfg.bridges.filter((b) => b.thread !== true) }));
     for (const b of threaded.values()) {
       const t = this.threads.get(b.name);

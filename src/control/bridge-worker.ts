@@ -54,6 +54,7 @@ async function run(c: ThreadCall): Promise<unknown> {
     case 'owns': return owns(c.name);
     case 'metrics': return metrics.registry.getMetricsAsJSON();
     case 'config-entry': return bridgeEntry(daemon, daemon.get(name));
+    case 'release': return daemon.releasePorts({ bridges: [c.bridge] });
     case 'apply': return daemon.applyConfig({ bridges: [c.bridge] });
     case 'shutdown': return stop();
   }

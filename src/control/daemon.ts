@@ -345,6 +345,7 @@ export class Daemon {
     for (const name of [...this.bridges.keys()]) {
       if (!wanted.has(name)) { this.deleteBridge(name); done.push(`removed bridge ${name}`); }
     }
+    done.push(...this.releasePorts(cfg));
     for (const b of cfg.bridges) {
       const m = this.bridges.get(b.name);
       if (!m) { await this.addBridge(b); done.push(`added bridge ${b.name}`); continue; }
@@ -358,9 +359,6 @@ export class Daemon {
       if (b.limitPolicy !== undefined) br.fdb.setPolicy(b.limitPolicy);
       this.applyStp(m, b.stp, done);
       const wantPorts = new Map(b.ports.map((p) => [portSpec(p.name).name, p]));
-      for (const pname of [...m.specs.keys()]) {
-        if (!wantPorts.has(pname)) { this.removePort(m, pname); done.push(`${b.name}: removed port ${pname}`); }
-      }
       for (const [pname, pc] of wantPorts) {
         if (m.endpoints.has(pname)) continue;
         const existing = br.portByName(pname);
@@ -388,6 +386,25 @@ export class Daemon {
       for (const s of want.values()) { this.addStatic(m, s); done.push(`${b.name}: static ${s.mac} on ${s.port}`); }
       this.applyMirrors(m, b.mirrors ?? [], done);
       this.applyMcast(m, b, done);
+    }
+    return done;
+  }
+
+  /**
+   * The first step of applyConfig: every bridge cfg keeps lets go of the ports cfg no longer gives
+   * it, before any bridge adds one, so that a device moving from one bridge to another in one
+   * reload is free when the other opens it. BridgeThreads asks each bridge thread for this step
+   * before the main thread's bridges add ports. Bridges cfg does not name are left alone.
+   */
+  releasePorts(cfg: Pick<Config, 'bridges'>): string[] {
+    const done: string[] = [];
+    for (const b of cfg.bridges) {
+      const m = this.bridges.get(b.name);
+      if (m === undefined) continue;
+      const keep = new Set(b.ports.map((p) => portSpec(p.name).name));
+      for (const pname of [...m.specs.keys()]) {
+        if (!keep.has(pname)) { this.removePort(m, pname); done.push(`${b.name}: removed port ${pname}`); }
+      }
     }
     return done;
   }

@@ -15,6 +15,8 @@ export type ThreadCall =
   | { op: 'metrics' }
   /** The bridge's part of `config show` (running-config.ts bridgeEntry). */
   | { op: 'config-entry' }
+  /** A reloaded config's first step for this bridge: let go of the ports it no longer has (Daemon.releasePorts); replies what changed. */
+  | { op: 'release'; bridge: BridgeConfig }
   /** A reloaded config's part for this bridge: applied as SIGHUP applies it; replies what changed. */
   | { op: 'apply'; bridge: BridgeConfig }
   /** Delete the bridge (its TAPs go) and exit. */

@@ -218,10 +218,25 @@ describe.skipIf(!root)('bridges on their own threads', () => {
       expect(await d2.ok('show', TB)).toContain(extra);
       expect(await d2.ok('config', 'show')).toMatch(new RegExp(`${TB}:\\n(    .*\\n)*    ageing: 123\\n`));
 
+      // one SIGHUP moves that port from the threaded bridge to the main-thread one: the thread lets
+      // go of it before the main thread opens it
+      const moved = next.replace(`      - tap:${extra}\n`, '')
+        .replace(new RegExp(`(  ${MB}:\\n(    .*\\n)*?    ports:\\n)`), `$1      - tap:${extra}\n`);
+      expect(moved).not.toBe(next);
+      writeFileSync(file, moved);
+      const moveAt = d2.log.length;
+      d2.proc!.kill('SIGHUP');
+      expect(await until(() => d2.log.slice(moveAt).includes('SIGHUP: reloaded'), 10_000), d2.log).toBe(true);
+      expect(d2.log.slice(moveAt)).toContain(`${TB}: removed port ${extra}`);
+      expect(d2.log.slice(moveAt)).toContain(`${MB}: added port ${extra}`);
+      expect(await d2.ok('show', MB)).toContain(extra);
+      expect(await d2.ok('show', TB)).not.toContain(extra);
+
       // delbr: the thread deletes the bridge with its TAPs (the host port included)
       await d2.ok('delbr', TB);
       const left = await links();
-      expect(left.filter((n) => n === TB || n === extra || hosts.get(TB)!.some((h) => h.tap === n))).toEqual([]);
+      expect(left.filter((n) => n === TB || hosts.get(TB)!.some((h) => h.tap === n))).toEqual([]);
+      expect(left).toContain(extra); // on the main-thread bridge now
       expect((JSON.parse(await d2.ok('show', '--json')) as { name: string }[]).map((b) => b.name)).toEqual([MB]);
       // a new threaded bridge of the same name can be made at once
       await d2.ok('addbr', TB, '--thread');

@@ -1,7 +1,8 @@
 // `config show`: the running state of a daemon as config YAML, on in-memory ports and a virtual
 // clock. What is printed parses with the one config schema and carries every setting a restart
 // must keep (flags and STP values that differ from the defaults, static entries, limits), and
-// applying it to a daemon gives back the same text.
+// applying it to a daemon gives back the same text; a reload moves a port between bridges in either
+// order.
 import { describe, it, expect } from 'vitest';
 import { Daemon } from '../../src/control/daemon.js';
 import { parseConfig } from '../../src/control/config.js';
@@ -49,5 +50,17 @@ describe('running state as config', () => {
     expect(runningConfigYaml(again)).not.toContain('static');
     d.shutdown();
     again.shutdown();
+  });
+
+  it('a reload moves a port to a bridge listed before the one that had it: every bridge lets go first', async () => {
+    const d = new Daemon({ clock: new VirtualClock(), tickMs: 0, log: () => {} });
+    const yaml = (a: string[], b: string[]) => `bridges:\n  bra:\n    local: false\n    ports: [${a.join(', ')}]\n  brb:\n    local: false\n    ports: [${b.join(', ')}]\n`;
+    await d.applyConfig(parseConfig(yaml(['mem:a1'], ['mem:b1', 'mem:x']), 'c.yaml'));
+    expect(d.ownerOf('x')).toBe('brb');
+    const done = await d.applyConfig(parseConfig(yaml(['mem:a1', 'mem:x'], ['mem:b1']), 'c.yaml'));
+    expect(done).toEqual(['brb: removed port x', 'bra: added port x']);
+    expect(d.ownerOf('x')).toBe('bra');
+    expect(d.get('brb').bridge.portByName('x')).toBeUndefined();
+    d.shutdown();
   });
 });

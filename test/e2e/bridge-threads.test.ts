@@ -205,16 +205,21 @@ describe.skipIf(!root)('bridges on their own threads', () => {
       expect(show.find((b) => b.name === TB)!.interfaces.sort()).toEqual(hosts.get(TB)!.map((h) => h.tap).sort());
       expect(await d2.ok('config', 'show')).toMatch(new RegExp(`${TB}:\\n(    .*\\n)*    thread: true\\n`));
 
+      /** Writes text over the config file, sends SIGHUP and returns what the daemon logged for it. */
+      const reload = async (text: string, was: string): Promise<string> => {
+        expect(text).not.toBe(was);
+        writeFileSync(file, text);
+        const at = d2.log.length;
+        d2.proc!.kill('SIGHUP');
+        expect(await until(() => d2.log.slice(at).includes('SIGHUP: reloaded'), 10_000), d2.log).toBe(true);
+        return d2.log.slice(at);
+      };
+
       // SIGHUP: a new ageing and one more port for the threaded bridge
       const extra = lab.name('ay');
       const next = saved.replace(new RegExp(`(  ${TB}:\\n(    .*\\n)*?)    ageing: 300\\n`), '$1    ageing: 123\n')
         .replace(new RegExp(`(  ${TB}:\\n(    .*\\n)*?    ports:\\n)`), `$1      - tap:${extra}\n`);
-      expect(next).not.toBe(saved);
-      writeFileSync(file, next);
-      const logAt = d2.log.length;
-      d2.proc!.kill('SIGHUP');
-      expect(await until(() => d2.log.slice(logAt).includes('SIGHUP: reloaded'), 10_000), d2.log).toBe(true);
-      expect(d2.log.slice(logAt)).toContain(`${TB}: ageing 123`);
+      expect(await reload(next, saved)).toContain(`${TB}: ageing 123`);
       expect(await d2.ok('show', TB)).toContain(extra);
       expect(await d2.ok('config', 'show')).toMatch(new RegExp(`${TB}:\\n(    .*\\n)*    ageing: 123\\n`));
 
@@ -222,13 +227,9 @@ describe.skipIf(!root)('bridges on their own threads', () => {
       // go of it before the main thread opens it
       const moved = next.replace(`      - tap:${extra}\n`, '')
         .replace(new RegExp(`(  ${MB}:\\n(    .*\\n)*?    ports:\\n)`), `$1      - tap:${extra}\n`);
-      expect(moved).not.toBe(next);
-      writeFileSync(file, moved);
-      const moveAt = d2.log.length;
-      d2.proc!.kill('SIGHUP');
-      expect(await until(() => d2.log.slice(moveAt).includes('SIGHUP: reloaded'), 10_000), d2.log).toBe(true);
-      expect(d2.log.slice(moveAt)).toContain(`${TB}: removed port ${extra}`);
-      expect(d2.log.slice(moveAt)).toContain(`${MB}: added port ${extra}`);
+      const movedLog = await reload(moved, next);
+      expect(movedLog).toContain(`${TB}: removed port ${extra}`);
+      expect(movedLog).toContain(`${MB}: added port ${extra}`);
       expect(await d2.ok('show', MB)).toContain(extra);
       expect(await d2.ok('show', TB)).not.toContain(extra);
 

@@ -67,8 +67,9 @@ if (!isMainThread) {
     const [a1, b1] = oneThread();
     console.log(`${String(r).padStart(5)}  one thread    ${f(a1)}    ${f(b1)}    ${f(a1 + b1)}`);
     const [a2, b2] = await twoThreads();
-    console.log(`${String(r).padStart(5)}  two threads   ${f(a2)}    ${f(b2)}    ${f(a2 + b2)}   ratio ${((a2 + b2) / (a1 + b1)).toFixed(2)}x`);
-    ratios.push((a2 + b2) / (a1 + b1));
+    const ratio = (a2 + b2) / (a1 + b1);
+    console.log(`${String(r).padStart(5)}  two threads   ${f(a2)}    ${f(b2)}    ${f(a2 + b2)}   ratio ${ratio.toFixed(2)}x`);
+    ratios.push(ratio);
   }
   ratios.sort((x, y) => x - y);
   console.log(`median ratio two threads / one thread: ${ratios[ratios.length >> 1]!.toFixed(2)}x; load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -92,8 +92,8 @@ export class Bridge {
   /** portList without mirror analysers: the candidates for snooped group frames and queries. */
   private floodList: BridgePort[] = [];
   /**
-   * By flood class (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST): the ports of floodList that
-   * floodListed() admits. New arrays on each rebuild, so a loop over the old ones is unaffected.
+   * By flood class (CLASS_UNKNOWN_UNICAST, _BROADCAST, _MULTICAST): the ports floodListed() admits
+   * (which leaves analysers out). New arrays on each rebuild, so a loop over the old ones is unaffected.
    */
   private classLists: BridgePort[][] = [[], [], []];
   /** What this bridge's ports tell when their up/state/flags/analyser role change. */
@@ -267,9 +267,8 @@ export class Bridge {
 
   /** floodList and the per-class lists from portList and the ports' facts (floodListed()); control events only. */
   private rebuildFloodLists(): void {
-    const list = this.portList.filter((p) => !p.analyser);
-    this.floodList = list;
-    this.classLists = [0, 1, 2].map((cls) => list.filter((p) => floodListed(p, cls)));
+    this.floodList = this.portList.filter((p) => !p.analyser);
+    this.classLists = [0, 1, 2].map((cls) => this.portList.filter((p) => floodListed(p, cls)));
   }
 
   /** The ports a flood of class cls (0–2) is offered to before the per-frame checks (for tests). */

@@ -262,9 +262,9 @@ function normalise(c: z.output<typeof configSchema>, input: YamlInput<unknown>):
       seen.add(pc.name);
       ports.push(pc);
     }
-    const portNames = new Set(ports.map((p) => portSpec(p.name).name));
-    ports.forEach((p, i) => {
-      const n = portSpec(p.name).name;
+    const names = ports.map((p) => portSpec(p.name).name);
+    const portNames = new Set(names);
+    names.forEach((n, i) => {
       const other = owners.get(n);
       if (other !== undefined) throw input.error(['bridges', name, 'ports', i], `port '${n}' is also a port of bridge ${other}: a device can be a port of one bridge only`);
       if (c.bridges?.[n] !== undefined) throw input.error(['bridges', name, 'ports', i], `'${n}' is a bridge; a bridge cannot be a port of ${name}`);

@@ -49,7 +49,8 @@ function sharedProcessMetrics(): Metric[] {
 export function createMetrics(source: MetricsSource, opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   // a bridge thread's registry leaves them out: the main thread's are the process's (exposition)
-  if (opts.processMetrics ?? true) for (const m of sharedProcessMetrics()) registry.registerMetric(m);
+  const shared = (opts.processMetrics ?? true) ? sharedProcessMetrics() : [];
+  for (const m of shared) registry.registerMetric(m);
 
   const bridges = (): Bridge[] => [...source.bridges.values()].map((m) => m.bridge);
 
@@ -219,7 +220,6 @@ export function createMetrics(source: MetricsSource, opts: { processMetrics?: bo
     (e) => eachStp(e, (s, b) => (s.lastTopologyChangeMs === null || s.lastTopologyChangeMs === undefined
       ? null : Math.max(0, b.clock.now() - s.lastTopologyChangeMs) / 1000)));
 
-  const shared = (opts.processMetrics ?? true) ? sharedProcessMetrics() : [];
   const ours = (registry.getMetricsAsArray() as unknown as Metric[]).filter((m) => !shared.includes(m));
   return {
     registry,

@@ -290,14 +290,18 @@ if SCENARIO in ('normal', 'normal-eventidx'):
     sent = [(frame(60, 1), 1), (frame(1000, 2), 2), (frame(1514, 3), 4)]
     post_tx(sent + [(bytes(10), 1), (frame(2000, 4), 3)])  # a runt and one longer than a slot
     wait(lambda: used_idx(1) == 5, 'softbr to consume the 5 transmit chains')
+    # softbr mutes transmit kicks while it drains the ring and asks for them again when done
+    # (without event index through the used flags, with it through avail_event); it publishes the
+    # used index and signals before that, so the flags and the signal are read once it is done (a
+    # loaded machine may still be between the two at this moment)
+    if not event_idx:
+        wait(lambda: r16(RING[1][2]) & 1 == 0, 'softbr to ask for transmit kicks again')
+    else:
+        wait(lambda: r16(RING[1][2] + 4 + 8 * QSIZE) == 5, 'softbr to ask for the next transmit kick')
     try:
         signalled = os.eventfd_read(calls[1]) > 0
     except BlockingIOError:
         signalled = False
-    # softbr mutes transmit kicks while it drains the ring and asks for them again when done: the
-    # flags are read once it is done (a loaded machine may still be draining at this moment)
-    if not event_idx:
-        wait(lambda: r16(RING[1][2]) & 1 == 0, 'softbr to ask for transmit kicks again')
     # how softbr asks for kicks: used flags of both queues, and avail_event after the used ring
     used_flags = [r16(RING[0][2]), r16(RING[1][2])]
     avail_event = [r16(RING[0][2] + 4 + 8 * QSIZE), r16(RING[1][2] + 4 + 8 * QSIZE)]

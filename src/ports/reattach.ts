@@ -3,7 +3,7 @@
 // a device of that name appears again (the next QEMU), it is attached again, found through
 // rtnetlink link events (native/link-events.ts) — no polling, and no softbr command.
 import { existsSync } from 'node:fs';
-import type { DriverDrops, PortIO, RxSink } from '../bridge/port-io.js';
+import type { DriverDrops, PortIO, RxOffload, RxSink } from '../bridge/port-io.js';
 import { watchLink, type LinkEvent } from '../native/index.js';
 
 export class ReattachPort implements PortIO {
@@ -14,6 +14,16 @@ export class ReattachPort implements PortIO {
   readonly speedMbps: number;
   /** Times the device came back and was attached again. */
   reattached = 0;
+  /**
+   * Present while the device attached last takes super-frames whole (PortIO.sendSuper), so they
+   * leave through a port known by name as they would through the device itself; absent, the
+   * engine cuts them. Set again on each attach: the next device may not take them.
+   */
+  sendSuper: PortIO['sendSuper'];
+  private readonly superOut = (buf: Uint8Array, off: number, len: number, offload: RxOffload, i: number): boolean => {
+    const s = this.inner?.sendSuper;
+    return s === undefined ? false : s(buf, off, len, offload, i);
+  };
   private inner: PortIO | null;
   private sink: RxSink | null = null;
   private attaching = false;
@@ -29,6 +39,7 @@ export class ReattachPort implements PortIO {
     this.mac = first.mac;
     this.mtu = first.mtu;
     this.speedMbps = first.speedMbps;
+    this.sendSuper = first.sendSuper === undefined ? undefined : this.superOut;
     this.unwatch = watchLink(this.name, (e) => this.onLink(e));
   }
 
@@ -117,6 +128,7 @@ export class ReattachPort implements PortIO {
         return;
       }
       this.inner = io;
+      this.sendSuper = io.sendSuper === undefined ? undefined : this.superOut;
       this.reattached++;
       this.log(`${this.name}: device is back: attached again`);
       if (this.sink !== null) {

@@ -177,12 +177,18 @@ export class BridgePort {
 
   setFlags(f: Partial<PortFlags>): void {
     const w = this as Listed;
+    const before = this.flagBits();
     if (f.learning !== undefined) w.learning = f.learning;
     if (f.floodUnicast !== undefined) w.floodUnicast = f.floodUnicast;
     if (f.floodBroadcast !== undefined) w.floodBroadcast = f.floodBroadcast;
     if (f.floodMulticast !== undefined) w.floodMulticast = f.floodMulticast;
     if (f.hairpin !== undefined) w.hairpin = f.hairpin;
-    this.owner?.portChanged(this);
+    // a reload sets every port's flags again: only a change rebuilds the bridge's lists
+    if (this.flagBits() !== before) this.owner?.portChanged(this);
+  }
+
+  private flagBits(): number {
+    return (this.learning ? 1 : 0) | (this.floodUnicast ? 2 : 0) | (this.floodBroadcast ? 4 : 0) | (this.floodMulticast ? 8 : 0) | (this.hairpin ? 16 : 0);
   }
 
   /** Carrier on or off; reason says why it went down (kept in downReason while down). */

@@ -34,6 +34,23 @@ function setup(n: number) {
 }
 
 describe('flood lists', () => {
+  it('a port tells its bridge of flags only when one changed (a reload sets every port\'s flags again)', () => {
+    const { br, bp } = setup(2);
+    const p = bp('p1');
+    const real = p.owner!;
+    let told = 0;
+    p.owner = { portChanged: (x) => { told++; real.portChanged(x); } };
+    p.setFlags(p.flags());
+    p.setFlags({ hairpin: false, learning: true });
+    expect(told).toBe(0);
+    p.setFlags({ floodBroadcast: false });
+    expect(told).toBe(1);
+    expect(names(br.floodListOf(CLASS_BROADCAST))).toEqual(['p2']);
+    p.setFlags({ hairpin: true });
+    expect(told).toBe(2);
+    p.owner = real;
+  });
+
   it('follow link down/up, flags, the analyser role and ports added and removed', () => {
     const { br, log, caps, bp } = setup(4);
     const all = ['p1', 'p2', 'p3', 'p4'];

@@ -1,8 +1,8 @@
 // The main daemon's record of the bridges that run on their own threads (addbr --thread,
 // `thread: true`) and the control handler that sends each request where thread-routing.ts says:
 // to the main thread's Daemon, to one bridge's thread, or to all of them with the answers merged.
-// Config apply (startup, SIGHUP), metrics and shutdown go through here too, so that a threaded
-// bridge is created, changed, scraped and deleted like any other.
+// Config apply (startup, SIGHUP), metrics, the web view and shutdown go through here too, so that a
+// threaded bridge is created, changed, scraped, shown and deleted like any other.
 import type { Daemon } from './daemon.js';
 import { bridgeExists, bridgeAsPort, portTaken } from './daemon.js';
 import type { BridgeConfig, Config } from './config.js';
@@ -13,12 +13,39 @@ import { bridgeName, macArg, onOff, optStr, str } from './args.js';
 import { formatMac } from '../frame/mac.js';
 import { portSpec } from './port-kinds/index.js';
 import { BridgeThread } from './bridge-thread.js';
+import type { ThreadCall } from './thread-protocol.js';
 import { mergeReplies, routeOf } from './thread-routing.js';
 import { runningConfigYaml } from './running-config.js';
 import type { MetricsJson } from '../metrics/metrics.js';
+import { bridgeViews, fdbView, mergeBridgeViews, type BridgeView, type FdbView, type WebViews } from '../web/snapshot.js';
+import type { BridgeEvent, EventListener } from '../bridge/events.js';
 
-/** How long a scrape waits for a thread's metrics before it uses the thread's last ones. */
-export const METRICS_TIMEOUT_MS = 1000;
+/** How long a scrape or a web view request waits for a thread before it uses the thread's last answer. */
+export const ANSWER_TIMEOUT_MS = 1000;
+
+const LATE = Symbol('late');
+
+/**
+ * ask()'s answer when it comes within ms, kept in last under key; else (late, or failed: onError
+ * hears why) the answer last kept there, undefined when there is none. So a slow or stuck thread
+ * costs a scrape or a page at most ms, and shows what it said last.
+ */
+export async function answerOrLast<T>(ask: () => Promise<T>, last: Map<string, T>, key: string, ms: number, onError: (e: Error) => void): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => { timer = setTimeout(() => resolve(LATE), ms); });
+  try {
+    const got = await Promise.race([ask(), late]);
+    if (got !== LATE) last.set(key, got);
+  } catch (e) {
+    onError(e as Error);
+  } finally {
+    clearTimeout(timer);
+  }
+  return last.get(key);
+}
+
+/** The id of the monitor request each thread streams the web view's events under (one per thread, on the watch session). */
+const WATCH_REQ = 1;
 
 export class BridgeThreads {
   readonly threads = new Map<string, BridgeThread>();
@@ -26,7 +53,11 @@ export class BridgeThreads {
   private readonly sids = new WeakMap<Session, number>();
   private readonly sessions = new Map<number, Session>();
   private nextSid = 1;
-  private readonly lastMetrics = new Map<string, MetricsJson>();
+  /** Each thread's last answers (answerOrLast), by bridge name; a thread's go with it (forget). */
+  private readonly last = { metrics: new Map<string, MetricsJson>(), state: new Map<string, BridgeView[]>(), fdb: new Map<string, FdbView>() };
+  /** The listeners of every bridge's events (the web view), and while there are any the session each thread's monitor streams to. */
+  private readonly eventSinks = new Set<EventListener>();
+  private watch: { sid: number; close(): void } | undefined;
 
   constructor(private readonly daemon: Daemon, private readonly log: (m: string) => void, private readonly quiet = false) {}
 
@@ -113,7 +144,7 @@ export class BridgeThreads {
   }
   private readonly monitors = new Set<string>();
 
-  private onEvent(sid: number, id: number, ev: unknown): void {
+  private onStreamEvent(sid: number, id: number, ev: unknown): void {
     if (isHello(ev) && this.monitors.has(`${sid}/${id}`)) return;
     this.sessions.get(sid)?.event(id, ev);
   }
@@ -161,15 +192,17 @@ export class BridgeThreads {
       const t = await BridgeThread.start(bridge, {
         quiet: this.quiet,
         log: this.log,
-        onEvent: (sid, id, ev) => this.onEvent(sid, id, ev),
+        onEvent: (sid, id, ev) => this.onStreamEvent(sid, id, ev),
         onExit: (gone) => {
           if (this.threads.get(gone.name) !== gone) return;
           this.threads.delete(gone.name);
           this.names.delete(gone.name);
-          this.lastMetrics.delete(gone.name);
+          this.forget(gone.name);
         },
       });
       this.threads.set(bridge.name, t);
+      // posted before anything else is asked of the thread: the web view misses none of its events
+      this.watchThread(t);
     } catch (e) {
       this.names.delete(bridge.name);
       throw e;
@@ -182,7 +215,11 @@ export class BridgeThreads {
     await t.stop();
     this.threads.delete(name);
     this.names.delete(name);
-    this.lastMetrics.delete(name);
+    this.forget(name);
+  }
+
+  private forget(name: string): void {
+    for (const m of Object.values(this.last)) m.delete(name);
   }
 
   /**
@@ -207,21 +244,74 @@ export class BridgeThreads {
     return done;
   }
 
-  /** Each thread's softbr_ metrics; a thread slower than METRICS_TIMEOUT_MS gives its last ones. */
+  /** c's answer from thread t within ANSWER_TIMEOUT_MS, else t's last one (answerOrLast). */
+  private askOrLast<T>(t: BridgeThread, c: ThreadCall, last: Map<string, T>): Promise<T | undefined> {
+    return answerOrLast(() => t.ask(c) as Promise<T>, last, t.name, ANSWER_TIMEOUT_MS, (e) => this.log(`${c.op} of bridge ${t.name}: ${e.message}`));
+  }
+
+  /** Each thread's softbr_ metrics; a thread slower than ANSWER_TIMEOUT_MS gives its last ones. */
   async metrics(): Promise<MetricsJson[]> {
-    return Promise.all(this.sorted().map(async (t) => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), METRICS_TIMEOUT_MS); });
-      try {
-        const got = await Promise.race([t.ask({ op: 'metrics' }) as Promise<MetricsJson>, late]);
-        if (got !== undefined) this.lastMetrics.set(t.name, got);
-      } catch (e) {
-        this.log(`metrics of bridge ${t.name}: ${(e as Error).message}`);
-      } finally {
-        clearTimeout(timer);
-      }
-      return this.lastMetrics.get(t.name) ?? [];
-    }));
+    return Promise.all(this.sorted().map(async (t) => (await this.askOrLast(t, { op: 'metrics' }, this.last.metrics)) ?? []));
+  }
+
+  /**
+   * The web view's bridges: the main thread's and each thread's, a threaded bridge's views made on
+   * its thread (a slow thread: its last ones, or none yet), and every bridge's events.
+   */
+  webViews(): WebViews {
+    return {
+      bridges: async () => {
+        const theirs = await Promise.all(this.sorted().map(async (t) => (await this.askOrLast(t, { op: 'web-state' }, this.last.state)) ?? []));
+        return mergeBridgeViews([bridgeViews(this.daemon), ...theirs]);
+      },
+      fdb: async (name) => {
+        const t = this.threads.get(name);
+        if (t === undefined) return fdbView(this.daemon, name);
+        return (await this.askOrLast(t, { op: 'web-fdb' }, this.last.fdb)) ?? null;
+      },
+      onEvent: (fn) => this.onBridgeEvent(fn),
+    };
+  }
+
+  /** Every bridge's events, the main thread's and each thread's, current and future (Daemon.onEvent for all); returns the unsubscribe. */
+  private onBridgeEvent(fn: EventListener): () => void {
+    const offLocal = this.daemon.onEvent(fn);
+    this.eventSinks.add(fn);
+    if (this.watch === undefined) {
+      this.watch = this.openWatch();
+      for (const t of this.threads.values()) this.watchThread(t);
+    }
+    return () => {
+      offLocal();
+      this.eventSinks.delete(fn);
+      if (this.eventSinks.size > 0 || this.watch === undefined) return;
+      const w = this.watch;
+      this.watch = undefined;
+      w.close();
+    };
+  }
+
+  /**
+   * A control session of the daemon's own, to which each thread streams its bridge's events with
+   * the monitor verb (as `softbr monitor` gets them: rate-limited in the bridge, nothing on the
+   * frame path); closing it ends those monitors on every thread.
+   */
+  private openWatch(): { sid: number; close(): void } {
+    const closers: (() => void)[] = [];
+    let closed = false;
+    const session: Session = {
+      event: (_id, ev) => { if (!isHello(ev)) for (const fn of this.eventSinks) fn(ev as BridgeEvent & { time: number }); },
+      onClose: (fn) => { if (closed) fn(); else closers.push(fn); },
+      get closed() { return closed; },
+    };
+    return { sid: this.sid(session), close: () => { closed = true; for (const fn of closers.splice(0)) fn(); } };
+  }
+
+  /** Starts t's monitor on the watch session, while the web view listens. */
+  private watchThread(t: BridgeThread): void {
+    if (this.watch === undefined) return;
+    t.call({ op: 'control', sid: this.watch.sid, req: { id: WATCH_REQ, cmd: 'monitor' } })
+      .catch((e: Error) => this.log(`events of bridge ${t.name} for the web view: ${e.message}`));
   }
 
   /** Stops every thread (each deletes its bridge), bounded per thread. */

@@ -9,6 +9,7 @@ import './handler.js';
 import { STREAMING, type Session } from './server.js';
 import { bridgeEntry } from './running-config.js';
 import { createMetrics } from '../metrics/metrics.js';
+import { bridgeViews, fdbView } from '../web/snapshot.js';
 import { toWire, type FromThread, type ThreadCall, type ThreadStart, type ToThread } from './thread-protocol.js';
 
 if (parentPort === null) throw new Error('bridge-worker.ts runs as a worker thread (bridge-thread.ts starts it)');
@@ -53,6 +54,8 @@ async function run(c: ThreadCall): Promise<unknown> {
     }
     case 'owns': return owns(c.name);
     case 'metrics': return metrics.registry.getMetricsAsJSON();
+    case 'web-state': return bridgeViews(daemon);
+    case 'web-fdb': return fdbView(daemon, name) ?? null;
     case 'config-entry': return bridgeEntry(daemon, daemon.get(name));
     case 'release': return daemon.releasePorts({ bridges: [c.bridge] });
     case 'apply': return daemon.applyConfig({ bridges: [c.bridge] });

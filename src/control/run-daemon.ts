@@ -111,7 +111,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
 async function startExtras(daemon: Daemon, threads: BridgeThreads, metrics: string | false | undefined, log: (m: string) => void, topology?: string): Promise<(() => void)[]> {
   const stops: (() => void)[] = [];
   if (metrics) {
-    const m = await serveMetrics(daemon, metrics, { topology, remote: () => threads.metrics() });
+    const m = await serveMetrics(daemon, metrics, { topology, remote: () => threads.metrics(), views: threads.webViews() });
     log(`metrics on ${m.url}; web view on ${m.url.replace(/\/metrics$/, '/')}`);
     stops.push(() => { void m.close(); });
   }

@@ -13,6 +13,10 @@ export type ThreadCall =
   | { op: 'owns'; name: string }
   /** The softbr_ metric families as prom-client's getMetricsAsJSON gives them. */
   | { op: 'metrics' }
+  /** The web view's BridgeView of the bridge, as a one-element list (web/snapshot.ts bridgeViews). */
+  | { op: 'web-state' }
+  /** The web view's MAC table of the bridge (web/snapshot.ts fdbView). */
+  | { op: 'web-fdb' }
   /** The bridge's part of `config show` (running-config.ts bridgeEntry). */
   | { op: 'config-entry' }
   /** A reloaded config's first step for this bridge: let go of the ports it no longer has (Daemon.releasePorts); replies what changed. */

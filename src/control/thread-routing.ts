@@ -44,7 +44,7 @@ export function routeOf(cmd: string, args: Record<string, unknown>, threaded: Re
 }
 
 /** Sorts a copy by key, keeping the order of rows with equal keys (each source's own order). */
-function byKey<T>(rows: T[], key: (r: T) => string): T[] {
+export function byKey<T>(rows: T[], key: (r: T) => string): T[] {
   return [...rows].sort((x, y) => {
     const a = key(x);
     const b = key(y);

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { createMetrics, exposition, type MetricsSource, type MetricsJson } from './metrics.js';
 import { UserError } from '../user-error.js';
 import { webRoutes, WEB_PATHS, type WebRoutes } from '../web/routes.js';
-import type { WebSource } from '../web/snapshot.js';
-import type { BridgeEvent } from '../bridge/events.js';
+import { localViews, type WebSource, type WebViews } from '../web/snapshot.js';
+import type { EventListener } from '../bridge/events.js';
 
 export const DEFAULT_METRICS_ADDR = '127.0.0.1:9477';
 
@@ -29,13 +29,15 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-type WebCapable = MetricsSource & Partial<WebSource> & { onEvent?(fn: (e: BridgeEvent & { time: number }) => void): () => void };
+type WebCapable = MetricsSource & Partial<WebSource> & { onEvent?(fn: EventListener): () => void };
 
 export interface ServeOptions {
   /** A lab's state file: the web view draws its hosts and links. */
   topology?: string;
   /** Metrics of bridges kept elsewhere (bridge threads), merged into each scrape. */
   remote?: () => Promise<MetricsJson[]>;
+  /** The web view's bridges when source's are not all of them (BridgeThreads.webViews); else source's own. */
+  views?: WebViews;
 }
 
 /**
@@ -45,7 +47,9 @@ export interface ServeOptions {
 export async function serveMetrics(source: WebCapable, addr: string = DEFAULT_METRICS_ADDR, opts: ServeOptions = {}): Promise<MetricsServer> {
   const { host, port } = parseListenAddr(addr);
   const metrics = createMetrics(source);
-  const web: WebRoutes | undefined = source.clock ? webRoutes(source as WebCapable & WebSource, opts.topology) : undefined;
+  const web: WebRoutes | undefined = source.clock
+    ? webRoutes(source as WebCapable & WebSource, opts.views ?? localViews(source as WebCapable & WebSource), opts.topology)
+    : undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const [path = '/', q = ''] = (req.url ?? '/').split('?');
     const known = path === '/metrics' || (web !== undefined && WEB_PATHS.includes(path));
@@ -60,12 +64,11 @@ export async function serveMetrics(source: WebCapable, addr: string = DEFAULT_ME
       return;
     }
     if (path !== '/metrics') {
-      try {
-        web!.handle(req, res, path, new URLSearchParams(q));
-      } catch (e) {
+      web!.handle(req, res, path, new URLSearchParams(q)).catch((e: Error) => {
+        if (res.headersSent || res.destroyed) return;
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(`web view failed: ${(e as Error).message}\n`);
-      }
+        res.end(`web view failed: ${e.message}\n`);
+      });
       return;
     }
     (opts.remote ?? (async () => []))().then((remote) => exposition(metrics, remote)).then((text) => {

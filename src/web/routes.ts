@@ -1,13 +1,13 @@
 // The web view's HTTP routes, served beside /metrics: the page and its files (plain HTML, CSS
 // and JS, and cytoscape vendored through npm: nothing to build), and the JSON API the page polls.
-// Only GET and HEAD of these paths exist; the server answers 404/405 for anything else.
+// Only GET and HEAD of these paths exist; the server answers 404/405 for anything else. The API
+// answers come from WebViews, which may have to ask bridge threads: so they are async.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fdbView, stateView, type WebSource } from './snapshot.js';
+import { fdbViewAt, readStamp, stateView, type WebSource, type WebViews } from './snapshot.js';
 import { EventLog } from './event-log.js';
-import type { BridgeEvent } from '../bridge/events.js';
 
 /** This module runs from dist/src/web/; the page's files stay in the source tree. */
 const STATIC = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
@@ -24,13 +24,15 @@ const API = ['/api/state', '/api/fdb', '/api/events'];
 export const WEB_PATHS: readonly string[] = [...Object.keys(FILES), ...API];
 
 export interface WebRoutes {
-  handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): boolean;
+  /** Answers req when path is one of WEB_PATHS (false when it is not); rejects when building the answer failed. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean>;
   close(): void;
 }
 
-export function webRoutes(src: WebSource & { onEvent?(fn: (e: BridgeEvent & { time: number }) => void): () => void }, topologyFile?: string): WebRoutes {
+/** src gives the clock of `now`; views the bridges (with their events), src's own or every thread's. */
+export function webRoutes(src: Pick<WebSource, 'clock'>, views: WebViews, topologyFile?: string): WebRoutes {
   const log = new EventLog();
-  const off = src.onEvent?.((e) => log.push(e));
+  const off = views.onEvent?.((e) => log.push(e));
   const cache = new Map<string, Buffer>();
   const json = (res: ServerResponse, head: boolean, body: unknown, status = 200) => {
     const text = JSON.stringify(body);
@@ -38,7 +40,7 @@ export function webRoutes(src: WebSource & { onEvent?(fn: (e: BridgeEvent & { ti
     res.end(head ? undefined : text);
   };
   return {
-    handle(req, res, path, query) {
+    async handle(req, res, path, query) {
       const head = req.method === 'HEAD';
       const f = FILES[path];
       if (f) {
@@ -48,11 +50,17 @@ export function webRoutes(src: WebSource & { onEvent?(fn: (e: BridgeEvent & { ti
         res.end(head ? undefined : body);
         return true;
       }
-      if (path === '/api/state') { json(res, head, stateView(src, topologyFile)); return true; }
+      if (path === '/api/state') {
+        const bridges = await views.bridges();
+        json(res, head, stateView(src.clock.now(), bridges, topologyFile));
+        return true;
+      }
       if (path === '/api/fdb') {
         const name = query.get('bridge') ?? '';
-        const v = fdbView(src, name);
-        if (v) json(res, head, v);
+        const v = await views.fdb(name);
+        // a thread's last answer may be older than this request: its ages as of now
+        if (v) json(res, head, fdbViewAt(v, readStamp()));
+        else if (v === null) json(res, head, { error: `bridge ${name}: its thread has not answered yet` }, 503);
         else json(res, head, { error: `no bridge ${name}` }, 404);
         return true;
       }

@@ -1,8 +1,9 @@
 // End-to-end: bridges on their own worker threads (addbr --thread, `thread: true`) in the real
 // daemon, beside a main-thread bridge: hosts in namespaces ping through each, the verbs that
 // name the threaded bridge or its ports reach its thread, list verbs and /metrics show every
-// bridge once, config save/restart/SIGHUP keep and change it, refusals change nothing, and delbr
-// and SIGTERM leave no TAP behind.
+// bridge once, the web view's API shows the threaded bridge as it shows the main-thread one (state,
+// MAC table, events), config save/restart/SIGHUP keep and change it, refusals change nothing, and
+// delbr and SIGTERM leave no TAP behind.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +80,68 @@ describe.skipIf(!root)('bridges on their own threads', () => {
     expect(linkRows.filter((l) => l.master === MB)).toHaveLength(2);
     const fdb = await d.ok('fdb', 'show');
     for (const h of [...hosts.get(TB)!, ...hosts.get(MB)!]) expect(fdb).toContain(`${h.mac} dev ${h.tap} master `);
+  });
+
+  it('the web view shows the threaded bridge as it shows the main-thread one: ports and counters, MAC table, events; a deleted one goes', async () => {
+    const base = metricsUrl.replace(/\/metrics$/, '');
+    type State = { bridges: { name: string; ports: { name: string; host: boolean; rxFrames: number; txFrames: number }[] }[] };
+    const state = async () => await (await fetch(`${base}/api/state`)).json() as State;
+    const frames = (st: State, br: string) => {
+      const b = st.bridges.find((x) => x.name === br);
+      return b === undefined ? -1 : b.ports.reduce((n, p) => n + p.rxFrames + p.txFrames, 0);
+    };
+    const before = await state();
+    // both, in name order as `show` lists them, each with its host port and its two TAPs
+    expect(before.bridges.map((b) => b.name)).toEqual([MB, TB]);
+    for (const br of [TB, MB]) {
+      const ports = before.bridges.find((b) => b.name === br)!.ports;
+      expect(ports.map((p) => p.name).sort(), br).toEqual([br, ...hosts.get(br)!.map((h) => h.tap)].sort());
+      expect(ports.find((p) => p.name === br)!.host, br).toBe(true);
+    }
+
+    // the event log's position now: what comes after it is this test's
+    const seq0 = (await (await fetch(`${base}/api/events?since=-1`)).json() as { seq: number }).seq;
+    await d.ok('fdb', 'flush', TB);
+    for (const br of [TB, MB]) {
+      const [h1, h2] = hosts.get(br)!;
+      expect((await ping(h1!, h2!)).code, br).toBe(0);
+    }
+
+    // counters moved on both bridges, the threaded one's read on its thread
+    const after = await state();
+    for (const br of [TB, MB]) expect(frames(after, br), br).toBeGreaterThan(frames(before, br));
+
+    // the threaded bridge's MAC table, made on its thread: both hosts, on their TAPs
+    const fdb = await fetch(`${base}/api/fdb?bridge=${TB}`);
+    expect(fdb.status).toBe(200);
+    const rows = (await fdb.json() as { bridge: string; rows: [string, string, string, number][] }).rows;
+    for (const h of hosts.get(TB)!) expect(rows.find((r) => r[0] === h.mac), h.mac).toEqual([h.mac, h.tap, 'learned', expect.any(Number)]);
+
+    // its events reach the web event log: the host learned again after the flush
+    const [h1] = hosts.get(TB)!;
+    const events: { type: string; bridge: string; mac?: string; port?: string }[] = [];
+    let seq = seq0;
+    const deadline = Date.now() + 10_000;
+    const learned = () => events.some((e) => e.type === 'learned' && e.bridge === TB && e.mac === h1!.mac && e.port === h1!.tap);
+    while (!learned() && Date.now() < deadline) {
+      try {
+        const r = await (await fetch(`${base}/api/events?since=${seq}`, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) })).json() as { seq: number; events: typeof events };
+        events.push(...r.events);
+        seq = r.seq;
+      } catch {
+        break; // the deadline passed while the poll waited
+      }
+    }
+    expect(learned(), JSON.stringify(events)).toBe(true);
+
+    // a threaded bridge made now is shown at once; deleted, it is gone from the view
+    const XB = `${P}x`;
+    await d.ok('addbr', XB, '--thread');
+    expect((await state()).bridges.map((b) => b.name)).toEqual([MB, TB, XB]);
+    expect((await fetch(`${base}/api/fdb?bridge=${XB}`)).status).toBe(200);
+    await d.ok('delbr', XB);
+    expect((await state()).bridges.map((b) => b.name)).toEqual([MB, TB]);
+    expect((await fetch(`${base}/api/fdb?bridge=${XB}`)).status).toBe(404);
   });
 
   it('ports come and go on the threaded bridge, and its STP verbs reach it', async () => {

@@ -103,14 +103,16 @@
   function drawPorts(st) {
     const tbody = $('#ports tbody');
     const rows = [];
-    const now = st.now;
     for (const b of st.bridges) {
+      // each bridge's counters carry when they were read: a bridge thread that was slow to answer
+      // gives its last read again, which keeps the last rate instead of showing 0 frames/s
+      const now = b.at ?? st.now;
       for (const p of b.ports) {
         const key = `${b.name}/${p.name}`;
         const last = view.lastCounters.get(key);
         const dt = last ? (now - last.now) / 1000 : 0;
-        const rate = { rx: dt > 0 ? Math.max(0, (p.rxFrames - last.rx) / dt) : 0, tx: dt > 0 ? Math.max(0, (p.txFrames - last.tx) / dt) : 0 };
-        view.lastCounters.set(key, { now, rx: p.rxFrames, tx: p.txFrames });
+        const rate = last && dt === 0 ? last.rate : { rx: dt > 0 ? Math.max(0, (p.rxFrames - last.rx) / dt) : 0, tx: dt > 0 ? Math.max(0, (p.txFrames - last.tx) / dt) : 0 };
+        view.lastCounters.set(key, { now, rx: p.rxFrames, tx: p.txFrames, rate });
         const hist = view.history.get(key) || Array.from({ length: HISTORY }, () => ({ rx: 0, tx: 0 }));
         if (dt > 0) { hist.push(rate); while (hist.length > HISTORY) hist.shift(); }
         view.history.set(key, hist);

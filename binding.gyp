@@ -23,7 +23,8 @@
         "src/native/vhost.cc",
         "src/native/uring.cc",
         "src/native/packet-ring.cc",
-        "src/native/udp.cc"
+        "src/native/udp.cc",
+        "src/native/busy-poll.cc"
       ],
       # liburing (Debian liburing-dev) linked statically: the addon needs no liburing at run time.
       "libraries": ["-l:liburing.a"],

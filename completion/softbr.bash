@@ -69,7 +69,7 @@ _softbr() {
   )
   declare -A opts=(
     ['softbr']='-V --version --control --lab -h --help'
-    ['softbr daemon']='-c --config --metrics --no-metrics --control-group --web-topology -q --quiet -h --help --control --lab'
+    ['softbr daemon']='-c --config --metrics --no-metrics --control-group --web-topology --busy-poll -q --quiet -h --help --control --lab'
     ['softbr addbr']='--no-local --mac --thread -h --help --control --lab'
     ['softbr delbr']='-h --help --control --lab'
     ['softbr addif']='--take-address -h --help --control --lab'
@@ -135,7 +135,7 @@ _softbr() {
   )
   declare -A valued=(
     ['softbr']='--control --lab'
-    ['softbr daemon']='-c --config --metrics --control-group --web-topology --control --lab'
+    ['softbr daemon']='-c --config --metrics --control-group --web-topology --busy-poll --control --lab'
     ['softbr addbr']='--mac --control --lab'
     ['softbr delbr']='--control --lab'
     ['softbr addif']='--control --lab'

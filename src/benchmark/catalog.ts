@@ -2,7 +2,7 @@
 // values --switches and --tests accept), labels, and the metric each test is ranked by. Pure data,
 // shared by the argument parser, the runner, the report table, the JSON and the chart.
 
-export const SWITCH_IDS = ['softbr-tap', 'softbr-tap-rw', 'softbr-tap-uring', 'softbr-veth', 'kernel', 'kernel-nooffload', 'vde', 'cforward'] as const;
+export const SWITCH_IDS = ['softbr-tap', 'softbr-tap-rw', 'softbr-tap-uring', 'softbr-tap-busy', 'softbr-veth', 'kernel', 'kernel-nooffload', 'vde', 'cforward'] as const;
 export type SwitchId = (typeof SWITCH_IDS)[number];
 
 export const TEST_IDS = ['small', 'large', 'tcp1', 'tcp4', 'ping'] as const;
@@ -17,6 +17,7 @@ export const SWITCHES: Record<SwitchId, SwitchInfo> = {
   'softbr-tap': { id: 'softbr-tap', label: 'softbr, TAP ports', ports: 'tap' },
   'softbr-tap-rw': { id: 'softbr-tap-rw', label: 'softbr, TAP ports, read()/write() (no io_uring)', ports: 'tap' },
   'softbr-tap-uring': { id: 'softbr-tap-uring', label: 'softbr, TAP ports, io_uring reads too (multishot)', ports: 'tap' },
+  'softbr-tap-busy': { id: 'softbr-tap-busy', label: 'softbr, TAP ports, busy polling (2 ms window)', ports: 'tap' },
   'softbr-veth': { id: 'softbr-veth', label: 'softbr, veth ports (AF_PACKET)', ports: 'veth' },
   kernel: { id: 'kernel', label: 'kernel bridge, veth, offloads on', ports: 'veth' },
   'kernel-nooffload': { id: 'kernel-nooffload', label: 'kernel bridge, veth, offloads off', ports: 'veth' },

@@ -58,13 +58,14 @@ export function buildProgram(): Command {
     .option('--no-metrics', 'do not serve metrics (nor the web view)')
     .option('--control-group <group>', 'let this group use the control socket (mode 0660), so its members run the CLI without root')
     .option('--web-topology <file>', "a lab's state file: the web view at / draws its hosts and links (softbr lab up passes it)")
+    .option('--busy-poll <usec>', 'after each wakeup that brought frames, keep polling for USEC microseconds instead of sleeping: lower latency for a core while it spins (0 = off, the default; env SOFTBR_BUSY_POLL)')
     .option('-q, --quiet', 'no log lines on stderr')
-    .action(async (o: { config?: string; metrics?: string | false; quiet?: boolean; controlGroup?: string; webTopology?: string }) => {
+    .action(async (o: { config?: string; metrics?: string | false; quiet?: boolean; controlGroup?: string; webTopology?: string; busyPoll?: string }) => {
       // loaded here so that client verbs start without the daemon's modules (yaml, zod, prom-client, the addon)
       const { runDaemon } = await import('../control/run-daemon.js');
       await runDaemon({
         config: o.config, control: program.opts<{ control?: string }>().control, metrics: o.metrics, quiet: o.quiet,
-        controlGroup: o.controlGroup, topology: o.webTopology,
+        controlGroup: o.controlGroup, topology: o.webTopology, busyPoll: o.busyPoll,
       });
     });
 

@@ -8,7 +8,9 @@ import { loadConfig, type Config } from './config.js';
 import { serveControl, claimPath } from './server.js';
 import './handler.js';
 import { BridgeThreads } from './bridge-threads.js';
-import { controlPath } from './protocol.js';
+import { controlPath, UserError } from './protocol.js';
+import { numIn } from './args.js';
+import { BUSY_POLL_ENV, BUSY_POLL_MAX_US, busyPollSetting, native } from '../native/index.js';
 import { serveMetrics } from '../metrics/server.js';
 import { missingNetCaps, CAPABILITY_USES } from './capabilities.js';
 import { groupId } from './control-group.js';
@@ -26,12 +28,28 @@ export interface DaemonCliOptions {
   controlGroup?: string;
   /** A lab's state file, for the web view's hosts and links. */
   topology?: string;
+  /** --busy-poll: microseconds the event loop spins after frames (busy-poll.ts); unset: SOFTBR_BUSY_POLL's. */
+  busyPoll?: string;
+}
+
+/**
+ * The busy-poll window, checked before anything is made. The flag becomes the environment's
+ * setting, which the bridge threads copy when they start; this thread's loop gets it now.
+ */
+function applyBusyPoll(flag: string | undefined, log: (m: string) => void): void {
+  if (flag !== undefined) process.env[BUSY_POLL_ENV] = String(numIn(flag, 'busy-poll window (microseconds)', 0, BUSY_POLL_MAX_US, true));
+  const busy = busyPollSetting();
+  if ('error' in busy) throw new UserError(busy.error);
+  if (busy.us === 0) return;
+  native().setBusyPoll(busy.us);
+  log(`busy polling: each thread's event loop spins for ${busy.us} µs after a wakeup that brought frames (a core while it spins)`);
 }
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
   let cfg: Config = { bridges: [] };
   if (opts.config) cfg = loadConfig(opts.config); // a bad config throws (UserError) before anything is created
+  applyBusyPoll(opts.busyPoll, log);
   const gid = opts.controlGroup === undefined ? undefined : groupId(opts.controlGroup);
   const missing = missingNetCaps();
   if (missing.length === 2) {

@@ -7,7 +7,7 @@
 //   unix-dgram.cc  AF_UNIX datagram sockets (VDE)  netlink.cc  rtnetlink link events
 //   vhost.cc    vhost-user socket, messages, queues  vhost-ring.* guest memory, split virtqueues
 //   udp.cc      batched UDP sockets (VXLAN)        packet-ring.* AF_PACKET receive ring
-//   uring.*     io_uring rings under TAP ports
+//   uring.*     io_uring rings under TAP ports   busy-poll.*  the opt-in spinning loop
 // Policy (what to forward, which errno takes a port down) stays in TypeScript: the addon reports
 // errno values and counts (src/native/errno-policy.ts interprets them).
 #include <unistd.h>
@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterVhost(env, exports, c);
   RegisterUdp(env, exports, c);
   RegisterGso(env, exports, c);
+  RegisterBusyPoll(env, exports, c);
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJs));
   exports.Set("constants", c);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { busyPollSetting } from './busy-poll.js';
 
 export interface TapOpenOptions {
   /** Make a device we create survive our process (TUNSETPERSIST); close() undoes it. */
@@ -365,8 +366,14 @@ export interface NativeAddon {
   vhostGuestTakesGso(features: number, type: number): boolean;
   UdpPoller: NativeUdpPollerCtor;
   UdpWriter: NativeUdpWriterCtor;
+  /** Busy polling of this thread's event loop (busy-poll.ts): the window in µs after each wakeup that brought frames, 0 = off. */
+  setBusyPoll(us: number): void;
+  /** This thread's busy polling: its window, whether the loop spins now, loop turns spent spinning, windows opened. */
+  busyPollStats(): BusyPollStats;
   constants: NativeConstants;
 }
+
+export interface BusyPollStats { windowUs: number; active: boolean; spins: number; starts: number }
 
 export class NativeAddonMissingError extends Error {
   override readonly name = 'NativeAddonMissingError';
@@ -413,6 +420,10 @@ export function native(): NativeAddon {
   } catch (err) {
     throw new NativeAddonMissingError(`${NATIVE_MISSING_MESSAGE}: loading ${path} failed: ${(err as Error).message}`);
   }
+  // once per thread (each worker loads its own module instance): a refused value was already
+  // refused, with its reason, by the daemon at start
+  const busy = busyPollSetting();
+  if ('us' in busy && busy.us > 0) cached.setBusyPoll(busy.us);
   return cached;
 }
 

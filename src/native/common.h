@@ -118,5 +118,6 @@ void RegisterUdp(Napi::Env env, Napi::Object exports, Napi::Object constants);
 // gso.cc: segmentSuper(buf, off, len, hdrs, hdrOff, outBuf, outOffs, outLens) -> segments (0: the
 // frame cannot be cut, or does not fit the out arrays), for ports that cannot take a super-frame.
 void RegisterGso(Napi::Env env, Napi::Object exports, Napi::Object constants);
+void RegisterBusyPoll(Napi::Env env, Napi::Object exports, Napi::Object constants);
 
 }  // namespace softbr

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "checksum.h"
+#include "busy-poll.h"
 #include "common.h"
 #include "gso.h"
 #include "packet-ring.h"
@@ -290,6 +291,7 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
   bool FlushOut() {
     if (outN_ > 0) {
       batches_++;
+      BusyPollNote();
       frames_ += outN_;
       napi_value argv[2] = {Napi::Number::New(env_, outN_), Napi::Number::New(env_, nSuper_)};
       outN_ = 0;

@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "busy-poll.h"
 #include "common.h"
 #include "polled-wrap.h"
 
@@ -206,6 +207,7 @@ class UdpPoller : public PolledWrap<UdpPoller> {
       }
       if (n > 0) {
         batches_++;
+        BusyPollNote();
         datagrams_ += n;
         napi_value argv[1] = {Napi::Number::New(env_, n)};
         Call(onBatch_, 1, argv);

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "checksum.h"
+#include "busy-poll.h"
 #include "common.h"
 #include "gso.h"
 #include "vhost-ring.h"
@@ -988,6 +989,7 @@ class Vhost : public Napi::ObjectWrap<Vhost> {
         continue;
       }
       batches_++;
+      BusyPollNote();
       rxFrames_ += got;
       napi_value argv[2] = {Napi::Number::New(env_, got), Napi::Number::New(env_, supers)};
       Call(onBatch_, 2, argv);

@@ -33,7 +33,7 @@ describe('bench arguments', () => {
     expect(o).toEqual({ switches: ['vde', 'softbr-tap'], tests: ['ping', 'small'], rounds: 1, seconds: 1.5, json: true, svg: 'out.svg' });
   });
   it.each([
-    [{ switches: 'softbr,kernel' }, /unknown switch 'softbr': allowed softbr-tap, softbr-tap-rw, softbr-tap-uring, softbr-veth, kernel, kernel-nooffload, vde, cforward/],
+    [{ switches: 'softbr,kernel' }, /unknown switch 'softbr': allowed softbr-tap, softbr-tap-rw, softbr-tap-uring, softbr-tap-busy, softbr-veth, kernel, kernel-nooffload, vde, cforward/],
     [{ tests: 'small,udp' }, /unknown test 'udp': allowed small, large, tcp1, tcp4, ping/],
     [{ switches: '' }, /unknown switch '': allowed/],
     [{ rounds: '0' }, /invalid --rounds '0': allowed an integer from 1 to 100/],

@@ -2,12 +2,15 @@
 // metrics) with one bridge whose two ports are TAPs it creates or veth ends it attaches by name.
 // softbr-tap-rw is softbr-tap with io_uring turned off (SOFTBR_IO_URING=off), to show what the
 // batched writes win side by side; softbr-tap-uring also reads through io_uring
-// (SOFTBR_IO_URING_READ=on), to show the multishot read against read().
+// (SOFTBR_IO_URING_READ=on), to show the multishot read against read(); softbr-tap-busy busy-polls
+// for 2 ms after frames (SOFTBR_BUSY_POLL: longer than the ping test's 1 ms between pings, so its
+// loop never sleeps while it is measured), to show what latency costs a core.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh } from '../../lab/sh.js';
 import { SWITCHES, type PortKind } from '../catalog.js';
 import { SOFTBR_BIN } from '../paths.js';
+import { BUSY_POLL_ENV } from '../../native/busy-poll.js';
 import type { BenchEnv, RunningSwitch, SwitchDriver } from './driver.js';
 
 async function cli(sock: string, args: string[]): Promise<void> {
@@ -46,4 +49,5 @@ async function start(env: BenchEnv, ports: PortKind, daemonEnv: NodeJS.ProcessEn
 export const softbrTap: SwitchDriver = { info: SWITCHES['softbr-tap'], tools: [], start: (env) => start(env, 'tap') };
 export const softbrTapRw: SwitchDriver = { info: SWITCHES['softbr-tap-rw'], tools: [], start: (env) => start(env, 'tap', { SOFTBR_IO_URING: 'off' }) };
 export const softbrTapUring: SwitchDriver = { info: SWITCHES['softbr-tap-uring'], tools: [], start: (env) => start(env, 'tap', { SOFTBR_IO_URING_READ: 'on' }) };
+export const softbrTapBusy: SwitchDriver = { info: SWITCHES['softbr-tap-busy'], tools: [], start: (env) => start(env, 'tap', { [BUSY_POLL_ENV]: '2000' }) };
 export const softbrVeth: SwitchDriver = { info: SWITCHES['softbr-veth'], tools: [], start: (env) => start(env, 'veth') };

@@ -68,6 +68,19 @@ describe.skipIf(why !== '')('busy polling with real TAP peers (root)', () => {
     return { d, pid: d.proc!.pid!, hosts };
   }
 
+  /** After one ping the daemon (1 s window) burns CPU with no frame to forward, then sleeps again. */
+  async function spinsThenSleeps(pid: number, hosts: { ns: string; ip: string }[], where: string): Promise<void> {
+    // a frame opens the window: the loop turns with nothing to do, so the daemon uses CPU
+    await lab.exec(hosts[0]!.ns, 'ping', ['-c', '1', '-W', '2', hosts[1]!.ip]);
+    const spinning = await cpuOver(pid, 500);
+    // once the window has passed with no frame the loop sleeps in epoll_wait again
+    await sleep(1200);
+    const after = await cpuOver(pid, 500);
+    console.log(`busy-poll daemon (${where}) CPU over 500 ms: ${spinning} ms in the window, ${after} ms after it`);
+    expect(spinning).toBeGreaterThanOrEqual(150);
+    expect(after).toBeLessThanOrEqual(50);
+  }
+
   async function teardown(d: SoftbrDaemon, hosts: { ns: string }[]): Promise<void> {
     expect(await d.stop()).toBe(0);
     for (const h of hosts) await lab.deleteNamespace(h.ns);
@@ -77,15 +90,7 @@ describe.skipIf(why !== '')('busy polling with real TAP peers (root)', () => {
     const { d, pid, hosts } = await daemonPinged(['--busy-poll', '1000000']);
     try {
       expect(d.log).toMatch(/busy polling: each thread's event loop spins for 1000000 µs after a wakeup that brought frames/);
-      // a frame opens the window: the loop turns with nothing to do, so the daemon uses CPU
-      await lab.exec(hosts[0]!.ns, 'ping', ['-c', '1', '-W', '2', hosts[1]!.ip]);
-      const spinning = await cpuOver(pid, 500);
-      // 1 s window: once it has passed with no frame the loop sleeps in epoll_wait again
-      await sleep(1200);
-      const after = await cpuOver(pid, 500);
-      console.log(`busy-poll daemon CPU over 500 ms: ${spinning} ms in the window, ${after} ms after it`);
-      expect(spinning).toBeGreaterThanOrEqual(150);
-      expect(after).toBeLessThanOrEqual(50);
+      await spinsThenSleeps(pid, hosts, 'main thread');
     } finally {
       await teardown(d, hosts);
     }
@@ -94,13 +99,7 @@ describe.skipIf(why !== '')('busy polling with real TAP peers (root)', () => {
   it('a bridge on its own thread (addbr --thread) spins on that thread\'s loop too', async () => {
     const { d, pid, hosts } = await daemonPinged(['--busy-poll', '1000000'], ['--thread']);
     try {
-      await lab.exec(hosts[0]!.ns, 'ping', ['-c', '1', '-W', '2', hosts[1]!.ip]);
-      const spinning = await cpuOver(pid, 500);
-      await sleep(1200);
-      const after = await cpuOver(pid, 500);
-      console.log(`busy-poll daemon, threaded bridge, CPU over 500 ms: ${spinning} ms in the window, ${after} ms after it`);
-      expect(spinning).toBeGreaterThanOrEqual(150);
-      expect(after).toBeLessThanOrEqual(50);
+      await spinsThenSleeps(pid, hosts, 'bridge thread');
     } finally {
       await teardown(d, hosts);
     }

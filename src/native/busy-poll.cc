@@ -23,17 +23,14 @@ struct BusyPoll {
 };
 thread_local BusyPoll tBusy;
 
-void OnIdle(uv_idle_t* h) {
-  tBusy.spins++;
-  if (uv_hrtime() - tBusy.last > tBusyWindowNs) {
-    uv_idle_stop(h);
-    tBusy.active = false;
-  }
-}
-
 void Stop() {
   if (tBusy.active && tBusy.idle != nullptr) uv_idle_stop(tBusy.idle);
   tBusy.active = false;
+}
+
+void OnIdle(uv_idle_t*) {
+  tBusy.spins++;
+  if (uv_hrtime() - tBusy.last > tBusyWindowNs) Stop();
 }
 
 // Environment teardown (process exit, worker end) must not find a live handle.

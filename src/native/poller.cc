@@ -36,6 +36,11 @@
 namespace softbr {
 namespace {
 
+// Bytes in front of each frame a vnet TAP read packs: its virtio-net header, read with the frame,
+// ends where the frame starts, and the frame stays 8-byte aligned.
+constexpr size_t TAP_LEAD = (VNET_HDR_LEN + 7) & ~static_cast<size_t>(7);
+static_assert(TAP_LEAD == 16, "the Poller's RangeError names 16 bytes");
+
 class Poller : public PolledWrap<Poller>, private SegmentOut {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -50,7 +55,7 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
   //            slotBytes, maxFrames, maxBatches, onBatch(count, superFrames), onError(name, errno)
   //            [, uringBufBytes[, packetRing]])
   // A TAP in vnet mode packs reads into buf up to its last slotBytes * maxFrames bytes (the
-  // segment area); each read needs slotBytes + OVERFLOW_BYTES free, room for a super-frame.
+  // segment area); each read needs TAP_LEAD + slotBytes + OVERFLOW_BYTES free, room for a super-frame.
   // uringBufBytes > 0 (a TAP): read through io_uring into maxFrames buffers of that many bytes
   // at the start of buf (maxFrames a power of two; the segment area, if any, after them); when
   // io_uring is refused, read() as usual (stats().ioUring says which). packetRing (AF_PACKET):
@@ -97,8 +102,8 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
     onError_ = Napi::Persistent(info[10].As<Napi::Function>());
     ctx_ = std::make_unique<Napi::AsyncContext>(env, "softbr.Poller");
     if (mode_ == MODE_TAP && vnet_) {
-      if (gsoBase_ < readMax_) {
-        Napi::RangeError::New(env, "Poller: a vnet TAP needs slotBytes + 64 KiB to read into before the segment area")
+      if (gsoBase_ < TAP_LEAD + readMax_) {
+        Napi::RangeError::New(env, "Poller: a vnet TAP needs 16 + slotBytes + 64 KiB to read into before the segment area")
             .ThrowAsJavaScriptException();
         return;
       }
@@ -314,14 +319,16 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
     // lengths, so small frames leave room for more. A read needs a whole slot free.
     // tapPos_ goes back to 0 whenever FlushOut hands the collected frames to JS.
     tapPos_ = 0;
-    while (outN_ < maxFrames_ && tapPos_ + (vnet_ ? readMax_ : slot_) <= gsoBase_) {
-      uint8_t* f = buf_ + tapPos_;
+    const size_t lead = vnet_ ? TAP_LEAD : 0;
+    while (outN_ < maxFrames_ && tapPos_ + (vnet_ ? TAP_LEAD + readMax_ : slot_) <= gsoBase_) {
+      uint8_t* f = buf_ + tapPos_ + lead;
       ssize_t r;
       if (vnet_) {
         // With IFF_VNET_HDR + offloads the kernel hands over TSO super-frames of up to 64 KiB,
         // read whole into the packed area: passed up as they are, or cut up by SegmentGso.
-        struct iovec iov[2] = {{&hdrs_[0], VNET_HDR_LEN}, {f, readMax_}};
-        r = readv(fd_, iov, 2);
+        // The header is read in front of the frame by the same read(): a readv() into two
+        // places cost the kernel an iovec copy and a second checked copy for every frame.
+        r = read(fd_, f - VNET_HDR_LEN, VNET_HDR_LEN + readMax_);
       } else {
         r = read(fd_, f, slot_);
       }
@@ -338,10 +345,11 @@ class Poller : public PolledWrap<Poller>, private SegmentOut {
           continue;
         }
         len -= VNET_HDR_LEN;
+        memcpy(&hdrs_[0], f - VNET_HDR_LEN, VNET_HDR_LEN);
       }
-      int k = TapFrame(f, len, hdrs_.empty() ? nullptr : &hdrs_[0], tapPos_);
+      int k = TapFrame(f, len, hdrs_.empty() ? nullptr : &hdrs_[0], tapPos_ + lead);
       if (k < 0) return false;
-      if (k > 0) tapPos_ += (len + 7) & ~static_cast<size_t>(7);
+      if (k > 0) tapPos_ += lead + ((len + 7) & ~static_cast<size_t>(7));
     }
     return FlushOut();
   }

@@ -84,6 +84,11 @@ export class BridgeThread {
     if (!this.gone) this.worker.postMessage({ type: 'close', sid } satisfies ToThread);
   }
 
+  /** Tells the thread how many bytes wait unsent on control session sid's socket (backlog-relay.ts). */
+  reportBacklog(sid: number, bytes: number): void {
+    if (!this.gone) this.worker.postMessage({ type: 'backlog', sid, bytes } satisfies ToThread);
+  }
+
   /** Deletes the bridge and waits (bounded) for the thread to exit; terminates it when it does not. */
   async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
     if (this.gone) return;
@@ -99,4 +104,5 @@ export class BridgeThread {
       clearTimeout(timer);
     }
   }
+
 }

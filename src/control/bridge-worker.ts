@@ -24,6 +24,8 @@ const metrics = createMetrics(daemon, { processMetrics: false });
 /** The worker's side of a control session of the main thread: events go back over the port. */
 class ThreadSession implements Session {
   closed = false;
+  /** The main side's socket backlog as last reported (backlog-relay.ts): a capture pauses on it (observe.ts). */
+  backlog = 0;
   private closers: (() => void)[] = [];
   constructor(private readonly sid: number) {}
   event(id: number, ev: unknown): void { if (!this.closed) post({ type: 'event', sid: this.sid, id, ev }); }
@@ -77,6 +79,10 @@ port.on('message', (m: ToThread) => {
   if (m.type === 'close') {
     sessions.get(m.sid)?.close();
     sessions.delete(m.sid);
+    return;
+  }
+  if (m.type === 'backlog') {
+    sessionOf(m.sid).backlog = m.bytes;
     return;
   }
   const what = m.op === 'control' ? m.req.cmd : m.op;

@@ -29,7 +29,12 @@ export type ThreadCall =
 export type ToThread =
   | ({ type: 'call'; id: number } & ThreadCall)
   /** Control session sid went away: end its streams (captures, monitors). */
-  | { type: 'close'; sid: number };
+  | { type: 'close'; sid: number }
+  /**
+   * Bytes queued unsent on control session sid's socket (backlog-relay.ts), the worker's stand-in
+   * for Session.backlog: a capture there pauses on it as one on the main thread does.
+   */
+  | { type: 'backlog'; sid: number; bytes: number };
 
 export interface WireError { kind: ErrorKind; message: string }
 

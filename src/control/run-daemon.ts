@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { serveControl, claimPath } from './server.js';
 import './handler.js';
 import { BridgeThreads } from './bridge-threads.js';
+import { registerTestHooks } from './test-hooks.js';
 import { controlPath, UserError } from './protocol.js';
 import { numIn } from './args.js';
 import { BUSY_POLL_ENV, BUSY_POLL_MAX_US, busyPollSetting, native } from '../native/index.js';
@@ -47,6 +48,7 @@ function applyBusyPoll(flag: string | undefined, log: (m: string) => void): void
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
+  registerTestHooks();
   let cfg: Config = { bridges: [] };
   if (opts.config) cfg = loadConfig(opts.config); // a bad config throws (UserError) before anything is created
   applyBusyPoll(opts.busyPoll, log);

@@ -26,6 +26,9 @@ export const ANSWER_TIMEOUT_MS = 1000;
 
 const LATE = Symbol('late');
 
+/** How long a crashing main thread waits, in all, for the threads to close their bridges' devices before it exits. */
+export const CRASH_STOP_TIMEOUT_MS = 2000;
+
 /**
  * ask()'s answer when it comes within ms, kept in last under key; else (late, or failed: onError
  * hears why) the answer last kept there, undefined when there is none. So a slow or stuck thread
@@ -330,6 +333,23 @@ export class BridgeThreads {
     await Promise.all([...this.threads.keys()].map((n) => this.stopThread(n)));
   }
 
+  /**
+   * shutdown() for the crash path, which has to exit without awaiting: asks every thread to delete
+   * its bridge (the same 'shutdown' call), runs meanwhile (the main thread's own shutdown) while
+   * they do, then blocks until each has closed its devices, timeoutMs in all. Returns the names of
+   * the threads that had not by then.
+   */
+  shutdownBlocking(meanwhile: () => void, timeoutMs = CRASH_STOP_TIMEOUT_MS): string[] {
+    const deadline = Date.now() + timeoutMs;
+    const ts = [...this.threads.values()];
+    for (const t of ts) t.requestStop();
+    try {
+      meanwhile();
+    } catch (e) {
+      this.log(`closing the main thread's bridges: ${(e as Error).message}`);
+    }
+    return ts.filter((t) => !t.waitClosed(deadline)).map((t) => t.name);
+  }
 }
 
 function isHello(ev: unknown): ev is { type: 'hello'; bridges: string[] } {

@@ -53,6 +53,11 @@ export interface ThreadStart {
   /** The bridge as the config or addbr gives it. */
   bridge: Pick<BridgeConfig, 'name'> & Partial<BridgeConfig>;
   quiet: boolean;
+  /**
+   * One Int32 the thread sets to 1 (Atomics.notify) once its bridge's devices are closed: the
+   * main thread's crash path, which cannot await a reply, waits on it (BridgeThread.waitClosed).
+   */
+  closed: SharedArrayBuffer;
 }
 
 /** An error for the wire: a UserError's message as it stands; anything else logged here with its stack. */

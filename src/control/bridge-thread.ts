@@ -27,14 +27,15 @@ export class BridgeThread {
   private readonly exited: Promise<void>;
   private gone = false;
 
-  private constructor(readonly name: string, private readonly worker: Worker, private readonly opts: BridgeThreadOptions) {
+  private constructor(readonly name: string, private readonly worker: Worker, private readonly closed: Int32Array, private readonly opts: BridgeThreadOptions) {
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
   }
 
   /** Starts the thread; resolves once its bridge is up, rejects (the thread gone) when it could not be made. */
   static start(bridge: ThreadStart['bridge'], opts: BridgeThreadOptions): Promise<BridgeThread> {
-    const worker = new Worker(WORKER_URL, { workerData: { bridge, quiet: opts.quiet ?? false } satisfies ThreadStart });
-    const t = new BridgeThread(bridge.name, worker, opts);
+    const closed = new SharedArrayBuffer(4);
+    const worker = new Worker(WORKER_URL, { workerData: { bridge, quiet: opts.quiet ?? false, closed } satisfies ThreadStart });
+    const t = new BridgeThread(bridge.name, worker, new Int32Array(closed), opts);
     return new Promise((resolve, reject) => {
       let started = false;
       worker.on('message', (m: FromThread) => {
@@ -84,6 +85,11 @@ export class BridgeThread {
     if (!this.gone) this.worker.postMessage({ type: 'close', sid } satisfies ToThread);
   }
 
+  /** Tells the thread how many bytes wait unsent on control session sid's socket (backlog-relay.ts). */
+  reportBacklog(sid: number, bytes: number): void {
+    if (!this.gone) this.worker.postMessage({ type: 'backlog', sid, bytes } satisfies ToThread);
+  }
+
   /** Deletes the bridge and waits (bounded) for the thread to exit; terminates it when it does not. */
   async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
     if (this.gone) return;
@@ -98,5 +104,28 @@ export class BridgeThread {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * stop() for the crash path, which must exit without awaiting anything: asks the thread to
+   * delete its bridge as stop() does; waitClosed() then blocks until it has.
+   */
+  requestStop(): void {
+    if (!this.gone) this.call({ op: 'shutdown' }).catch(() => { /* the process is exiting */ });
+  }
+
+  /**
+   * Blocks this thread (Atomics.wait: the worker runs on its own loop meanwhile) until the thread
+   * has closed its bridge's devices, or Date.now() reaches deadline; whether it did. A thread that
+   * already exited has nothing left to close.
+   */
+  waitClosed(deadline: number): boolean {
+    if (this.gone) return true;
+    while (Atomics.load(this.closed, 0) === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.closed, 0, 0, left);
+    }
+    return true;
   }
 }

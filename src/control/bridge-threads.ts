@@ -13,6 +13,7 @@ import { bridgeName, macArg, onOff, optStr, str } from './args.js';
 import { formatMac } from '../frame/mac.js';
 import { portSpec } from './port-kinds/index.js';
 import { BridgeThread } from './bridge-thread.js';
+import { BacklogRelay } from './backlog-relay.js';
 import type { ThreadCall } from './thread-protocol.js';
 import { mergeReplies, routeOf } from './thread-routing.js';
 import { runningConfigYaml } from './running-config.js';
@@ -24,6 +25,9 @@ import type { BridgeEvent, EventListener } from '../bridge/events.js';
 export const ANSWER_TIMEOUT_MS = 1000;
 
 const LATE = Symbol('late');
+
+/** How long a crashing main thread waits, in all, for the threads to close their bridges' devices before it exits. */
+export const CRASH_STOP_TIMEOUT_MS = 2000;
 
 /**
  * ask()'s answer when it comes within ms, kept in last under key; else (late, or failed: onError
@@ -58,6 +62,8 @@ export class BridgeThreads {
   /** The listeners of every bridge's events (the web view), and while there are any the session each thread's monitor streams to. */
   private readonly eventSinks = new Set<EventListener>();
   private watch: { sid: number; close(): void } | undefined;
+  /** Each session's socket backlog, told to every thread (a capture there pauses on it). */
+  private readonly backlog = new BacklogRelay((sid, bytes) => { for (const t of this.threads.values()) t.reportBacklog(sid, bytes); });
 
   constructor(private readonly daemon: Daemon, private readonly log: (m: string) => void, private readonly quiet = false) {}
 
@@ -98,6 +104,7 @@ export class BridgeThreads {
       this.sessions.set(n, session);
       session.onClose(() => {
         this.sessions.delete(n);
+        this.backlog.forget(n);
         for (const t of this.threads.values()) t.closeSession(n);
       });
     }
@@ -105,7 +112,11 @@ export class BridgeThreads {
   }
 
   private async forward(t: BridgeThread, req: Request, session: Session): Promise<unknown> {
-    const r = await t.call({ op: 'control', sid: this.sid(session), req });
+    const sid = this.sid(session);
+    // a stream started on a thread while the client is already behind pauses from its start
+    const behind = this.backlog.reported(sid);
+    if (behind > 0) t.reportBacklog(sid, behind);
+    const r = await t.call({ op: 'control', sid, req });
     return r.streaming ? STREAMING : r.result;
   }
 
@@ -146,7 +157,10 @@ export class BridgeThreads {
 
   private onStreamEvent(sid: number, id: number, ev: unknown): void {
     if (isHello(ev) && this.monitors.has(`${sid}/${id}`)) return;
-    this.sessions.get(sid)?.event(id, ev);
+    const session = this.sessions.get(sid);
+    if (session === undefined) return;
+    session.event(id, ev);
+    this.backlog.note(sid, session);
   }
 
   /** The thread whose bridge is name or has a port of that name; null when none does. */
@@ -317,6 +331,24 @@ export class BridgeThreads {
   /** Stops every thread (each deletes its bridge), bounded per thread. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.threads.keys()].map((n) => this.stopThread(n)));
+  }
+
+  /**
+   * shutdown() for the crash path, which has to exit without awaiting: asks every thread to delete
+   * its bridge (the same 'shutdown' call), runs meanwhile (the main thread's own shutdown) while
+   * they do, then blocks until each has closed its devices, timeoutMs in all. Returns the names of
+   * the threads that had not by then.
+   */
+  shutdownBlocking(meanwhile: () => void, timeoutMs = CRASH_STOP_TIMEOUT_MS): string[] {
+    const deadline = Date.now() + timeoutMs;
+    const ts = [...this.threads.values()];
+    for (const t of ts) t.requestStop();
+    try {
+      meanwhile();
+    } catch (e) {
+      this.log(`closing the main thread's bridges: ${(e as Error).message}`);
+    }
+    return ts.filter((t) => !t.waitClosed(deadline)).map((t) => t.name);
   }
 }
 

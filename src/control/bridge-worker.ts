@@ -24,6 +24,8 @@ const metrics = createMetrics(daemon, { processMetrics: false });
 /** The worker's side of a control session of the main thread: events go back over the port. */
 class ThreadSession implements Session {
   closed = false;
+  /** The main side's socket backlog as last reported (backlog-relay.ts): a capture pauses on it (observe.ts). */
+  backlog = 0;
   private closers: (() => void)[] = [];
   constructor(private readonly sid: number) {}
   event(id: number, ev: unknown): void { if (!this.closed) post({ type: 'event', sid: this.sid, id, ev }); }
@@ -63,11 +65,23 @@ async function run(c: ThreadCall): Promise<unknown> {
   }
 }
 
+const closedFlag = new Int32Array(start.closed);
+
+/** Closes the bridge's devices (Daemon.shutdown), then tells a main thread that may be blocked waiting for it. */
+function closeDevices(): void {
+  try {
+    daemon.shutdown();
+  } finally {
+    Atomics.store(closedFlag, 0, 1);
+    Atomics.notify(closedFlag, 0);
+  }
+}
+
 function stop(): null {
   for (const s of sessions.values()) s.close();
   sessions.clear();
   metrics.close();
-  daemon.shutdown();
+  closeDevices();
   // the reply goes out first; then nothing holds the loop and the thread exits
   setImmediate(() => port.close());
   return null;
@@ -77,6 +91,10 @@ port.on('message', (m: ToThread) => {
   if (m.type === 'close') {
     sessions.get(m.sid)?.close();
     sessions.delete(m.sid);
+    return;
+  }
+  if (m.type === 'backlog') {
+    sessionOf(m.sid).backlog = m.bytes;
     return;
   }
   const what = m.op === 'control' ? m.req.cmd : m.op;
@@ -89,10 +107,10 @@ port.on('message', (m: ToThread) => {
 // a bug must not leave devices behind: close everything, then let the main thread see the exit
 process.on('uncaughtException', (e) => {
   log(`bridge ${name}: internal error on its thread, closing it: ${e.stack ?? e.message}`);
-  try { daemon.shutdown(); } finally { process.exit(70); }
+  try { closeDevices(); } finally { process.exit(70); }
 });
 
 daemon.addBridge(start.bridge).then(
   () => post({ type: 'ready' }),
-  (e: unknown) => { post({ type: 'failed', error: toWire(e, `bridge ${name}`, log) }); daemon.shutdown(); port.close(); },
+  (e: unknown) => { post({ type: 'failed', error: toWire(e, `bridge ${name}`, log) }); closeDevices(); port.close(); },
 );

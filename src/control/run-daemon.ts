@@ -7,7 +7,8 @@ import { Daemon } from './daemon.js';
 import { loadConfig, type Config } from './config.js';
 import { serveControl, claimPath } from './server.js';
 import './handler.js';
-import { BridgeThreads } from './bridge-threads.js';
+import { BridgeThreads, CRASH_STOP_TIMEOUT_MS } from './bridge-threads.js';
+import { registerTestHooks } from './test-hooks.js';
 import { controlPath, UserError } from './protocol.js';
 import { numIn } from './args.js';
 import { BUSY_POLL_ENV, BUSY_POLL_MAX_US, busyPollSetting, native } from '../native/index.js';
@@ -47,6 +48,7 @@ function applyBusyPoll(flag: string | undefined, log: (m: string) => void): void
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const log = (m: string) => { if (!opts.quiet) process.stderr.write(`softbr: ${m}\n`); };
+  registerTestHooks();
   let cfg: Config = { bridges: [] };
   if (opts.config) cfg = loadConfig(opts.config); // a bad config throws (UserError) before anything is created
   applyBusyPoll(opts.busyPoll, log);
@@ -83,10 +85,16 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<void> {
   const extra: (() => void)[] = [];
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // a bug must not leave devices behind: close everything (restoring offloads) and exit non-zero
+  // a bug must not leave devices behind: close everything (restoring offloads) and exit non-zero;
+  // the bridge threads close theirs too (bounded), since exiting ends them where they stand
   process.on('uncaughtException', (e) => {
     log(`internal error, shutting down: ${e.stack ?? e.message}`);
-    try { daemon.shutdown(); server?.close(); } finally { process.exit(70); }
+    try {
+      const late = threads.shutdownBlocking(() => { daemon.shutdown(); server?.close(); });
+      if (late.length > 0) log(`bridges whose threads did not close their devices within ${CRASH_STOP_TIMEOUT_MS} ms: ${late.join(', ')}`);
+    } finally {
+      process.exit(70);
+    }
   });
   try {
     await threads.applyConfig(cfg);

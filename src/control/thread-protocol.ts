@@ -29,7 +29,12 @@ export type ThreadCall =
 export type ToThread =
   | ({ type: 'call'; id: number } & ThreadCall)
   /** Control session sid went away: end its streams (captures, monitors). */
-  | { type: 'close'; sid: number };
+  | { type: 'close'; sid: number }
+  /**
+   * Bytes queued unsent on control session sid's socket (backlog-relay.ts), the worker's stand-in
+   * for Session.backlog: a capture there pauses on it as one on the main thread does.
+   */
+  | { type: 'backlog'; sid: number; bytes: number };
 
 export interface WireError { kind: ErrorKind; message: string }
 
@@ -48,6 +53,11 @@ export interface ThreadStart {
   /** The bridge as the config or addbr gives it. */
   bridge: Pick<BridgeConfig, 'name'> & Partial<BridgeConfig>;
   quiet: boolean;
+  /**
+   * One Int32 the thread sets to 1 (Atomics.notify) once its bridge's devices are closed: the
+   * main thread's crash path, which cannot await a reply, waits on it (BridgeThread.waitClosed).
+   */
+  closed: SharedArrayBuffer;
 }
 
 /** An error for the wire: a UserError's message as it stands; anything else logged here with its stack. */

@@ -7,7 +7,7 @@
 // test, run for both kinds of bridge. Root only; everything carries the lab's prefix.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { connect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { rssKiB } from '../helpers/process.js';
 import { SoftbrDaemon, type TapHost } from '../helpers/softbr.js';
 import { Lab } from '../../src/lab/netns.js';
 import { isRoot } from '../../src/lab/host.js';
@@ -22,11 +22,7 @@ const CAPTURE_S = 8;
 /** What the daemon may grow by while the client stalls: the 8 MiB pause mark, a 4 MiB ring and the heap's slack. */
 const RSS_BOUND = 40 << 20;
 
-function rssOf(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(m[1]) * 1024;
-}
+const rssOf = (pid: number) => rssKiB(pid) * 1024;
 
 interface Line { id: number; ok?: boolean; result?: { captured: number; dropped: number; reason: string }; error?: string; event?: { type: string; ts?: number } }
 

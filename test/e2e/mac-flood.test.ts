@@ -3,10 +3,10 @@
 // (whole-table under refuse-new, and the per-port limit on the flooding port), the daemon's RSS
 // stays bounded, the flood is counted as `limit` drops, and the two hosts keep talking.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { Lab } from '../../src/lab/netns.js';
 import { sh } from '../../src/lab/sh.js';
 import { isRoot } from '../../src/is-root.js';
+import { rssKiB } from '../helpers/process.js';
 import { SoftbrDaemon } from '../helpers/softbr.js';
 import { freePort } from '../helpers/prom.js';
 
@@ -31,11 +31,6 @@ for i in range(n):
     src = bytes([0x02]) + rnd[5 * i:5 * i + 5]
     s.send(b'\\xff' * 6 + src + body)
 `;
-
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0);
-}
 
 describe.skipIf(!root)('MAC flood through real TAPs', () => {
   const d = new SoftbrDaemon(P);

@@ -8,11 +8,11 @@
 // its device or peer does. (A TAP whose namespace is deleted is test/e2e/daemon.test.ts's; a QEMU
 // guest killed and restarted is test/e2e/qemu.test.ts's (b), (e) and (f).)
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../../src/lab/netns.js';
 import { sh } from '../../src/lab/sh.js';
 import { isRoot } from '../../src/is-root.js';
+import { rssKiB } from '../helpers/process.js';
 import { SoftbrDaemon } from '../helpers/softbr.js';
 import { freePort, parseExposition } from '../helpers/prom.js';
 import type { LinkRow } from '../../src/control/wire-types.js';
@@ -58,7 +58,6 @@ print(n)
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 describe.skipIf(!root)('port faults under load', () => {
   const d = new SoftbrDaemon(P);

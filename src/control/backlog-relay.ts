@@ -11,9 +11,11 @@ export const BACKLOG_STEP = 256 << 10;
 /** How often a backlogged session is looked at again while it empties (as often as a capture polls). */
 export const BACKLOG_POLL_MS = 50;
 
+const stepOf = (bytes: number) => Math.floor(bytes / BACKLOG_STEP);
+
 export class BacklogRelay {
-  /** The sessions last reported with a non-zero backlog: what was reported, and its step. */
-  private readonly steps = new Map<number, { session: Session; step: number; bytes: number }>();
+  /** The sessions last reported with a non-zero backlog, and what was reported. */
+  private readonly behind = new Map<number, { session: Session; bytes: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly send: (sid: number, bytes: number) => void) {}
@@ -21,33 +23,33 @@ export class BacklogRelay {
   /** Session sid's backlog may have changed: report it when it moved to another step. */
   note(sid: number, session: Session): void {
     const bytes = session.backlog ?? 0;
-    const step = Math.floor(bytes / BACKLOG_STEP);
-    const last = this.steps.get(sid);
-    if ((last?.step ?? 0) === step) return;
-    if (step === 0) this.steps.delete(sid);
-    else if (last === undefined) this.steps.set(sid, { session, step, bytes });
-    else { last.step = step; last.bytes = bytes; }
+    const step = stepOf(bytes);
+    const last = this.behind.get(sid);
+    if (stepOf(last?.bytes ?? 0) === step) return;
+    if (step === 0) this.behind.delete(sid);
+    else if (last === undefined) this.behind.set(sid, { session, bytes });
+    else last.bytes = bytes;
     this.send(sid, bytes);
     this.schedule();
   }
 
   /** The backlog last reported for sid (0 when none was, or it was back under a step). */
   reported(sid: number): number {
-    return this.steps.get(sid)?.bytes ?? 0;
+    return this.behind.get(sid)?.bytes ?? 0;
   }
 
   /** Session sid went away. */
   forget(sid: number): void {
-    this.steps.delete(sid);
+    this.behind.delete(sid);
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.steps.size === 0) {
+    if (this.behind.size === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
     } else if (this.timer === undefined) {
-      this.timer = setInterval(() => { for (const [sid, r] of [...this.steps]) this.note(sid, r.session); }, BACKLOG_POLL_MS);
+      this.timer = setInterval(() => { for (const [sid, r] of [...this.behind]) this.note(sid, r.session); }, BACKLOG_POLL_MS);
       // a client's backlog never keeps the daemon alive
       this.timer.unref();
     }
